@@ -1,0 +1,382 @@
+// One convict schema for the whole service. Groups carry oslo.config's names (keystone_authtoken,
+// communication, ...) so that OpenStack operators recognise every option, and environment variables follow
+// oslo.config's own convention: OS_<GROUP>__<OPTION>.
+import fs from 'node:fs';
+import path from 'node:path';
+import convict from 'convict';
+import { ConfigError } from './errors.js';
+
+// package.json sits one level above both src/ and dist/.
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+convict.addFormats({
+  url: {
+    validate(value: unknown) {
+      if (typeof value !== 'string') throw new Error('must be a URL string');
+      let parsed: URL;
+      try {
+        parsed = new URL(value);
+      } catch {
+        throw new Error('must be an absolute http(s) URL');
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('must be an http(s) URL');
+    },
+  },
+  'optional-url': {
+    validate(value: unknown) {
+      if (value === '') return;
+      if (typeof value !== 'string' || !/^https?:\/\/[^\s]+$/.test(value) || !URL.canParse(value)) {
+        throw new Error('must be empty or an absolute http(s) URL');
+      }
+    },
+  },
+  seconds: {
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new Error('must be a non-negative number of seconds');
+      }
+    },
+    coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  },
+  'positive-seconds': {
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+        throw new Error('must be a positive number of seconds');
+      }
+    },
+    coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  },
+  'string-list': {
+    validate(value: unknown) {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('must be a list of strings');
+    },
+    // oslo.config ListOpt syntax: comma-separated in the environment.
+    coerce: (value: unknown) =>
+      typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value,
+  },
+  'optional-file': {
+    validate(value: unknown) {
+      if (typeof value !== 'string') throw new Error('must be a file path');
+      if (value !== '' && !fs.existsSync(value)) throw new Error(`file not found: ${value}`);
+    },
+  },
+});
+
+const schema = {
+  server: {
+    host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
+    port: { doc: 'TCP port to listen on (0 picks a free port).', format: 'port', default: 8080 },
+    keep_alive_timeout: {
+      doc: 'Seconds an idle client keep-alive connection stays open.',
+      format: 'positive-seconds',
+      default: 5,
+    },
+    headers_timeout: {
+      doc: 'Seconds a client may take to send the request headers (slowloris guard).',
+      format: 'positive-seconds',
+      default: 10,
+    },
+    request_timeout: {
+      doc: 'Seconds a client may take to send a whole request.',
+      format: 'positive-seconds',
+      default: 60,
+    },
+    max_header_size: {
+      doc: 'Largest request header block in bytes; larger requests get 431.',
+      format: 'nat',
+      default: 16384,
+    },
+    shutdown_grace: {
+      doc: 'Seconds in-flight requests get to finish after SIGTERM before the process exits anyway.',
+      format: 'seconds',
+      default: 15,
+    },
+    metrics_enabled: { doc: 'Serve Prometheus metrics at /metrics.', format: Boolean, default: true },
+  },
+  log: {
+    level: {
+      doc: 'Log level. Output is pino JSON; pretty-printed only when stdout is a TTY.',
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+    },
+  },
+  keystone_authtoken: {
+    www_authenticate_uri: {
+      doc: 'Keystone URL advertised to callers in WWW-Authenticate; empty means auth_url.',
+      format: 'optional-url',
+      default: '',
+    },
+    auth_url: { doc: "Keystone URL used to authenticate the service's own user.", format: 'url', default: 'http://127.0.0.1:5000/v3' },
+    auth_type: { doc: "Auth plugin of the service's own user.", format: ['password'], default: 'password' },
+    username: { doc: "The service's own user name.", format: String, default: 'image-names' },
+    password: { doc: "The service's own user password (required).", format: String, default: '', sensitive: true },
+    user_domain_name: { doc: "Domain of the service's own user.", format: String, default: 'Default' },
+    project_name: { doc: "Project the service's own user scopes to.", format: String, default: 'service' },
+    project_domain_name: { doc: 'Domain of that project.', format: String, default: 'Default' },
+    region_name: { doc: 'Region of the identity endpoint used for validation; empty matches any.', format: String, default: '' },
+    interface: {
+      doc: 'Interface of the identity endpoint used for token validation.',
+      format: ['public', 'internal', 'admin'],
+      default: 'internal',
+    },
+    timeout: {
+      doc: 'Seconds one token validation may take in all, retries included, before the request gets 503.',
+      format: 'positive-seconds',
+      default: 10,
+    },
+    http_connect_timeout: {
+      doc: 'Seconds to wait for a TCP/TLS connection to Keystone.',
+      format: 'positive-seconds',
+      default: 3,
+    },
+    http_request_max_retries: {
+      doc: 'Retries of a validation call that could not connect to Keystone.',
+      format: 'nat',
+      default: 3,
+    },
+    delay_auth_decision: {
+      doc: 'Never reject: mark unauthenticated requests X-Identity-Status: Invalid and let the route decide.',
+      format: Boolean,
+      default: false,
+    },
+    include_service_catalog: {
+      doc: "Fetch the user's service catalog with the token (needed to find Glance) and set X-Service-Catalog.",
+      format: Boolean,
+      default: true,
+    },
+    service_token_roles: {
+      doc: 'A service token must carry one of these roles to be trusted (comma-separated in the environment).',
+      format: 'string-list',
+      default: ['service'],
+    },
+    service_token_roles_required: {
+      doc: 'Reject service tokens without one of service_token_roles (keystonemiddleware defaults to false).',
+      format: Boolean,
+      default: true,
+    },
+    token_cache_time: {
+      doc: 'Seconds a validated token is cached (never past its expiry); 0 disables the cache.',
+      format: 'seconds',
+      default: 300,
+    },
+    token_cache_size: { doc: 'Most tokens the in-process cache holds (LRU).', format: 'nat', default: 10000 },
+    memcached_servers: {
+      doc: 'host:port list of memcached servers shared by replicas; empty keeps the cache in-process.',
+      format: 'string-list',
+      default: [] as string[],
+    },
+    memcache_security_strategy: {
+      doc: 'Protection of memcached entries: None, MAC (authenticated) or ENCRYPT (authenticated and encrypted).',
+      format: ['None', 'MAC', 'ENCRYPT'],
+      default: 'None',
+    },
+    memcache_secret_key: {
+      doc: 'Secret for memcache_security_strategy MAC or ENCRYPT (required with them).',
+      format: String,
+      default: '',
+      sensitive: true,
+    },
+    memcache_pool_socket_timeout: {
+      doc: 'Seconds a memcached operation may take before the cache is skipped.',
+      format: 'positive-seconds',
+      default: 0.5,
+    },
+  },
+  communication: {
+    cafile: { doc: 'PEM bundle of CAs to trust for HTTPS upstreams; empty uses the system store.', format: 'optional-file', default: '' },
+    certfile: { doc: 'PEM client certificate for HTTPS upstreams.', format: 'optional-file', default: '' },
+    keyfile: { doc: 'PEM private key of certfile.', format: 'optional-file', default: '' },
+    insecure: { doc: 'Skip TLS certificate verification (never in production).', format: Boolean, default: false },
+    timeout: {
+      doc: 'Overall seconds one upstream request may take, retries and redirects included.',
+      format: 'positive-seconds',
+      default: 30,
+    },
+    connect_timeout: { doc: 'Seconds to establish a TCP/TLS connection.', format: 'positive-seconds', default: 5 },
+    headers_timeout: { doc: 'Seconds to wait for response headers.', format: 'positive-seconds', default: 30 },
+    body_timeout: { doc: 'Seconds of silence allowed while reading a response body.', format: 'positive-seconds', default: 30 },
+    connections_per_origin: { doc: 'Pooled connections per upstream origin.', format: 'nat', default: 128 },
+    keep_alive_timeout: { doc: 'Seconds an idle pooled connection is kept.', format: 'positive-seconds', default: 4 },
+    connect_retries: { doc: 'Retries after a connection failure (request never sent).', format: 'nat', default: 2 },
+    status_code_retries: {
+      doc: 'Retries of idempotent requests answered with one of retriable_status_codes.',
+      format: 'nat',
+      default: 1,
+    },
+    retriable_status_codes: {
+      doc: 'Statuses that status_code_retries applies to (comma-separated in the environment).',
+      format: 'string-list',
+      default: ['503'],
+    },
+    retry_delay: { doc: 'First retry backoff in seconds; doubles each try, with full jitter.', format: 'seconds', default: 0.1 },
+    max_retry_delay: { doc: 'Longest single backoff (and Retry-After honoured) in seconds.', format: 'seconds', default: 2 },
+    max_redirects: { doc: 'Redirects followed per request.', format: 'nat', default: 5 },
+    max_response_bytes: { doc: 'Largest upstream response body read into memory.', format: 'nat', default: 16 * 1024 * 1024 },
+    user_agent: {
+      doc: 'User-Agent sent upstream.',
+      format: String,
+      default: `openstack-image-names/${PACKAGE_VERSION}`,
+    },
+  },
+  image: {
+    interface: {
+      doc: 'Interface of the image endpoint taken from the caller\'s catalog (publicURL style accepted).',
+      format: ['public', 'internal', 'admin', 'publicURL', 'internalURL', 'adminURL'],
+      default: 'public',
+    },
+    region_name: { doc: 'Region of the image endpoint; empty matches any.', format: String, default: '' },
+    page_size: { doc: 'Images asked per Glance page (Glance caps at its api_limit_max, 1000).', format: 'nat', default: 1000 },
+  },
+};
+
+type Schema = typeof schema;
+type Leaf = { default: unknown };
+type Values<S> = { readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? Widen<S[G][K]['default']> : never } };
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly string[] ? string[] : T;
+
+/** The validated configuration, grouped like oslo.config. */
+export type Config = Values<Schema>;
+
+/** oslo.config's environment naming: OS_<GROUP>__<OPTION>. */
+export function envVarName(group: string, key: string): string {
+  return `OS_${group}__${key}`.toUpperCase();
+}
+
+function withEnvNames(): Record<string, Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [group, options] of Object.entries(schema)) {
+    out[group] = {};
+    for (const [key, option] of Object.entries(options)) {
+      out[group][key] = { ...option, env: envVarName(group, key) };
+    }
+  }
+  return out;
+}
+
+export interface ConfigOption {
+  group: string;
+  key: string;
+  env: string;
+  doc: string;
+  default: unknown;
+  format: string;
+  sensitive: boolean;
+}
+
+/** Every option with its env var, default and doc: the source of the generated configuration reference. */
+export function describeOptions(): ConfigOption[] {
+  return Object.entries(schema).flatMap(([group, options]) =>
+    Object.entries(options).map(([key, option]) => {
+      const o = option as { doc: string; default: unknown; format: unknown; sensitive?: boolean };
+      return {
+        group,
+        key,
+        env: envVarName(group, key),
+        doc: o.doc,
+        default: o.default,
+        format: Array.isArray(o.format) ? o.format.join(' | ') : typeof o.format === 'function' ? o.format.name.toLowerCase() : String(o.format),
+        sensitive: o.sensitive === true,
+      };
+    }),
+  );
+}
+
+export interface LoadConfigOptions {
+  /** The environment to read (server.ts passes process.env; tests pass their own). */
+  env?: Record<string, string | undefined>;
+  /** Folder holding <NODE_ENV>.json. */
+  configDir?: string;
+  /** Extra JSON files applied after config/<NODE_ENV>.json (CONFIG_FILES, comma-separated, in the env). */
+  files?: string[];
+  /** Values applied last (tests, the demo). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Sources in order: schema defaults, config/<NODE_ENV>.json if present, CONFIG_FILES, then the environment.
+ * Throws ConfigError listing every problem, each naming its key and env var.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? {};
+  const conf = convict(withEnvNames() as never, { env: env as NodeJS.ProcessEnv, args: [] });
+  const problems: string[] = [];
+  const files: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);
+  if (fs.existsSync(envFile)) files.push(envFile);
+  files.push(...(options.files ?? []));
+  if (env.CONFIG_FILES) files.push(...env.CONFIG_FILES.split(',').map((f) => f.trim()).filter(Boolean));
+  for (const file of files) {
+    try {
+      conf.load(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  // The environment outranks files: convict applies env at construction, so re-apply it on top.
+  const fromEnv: Record<string, Record<string, string>> = {};
+  for (const { group, key, env: name } of describeOptions()) {
+    const value = env[name];
+    if (value !== undefined) (fromEnv[group] ??= {})[key] = value;
+  }
+  try {
+    conf.load(fromEnv);
+    if (options.overrides) conf.load(options.overrides);
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    problems.push(...String((err as Error).message).split('\n').filter(Boolean).map(explain));
+  }
+  problems.push(...crossChecks(conf.getProperties() as unknown as Config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(conf.getProperties() as unknown as Config);
+}
+
+/** convict says "group.key: must be ...": add the env var so the operator knows what to change. */
+function explain(line: string): string {
+  const match = /^([a-z_]+)\.([a-z_]+): /.exec(line);
+  if (match?.[1] && match[2]) return `${line} (env ${envVarName(match[1], match[2])})`;
+  const undeclared = /configuration param '([^']+)' not declared in the schema/.exec(line);
+  if (undeclared) return `${undeclared[1]}: unknown option`;
+  return line;
+}
+
+function crossChecks(config: Config): string[] {
+  const problems: string[] = [];
+  const ka = config.keystone_authtoken;
+  if (ka.password === '') {
+    problems.push(`keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`);
+  }
+  if (ka.memcache_security_strategy !== 'None' && ka.memcache_secret_key === '') {
+    problems.push(
+      `keystone_authtoken.memcache_secret_key: required with memcache_security_strategy ${ka.memcache_security_strategy} (env ${envVarName('keystone_authtoken', 'memcache_secret_key')})`,
+    );
+  }
+  const c = config.communication;
+  if ((c.certfile === '') !== (c.keyfile === '')) {
+    problems.push(`communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`);
+  }
+  for (const code of c.retriable_status_codes) {
+    if (!/^[1-5]\d\d$/.test(code)) problems.push(`communication.retriable_status_codes: "${code}" is not an HTTP status (env ${envVarName('communication', 'retriable_status_codes')})`);
+  }
+  return problems;
+}
+
+/** The effective configuration for the start-up log line, secrets masked. */
+export function maskedConfig(config: Config): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const option of describeOptions()) {
+    const value = (config as unknown as Record<string, Record<string, unknown>>)[option.group]?.[option.key];
+    (out[option.group] ??= {})[option.key] = option.sensitive && value !== '' ? '***' : value;
+  }
+  return out;
+}
+
+export const VERSION = PACKAGE_VERSION;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

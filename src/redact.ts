@@ -1,0 +1,29 @@
+// Tokens may appear in logs only as keystoneauth prints them, {SHA256}<hex>; passwords never.
+import { createHash } from 'node:crypto';
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** The loggable form of a token. */
+export function redactToken(token: string): string {
+  return `{SHA256}${sha256Hex(token)}`;
+}
+
+/** Header names (lower case) whose values are tokens. */
+export const TOKEN_HEADERS: ReadonlySet<string> = new Set([
+  'x-auth-token',
+  'x-subject-token',
+  'x-service-token',
+  'x-storage-token',
+  'authorization',
+]);
+
+/** A copy of headers fit for a log line: token values fingerprinted, everything else as is. */
+export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = TOKEN_HEADERS.has(name.toLowerCase()) && typeof value === 'string' ? redactToken(value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+// Per-request state that must reach code far from Koa's ctx (the session's upstream calls, log lines):
+// the OpenStack request id and the request's child logger, carried by AsyncLocalStorage.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from './logger.js';
+
+export interface RequestStore {
+  readonly requestId: string;
+  readonly log: Logger;
+}
+
+const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** oslo.context's format: req-<uuid4>. */
+export function newRequestId(): string {
+  return `req-${randomUUID()}`;
+}
+
+export function isValidRequestId(value: unknown): value is string {
+  return typeof value === 'string' && REQUEST_ID.test(value);
+}
+
+export class RequestContext {
+  private readonly storage = new AsyncLocalStorage<RequestStore>();
+
+  constructor(private readonly rootLogger: Logger) {}
+
+  run<T>(store: RequestStore, fn: () => T): T {
+    return this.storage.run(store, fn);
+  }
+
+  get requestId(): string | undefined {
+    return this.storage.getStore()?.requestId;
+  }
+
+  /** The current request's logger (its lines carry request_id), or the root logger outside a request. */
+  get log(): Logger {
+    return this.storage.getStore()?.log ?? this.rootLogger;
+  }
+}

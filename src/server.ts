@@ -1,0 +1,126 @@
+// The process: the only file that reads the environment and listens. Loads the configuration, creates the
+// one global session, serves the app and shuts down gracefully on SIGTERM/SIGINT.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createApp, passwordPluginFromConfig, tokenCacheFromConfig } from './app.js';
+import { loadConfig, maskedConfig, VERSION, type Config } from './config.js';
+import { ConfigError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { Readiness } from './readiness.js';
+import { RequestContext } from './request-context.js';
+import { Session, sessionOptionsFromConfig } from './session/session.js';
+
+export interface RunningService {
+  server: http.Server;
+  url: string;
+  /** Drain and stop: readiness fails, no new connections, in-flight requests finish within the grace period. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/** Build everything from a validated config and listen. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const context = new RequestContext(logger);
+  // The global session (keystoneauth's Session.load_from_conf_options(CONF, 'communication')).
+  const session = new Session(sessionOptionsFromConfig(config.communication), context);
+  const readiness = new Readiness();
+  const serviceAuth = passwordPluginFromConfig(config);
+  const tokenCache = tokenCacheFromConfig(config);
+  const app = createApp({ config, session, logger, context, serviceAuth, tokenCache, readiness });
+
+  const s = config.server;
+  const server = http.createServer(
+    {
+      keepAliveTimeout: s.keep_alive_timeout * 1000,
+      headersTimeout: s.headers_timeout * 1000,
+      requestTimeout: s.request_timeout * 1000,
+      maxHeaderSize: s.max_header_size,
+    },
+    app.callback(),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(s.port, s.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  logger.info({ url, version: VERSION, config: maskedConfig(config) }, 'image-names service listening');
+
+  // Authenticate the service user early so a credentials problem shows in the log at start-up.
+  serviceAuth.getAccess(session).then(
+    (access) => logger.info({ project_id: access.projectId }, 'service user authenticated with Keystone'),
+    (err: Error) => logger.warn({ reason: err.message }, 'service user could not authenticate yet; requests will get 503 until it can'),
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown') =>
+    (stopping ??= (async () => {
+      logger.info({ reason, grace_s: s.shutdown_grace }, 'shutting down: readiness fails, draining in-flight requests');
+      readiness.markShuttingDown();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Connections that finish their last response while draining become idle: close them as they do.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+      const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, s.shutdown_grace * 1000, 'timeout').unref());
+      const outcome = await Promise.race([closed.then(() => 'drained' as const), grace]);
+      clearInterval(sweeper);
+      if (outcome === 'timeout') {
+        logger.warn('grace period over: closing the connections still open');
+        server.closeAllConnections();
+        await closed;
+      }
+      await session.close();
+      await tokenCache.close?.();
+      logger.info({ outcome }, 'stopped');
+    })());
+
+  return { server, url, shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig({ env: process.env, configDir: fileURLToPath(new URL('../config', import.meta.url)) });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`image-names: invalid configuration\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: config.log.level });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    logger.flush();
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    logger.flush();
+    process.exit(1);
+  });
+
+  const service = await startService(config, logger);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush();
+      process.exit(1);
+    }
+    void service.shutdown(signal).then(() => {
+      logger.flush(() => process.exit(0));
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`image-names: failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}
