@@ -124,11 +124,6 @@ const schema = {
       format: 'positive-seconds',
       default: 10,
     },
-    http_connect_timeout: {
-      doc: 'Seconds to wait for a TCP/TLS connection to Keystone.',
-      format: 'positive-seconds',
-      default: 3,
-    },
     http_request_max_retries: {
       doc: 'Retries of a validation call that could not connect to Keystone.',
       format: 'nat',
@@ -379,4 +374,9 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The schema's defaults, unvalidated (the mocks build their sessions from these). */
+export function defaultConfig(): Config {
+  return convict(withEnvNames() as never, { env: {}, args: [] }).getProperties() as unknown as Config;
 }

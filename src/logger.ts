@@ -20,6 +20,8 @@ export interface LoggerSettings {
   pretty?: boolean;
   /** Where lines go (tests capture them); stdout by default. */
   destination?: DestinationStream;
+  /** File descriptor for the default destination: 1 (stdout) or 2 (stderr, used by the demo). */
+  fd?: 1 | 2;
 }
 
 export function createLogger(settings: LoggerSettings): Logger {
@@ -34,9 +36,11 @@ export function createLogger(settings: LoggerSettings): Logger {
     },
   };
   if (settings.destination) return pino(options, settings.destination);
-  const pretty = settings.pretty ?? (process.stdout.isTTY === true && canResolve('pino-pretty'));
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } });
-  return pino(options);
+  const fd = settings.fd ?? 1;
+  const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
+  const pretty = settings.pretty ?? (tty === true && canResolve('pino-pretty'));
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } } });
+  return pino(options, pino.destination({ fd, sync: false }));
 }
 
 function canResolve(name: string): boolean {

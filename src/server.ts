@@ -2,9 +2,10 @@
 // one global session, serves the app and shuts down gracefully on SIGTERM/SIGINT.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createApp, passwordPluginFromConfig, tokenCacheFromConfig } from './app.js';
 import { loadConfig, maskedConfig, VERSION, type Config } from './config.js';
+import { isEntryPoint } from './entry-point.js';
 import { ConfigError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { Readiness } from './readiness.js';
@@ -93,13 +94,11 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
-    logger.flush();
-    process.exit(1);
+    logger.flush(() => process.exit(1));
   });
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled promise rejection');
-    logger.flush();
-    process.exit(1);
+    logger.flush(() => process.exit(1));
   });
 
   const service = await startService(config, logger);
@@ -107,8 +106,8 @@ async function main(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now');
-      logger.flush();
-      process.exit(1);
+      logger.flush(() => process.exit(1));
+      return;
     }
     void service.shutdown(signal).then(() => {
       logger.flush(() => process.exit(0));
@@ -118,7 +117,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`image-names: failed to start: ${(err as Error).message}\n`);
     process.exit(1);

@@ -29,6 +29,8 @@ export function requestContext(options: RequestContextOptions): Middleware<Reque
     logger: options.logger,
     genReqId: (req) => (req as TaggedRequest).openstackRequestId ?? newRequestId(),
     customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
+    // Request-scoped lines carry only request_id; the access line adds req, res, route and duration.
+    quietReqLogger: true,
     autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
     // Only what an operator needs: never headers (they carry tokens).
     serializers: {

@@ -1,0 +1,71 @@
+// `npm run demo`: the mock Keystone, the mock Glance and the service in one process, wired together, with
+// a ready token and a curl line to paste. Ports come from DEMO_KEYSTONE_PORT, DEMO_GLANCE_PORT and
+// DEMO_SERVICE_PORT, or are picked free. Ctrl-C stops all three.
+import { fileURLToPath } from 'node:url';
+import { PasswordPlugin } from './auth/password.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { loadMockConfig } from './mocks/config.js';
+import { startMockGlance } from './mocks/glance.js';
+import { startMockKeystone } from './mocks/keystone.js';
+import { RequestContext } from './request-context.js';
+import { startService } from './server.js';
+import { Session, sessionOptionsFromConfig } from './session/session.js';
+
+const env = process.env;
+const port = (name: string) => Number(env[name] ?? 0);
+// Service logs go to stderr so stdout stays the instructions.
+const logger = createLogger({ level: env.DEMO_LOG_LEVEL ?? 'info', fd: 2 });
+
+const mocks = loadMockConfig(env, {
+  mock_keystone: { port: port('DEMO_KEYSTONE_PORT'), control: true },
+  mock_glance: { port: port('DEMO_GLANCE_PORT'), control: true },
+});
+const keystone = await startMockKeystone(mocks.mock_keystone);
+const glance = await startMockGlance({ ...mocks.mock_glance, auth_url: `${keystone.url}/v3` }, logger.child({ component: 'mock-glance' }));
+keystone.store.catalogVars.glance_url = glance.url;
+
+const config = loadConfig({
+  env: {},
+  configDir: fileURLToPath(new URL('../config', import.meta.url)),
+  overrides: {
+    server: { port: port('DEMO_SERVICE_PORT') },
+    log: { level: env.DEMO_LOG_LEVEL ?? 'info' },
+    keystone_authtoken: { auth_url: `${keystone.url}/v3`, www_authenticate_uri: `${keystone.url}/v3`, username: 'image-names', password: 'image-names-pw' },
+  },
+});
+const service = await startService(config, logger);
+
+// A token for the demo user, the way any client gets one.
+const session = new Session(sessionOptionsFromConfig(config.communication), new RequestContext(logger));
+const demo = { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' };
+const access = await new PasswordPlugin({ authUrl: `${keystone.url}/v3`, ...demo }).getAccess(session);
+await session.close();
+
+process.stdout.write(`
+OpenStack image-names demo: three servers in this process.
+  mock Keystone  ${keystone.url}/v3
+  mock Glance    ${glance.url}
+  the service    ${service.url}
+
+The openstack CLI, as the demo user:
+export OS_AUTH_URL=${keystone.url}/v3 OS_USERNAME=${demo.username} OS_PASSWORD=${demo.password} OS_PROJECT_NAME=${demo.projectName} OS_USER_DOMAIN_NAME=${demo.userDomainName} OS_PROJECT_DOMAIN_NAME=${demo.projectDomainName} OS_IDENTITY_API_VERSION=3
+
+A token for demo (valid until ${access.expiresAt.toISOString()}); the names of the images demo can see:
+curl -H "X-Auth-Token: ${access.authToken}" ${service.url}/
+
+Other users: alt/altpw (project alt), wile/wilepw (domain acme, project dev), admin/adminpw.
+Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) process.exit(1);
+  stopping = true;
+  await service.shutdown('demo stopped');
+  await glance.close();
+  await keystone.close();
+  logger.flush(() => process.exit(0));
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,50 @@
+// Settings of the two mocks, with the same conventions as the service's own config (OS_<GROUP>__<OPTION>).
+import convict from 'convict';
+import { fileURLToPath } from 'node:url';
+import { envVarName } from '../config.js';
+import { ConfigError } from '../errors.js';
+
+const configDir = (file: string) => fileURLToPath(new URL(`../../config/${file}`, import.meta.url));
+
+const schema = {
+  mock_keystone: {
+    host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
+    port: { doc: 'Port (0 = any free port).', format: 'port', default: 5000 },
+    seed: { doc: 'Seed file: domains, projects, users, roles, assignments, catalog.', format: String, default: configDir('mock-keystone.json') },
+    public_url: { doc: 'URL clients reach this Keystone at ({keystone_url} in the catalog); empty = the listen address.', format: String, default: '' },
+    glance_url: { doc: 'URL of Glance in the catalog ({glance_url}).', format: String, default: 'http://127.0.0.1:9292' },
+    token_ttl: { doc: 'Token lifetime in seconds.', format: 'nat', default: 3600 },
+    control: { doc: 'Serve /__mock/ (counters and fault injection).', format: Boolean, default: false },
+  },
+  mock_glance: {
+    host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
+    port: { doc: 'Port (0 = any free port).', format: 'port', default: 9292 },
+    seed: { doc: 'Seed file of images.', format: String, default: configDir('mock-glance.json') },
+    public_url: { doc: 'URL clients reach this Glance at (for version links); empty = the listen address.', format: String, default: '' },
+    generate: { doc: 'Extra generated images (for paging and benchmarks).', format: 'nat', default: 0 },
+    generate_owner: { doc: 'Project id owning the generated images.', format: String, default: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+    auth_url: { doc: 'Keystone that validates tokens for this Glance.', format: String, default: 'http://127.0.0.1:5000/v3' },
+    username: { doc: "Glance's service user.", format: String, default: 'glance' },
+    password: { doc: "Glance's service user password.", format: String, default: 'glancepw', sensitive: true },
+    project_name: { doc: "Glance's service project.", format: String, default: 'service' },
+    control: { doc: 'Serve /__mock/ (counters and fault injection).', format: Boolean, default: false },
+  },
+};
+
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+export type MockConfig = { [G in keyof typeof schema]: { [K in keyof (typeof schema)[G]]: Widen<(typeof schema)[G][K] extends { default: infer D } ? D : never> } };
+
+export function loadMockConfig(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): MockConfig {
+  const withEnv: Record<string, Record<string, unknown>> = {};
+  for (const [group, options] of Object.entries(schema)) {
+    withEnv[group] = Object.fromEntries(Object.entries(options).map(([key, o]) => [key, { ...o, env: envVarName(group, key) }]));
+  }
+  const conf = convict(withEnv as never, { env: env as NodeJS.ProcessEnv, args: [] });
+  try {
+    conf.load(overrides);
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw new ConfigError(String((err as Error).message).split('\n').filter(Boolean));
+  }
+  return conf.getProperties() as unknown as MockConfig;
+}

@@ -1,0 +1,154 @@
+// What both mocks share: fault injection and call counters behind /__mock/ (off unless enabled), body
+// parsing with a size limit, and the plumbing to serve a Koa app on a port.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { Middleware } from 'koa';
+
+export interface Faults {
+  /** Added before every answer, in ms. */
+  latencyMs: number;
+  /** Answer every request with this status (500, 503, ...) instead. */
+  failStatus: number;
+  /** Never answer: hold the request until the client gives up. */
+  hang: boolean;
+  /** Glance only: serve pages shorter than asked (still with `next`), as per-image policy filtering does. */
+  shortPages: boolean;
+  /** Glance only: serve a `next` link that points back at the same page. */
+  loopNext: boolean;
+  /** Only requests whose path starts with this prefix are affected ("" = all). */
+  pathPrefix: string;
+}
+
+export const NO_FAULTS: Readonly<Faults> = Object.freeze({
+  latencyMs: 0,
+  failStatus: 0,
+  hang: false,
+  shortPages: false,
+  loopNext: false,
+  pathPrefix: '',
+});
+
+export class MockControl {
+  faults: Faults = { ...NO_FAULTS };
+  readonly counters = new Map<string, number>();
+
+  count(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  get(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  reset(): void {
+    this.faults = { ...NO_FAULTS };
+    this.counters.clear();
+  }
+
+  /** Applies latency / failure / hang to every request outside /__mock/. */
+  faultMiddleware(renderError: (ctx: Koa.Context, status: number, message: string) => void): Middleware {
+    return async (ctx, next) => {
+      const f = this.faults;
+      if (ctx.path.startsWith('/__mock/') || !ctx.path.startsWith(f.pathPrefix)) return next();
+      if (f.hang) {
+        // Hold the request until the client hangs up; nothing is ever written.
+        await new Promise<void>((resolve) => ctx.req.socket.once('close', resolve));
+        ctx.respond = false;
+        return;
+      }
+      if (f.latencyMs > 0) await sleep(f.latencyMs);
+      if (f.failStatus > 0) return renderError(ctx, f.failStatus, 'Injected fault.');
+      return next();
+    };
+  }
+
+  /** GET /__mock/stats, PUT /__mock/faults (JSON Faults, partial), DELETE /__mock/faults, POST /__mock/reset. */
+  routes(extraStats: () => Record<string, unknown> = () => ({})): Router {
+    const router = new Router({ prefix: '/__mock' });
+    router.get('/stats', (ctx) => {
+      ctx.body = { counters: Object.fromEntries(this.counters), faults: this.faults, ...extraStats() };
+    });
+    router.put('/faults', async (ctx) => {
+      const body = (await readJson(ctx.req, 16 * 1024)) as Partial<Faults>;
+      this.faults = { ...NO_FAULTS, ...pickFaults(body) };
+      ctx.body = this.faults;
+    });
+    router.delete('/faults', (ctx) => {
+      this.faults = { ...NO_FAULTS };
+      ctx.status = 204;
+    });
+    router.post('/reset', (ctx) => {
+      this.reset();
+      ctx.status = 204;
+    });
+    return router;
+  }
+}
+
+function pickFaults(body: Partial<Faults>): Partial<Faults> {
+  const out: Partial<Faults> = {};
+  if (typeof body.latencyMs === 'number') out.latencyMs = body.latencyMs;
+  if (typeof body.failStatus === 'number') out.failStatus = body.failStatus;
+  if (typeof body.hang === 'boolean') out.hang = body.hang;
+  if (typeof body.shortPages === 'boolean') out.shortPages = body.shortPages;
+  if (typeof body.loopNext === 'boolean') out.loopNext = body.loopNext;
+  if (typeof body.pathPrefix === 'string') out.pathPrefix = body.pathPrefix;
+  return out;
+}
+
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+/** Read a JSON request body of at most `limit` bytes. */
+export async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyError(413, `Request body is larger than ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyError(413, `Request body is larger than ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BodyError(400, 'Malformed request body: not JSON.');
+  }
+}
+
+export interface ServedApp {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listen on host:port (0 = a free port) and return the URL; close() also drops hanging connections. */
+export async function serve(app: Koa, port = 0, host = '127.0.0.1'): Promise<ServedApp> {
+  const server = http.createServer({ keepAliveTimeout: 5000 }, app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  return {
+    server,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,82 @@
+// Runs the mock Glance alone: `npm run mock:glance` or `node dist/mocks/glance.js`. It validates tokens
+// with this project's own auth_token middleware against the Keystone at OS_MOCK_GLANCE__AUTH_URL.
+import fs from 'node:fs';
+import { PasswordPlugin } from '../auth/password.js';
+import { MemoryTokenCache } from '../auth/token-cache.js';
+import { TokenValidator } from '../auth/token-validator.js';
+import { defaultConfig } from '../config.js';
+import { isEntryPoint } from '../entry-point.js';
+import { createLogger, type Logger } from '../logger.js';
+import { RequestContext } from '../request-context.js';
+import { Session, sessionOptionsFromConfig } from '../session/session.js';
+import { createMockGlance } from './glance/app.js';
+import { GlanceStore, completeImage, generateImages, type SeedImage } from './glance/store.js';
+import { loadMockConfig, type MockConfig } from './config.js';
+import { MockControl, serve, type ServedApp } from './control.js';
+
+export interface RunningMockGlance extends ServedApp {
+  store: GlanceStore;
+  control: MockControl;
+}
+
+export async function startMockGlance(config: MockConfig['mock_glance'], logger: Logger): Promise<RunningMockGlance> {
+  const seed = JSON.parse(fs.readFileSync(config.seed, 'utf8')) as { images: SeedImage[] };
+  const store = new GlanceStore([...seed.images.map(completeImage), ...generateImages(config.generate, config.generate_owner)]);
+  const control = new MockControl();
+  const context = new RequestContext(logger);
+  const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), context);
+  const serviceAuth = new PasswordPlugin({
+    authUrl: config.auth_url,
+    username: config.username,
+    password: config.password,
+    userDomainName: 'Default',
+    projectName: config.project_name,
+    projectDomainName: 'Default',
+  });
+  const validator = new TokenValidator({
+    session,
+    serviceAuth,
+    cache: new MemoryTokenCache(10000),
+    context,
+    identityFilter: { serviceType: 'identity', interface: 'internal' },
+    includeCatalog: false,
+    cacheTimeMs: 300_000,
+    timeoutMs: 10_000,
+    connectRetries: 2,
+  });
+  let publicUrl = config.public_url;
+  const app = createMockGlance({
+    store,
+    control: config.control ? control : undefined,
+    publicUrl: () => publicUrl,
+    auth: {
+      validator,
+      wwwAuthenticateUri: config.auth_url,
+      delayAuthDecision: false,
+      includeServiceCatalog: false,
+      serviceTokenRoles: ['service'],
+      serviceTokenRolesRequired: false,
+    },
+  });
+  const served = await serve(app, config.port, config.host);
+  publicUrl ||= served.url;
+  return {
+    ...served,
+    store,
+    control,
+    close: async () => {
+      await served.close();
+      await session.close();
+    },
+  };
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const log = createLogger({ level: 'info' });
+  const config = loadMockConfig(process.env);
+  const running = await startMockGlance(config.mock_glance, log);
+  log.info({ url: running.url, images: running.store.images.length, control: config.mock_glance.control }, 'mock Glance listening');
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,240 @@
+// A mock Glance v2 behind this project's own auth_token middleware, exactly as the real Glance sits behind
+// keystonemiddleware: version documents, image listing with Glance's parameters and paging, single images
+// and schemas. Errors use webob's JSON shape, as Glance's do.
+import Koa from 'koa';
+import Router from '@koa/router';
+import { STATUS_CODES } from 'node:http';
+import type { AuthState } from '../../middleware/auth-token.js';
+import { authToken, type AuthTokenOptions } from '../../middleware/auth-token.js';
+import { ApiError } from '../../errors.js';
+import type { MockControl } from '../control.js';
+import { GlanceStore, SORT_KEYS, type ListQuery, type StoredImage, type Viewer } from './store.js';
+
+export interface MockGlanceOptions {
+  store: GlanceStore;
+  control?: MockControl;
+  publicUrl: () => string;
+  auth: Omit<AuthTokenOptions, 'publicPaths'>;
+}
+
+const DEFAULT_LIMIT = 25;
+const MAX_LIMIT = 1000;
+const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
+const KNOWN = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'name', 'status', 'owner', 'tag', 'os_hidden', 'member_status']);
+
+class GlanceError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** webob's JSON error body, which Glance sends to clients that accept JSON. */
+function renderError(ctx: Koa.Context, status: number, message: string): void {
+  const title = STATUS_CODES[status] ?? 'Error';
+  ctx.status = status;
+  if (ctx.accepts(['application/json', 'text/plain']) === 'application/json' && ctx.get('accept') !== '') {
+    ctx.body = { message: `${message}<br /><br />\n\n\n`, code: `${status} ${title}`, title };
+  } else {
+    ctx.type = 'text/plain';
+    ctx.body = `${status} ${title}\n\n${message}\n\n   `;
+  }
+}
+
+export function renderImage(image: StoredImage): Record<string, unknown> {
+  const { members: _members, ...fields } = image;
+  return { ...fields, self: `/v2/images/${image.id}`, file: `/v2/images/${image.id}/file`, schema: '/v2/schemas/image' };
+}
+
+function viewerOf(ctx: Koa.ParameterizedContext<AuthState>): Viewer {
+  const user = ctx.state.tokenAuth.user;
+  return { projectId: user?.projectId, isAdmin: user?.hasRole(['admin']) ?? false };
+}
+
+export function parseListQuery(search: URLSearchParams): { query: ListQuery; limit: number; marker: string | undefined; extra: [string, string][] } {
+  const one = (name: string) => search.getAll(name).at(-1);
+  const rawLimit = one('limit');
+  let limit = DEFAULT_LIMIT;
+  if (rawLimit !== undefined) {
+    if (!/^-?\d+$/.test(rawLimit)) throw new GlanceError(400, 'limit param must be an integer');
+    limit = Number(rawLimit);
+    if (limit < 0) throw new GlanceError(400, 'limit param must be positive');
+  }
+  const visibility = one('visibility');
+  if (visibility !== undefined && !VISIBILITIES.has(visibility)) throw new GlanceError(400, `Invalid visibility value: ${visibility}`);
+  const rawHidden = one('os_hidden');
+  if (rawHidden !== undefined && !['true', 'false', 'True', 'False'].includes(rawHidden)) {
+    throw new GlanceError(400, `Invalid value '${rawHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
+  }
+  const sort: ListQuery['sort'] = [];
+  const sortParam = one('sort');
+  const sortKeys = search.getAll('sort_key');
+  const sortDirs = search.getAll('sort_dir');
+  if (sortParam !== undefined && (sortKeys.length > 0 || sortDirs.length > 0)) {
+    throw new GlanceError(400, 'The sort param cannot be used with sort_key or sort_dir params.');
+  }
+  const checkKey = (key: string) => {
+    if (!SORT_KEYS.has(key)) throw new GlanceError(400, `Invalid sort key: ${key}. It must be one of the following: ${[...SORT_KEYS].join(', ')}.`);
+  };
+  const checkDir = (dir: string): 'asc' | 'desc' => {
+    if (dir !== 'asc' && dir !== 'desc') throw new GlanceError(400, `Invalid sort direction: ${dir}`);
+    return dir;
+  };
+  if (sortParam !== undefined) {
+    for (const part of sortParam.split(',')) {
+      const [key = '', dir = 'desc'] = part.trim().split(':');
+      checkKey(key);
+      sort.push({ key, dir: checkDir(dir) });
+    }
+  } else {
+    for (const [i, key] of sortKeys.entries()) {
+      checkKey(key);
+      sort.push({ key, dir: checkDir(sortDirs[i] ?? sortDirs[0] ?? 'desc') });
+    }
+    if (sort.length === 0 && sortDirs[0]) sort.push({ key: 'created_at', dir: checkDir(sortDirs[0]) });
+  }
+  const query: ListQuery = { tags: search.getAll('tag'), sort };
+  if (visibility !== undefined) query.visibility = visibility;
+  if (rawHidden !== undefined) query.osHidden = rawHidden.toLowerCase() === 'true';
+  for (const key of ['name', 'status', 'owner'] as const) {
+    const value = one(key);
+    if (value !== undefined) query[key] = value;
+  }
+  const extra = [...search].filter(([k]) => !KNOWN.has(k));
+  return { query, limit: Math.min(limit, MAX_LIMIT), marker: one('marker'), extra };
+}
+
+export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
+  const { store, control } = options;
+  const app = new Koa<AuthState>();
+  app.silent = true;
+  const versions = () => {
+    const href = `${options.publicUrl()}/v2/`;
+    const list = [{ id: 'v2.15', status: 'CURRENT', links: [{ rel: 'self', href }] }];
+    for (let minor = 14; minor >= 0; minor--) list.push({ id: `v2.${minor}`, status: 'SUPPORTED', links: [{ rel: 'self', href }] });
+    return { versions: list };
+  };
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) throw new GlanceError(404, 'The resource could not be found.');
+      if (ctx.status === 405 && ctx.body == null) throw new GlanceError(405, 'The method is not allowed for this resource.');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        // keystonemiddleware's own 401, byte for byte.
+        ctx.status = 401;
+        for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
+        ctx.body = { error: { code: 401, title: 'Unauthorized', message: err.message } };
+        return;
+      }
+      if (err instanceof GlanceError || err instanceof ApiError) return renderError(ctx, err.status, err.message);
+      const status = (err as { status?: unknown }).status;
+      renderError(ctx, typeof status === 'number' ? status : 500, 'The server encountered an error.');
+    }
+  });
+  if (control) {
+    app.use(control.faultMiddleware((ctx, status, message) => renderError(ctx, status, message)));
+    const mockRoutes = control.routes(() => ({ images: store.images.length }));
+    app.use(mockRoutes.routes()).use(mockRoutes.allowedMethods());
+  }
+  const publicRouter = new Router();
+  publicRouter.get('/', (ctx) => {
+    ctx.status = 300;
+    ctx.body = versions();
+  });
+  publicRouter.get('/versions', (ctx) => {
+    ctx.body = versions();
+  });
+  app.use(publicRouter.routes());
+  app.use(authToken({ ...options.auth, publicPaths: ['/', '/versions'] }));
+
+  const router = new Router<AuthState>();
+  router.get('/v2/images', (ctx) => {
+    control?.count('list_requests');
+    const search = new URLSearchParams(ctx.querystring);
+    const { query, limit, marker, extra } = parseListQuery(search);
+    const viewer = viewerOf(ctx);
+    let all = store.list(viewer, query);
+    if (extra.length > 0) all = all.filter((i) => extra.every(([k, v]) => String((i as unknown as Record<string, unknown>)[k]) === v));
+    let start = 0;
+    if (marker !== undefined) {
+      const index = all.findIndex((i) => i.id === marker);
+      if (index < 0) throw new GlanceError(400, `Invalid marker. Image ${marker} could not be found.`);
+      start = index + 1;
+    }
+    const faults = control?.faults;
+    // Fault mode: an empty page whose `next` continues where this one would have started.
+    if (faults?.shortPages && search.get('_empty') === null && limit > 0 && start < all.length) {
+      const params = new URLSearchParams(search);
+      params.set('_empty', '1');
+      ctx.body = { images: [], first: '/v2/images', schema: '/v2/schemas/images', next: `/v2/images?${params}` };
+      return;
+    }
+    let page = all.slice(start, start + limit);
+    // Fault mode: fewer rows than asked (as when policy filters some), with `next` still given.
+    const short = faults?.shortPages === true && page.length > 1;
+    if (short) page = page.slice(0, Math.ceil(page.length / 2));
+    const body: Record<string, unknown> = { images: page.map(renderImage) };
+    const firstParams = new URLSearchParams();
+    for (const [k, v] of search) if (k !== 'marker' && k !== '_empty') firstParams.set(k, v); // Glance collapses repeats
+    body.first = `/v2/images${firstParams.size > 0 ? `?${firstParams}` : ''}`;
+    body.schema = '/v2/schemas/images';
+    const more = start + page.length < all.length;
+    if (page.length > 0 && (page.length === limit || short) && more) {
+      const nextParams = new URLSearchParams({ marker: page.at(-1)!.id });
+      for (const [k, v] of firstParams) nextParams.set(k, v);
+      body.next = faults?.loopNext ? `/v2/images?${search}` : `/v2/images?${nextParams}`;
+    }
+    ctx.body = body;
+  });
+  router.get('/v2/images/:id', (ctx) => {
+    const image = store.find(ctx.params.id ?? '', viewerOf(ctx));
+    if (!image) throw new GlanceError(404, `No image found with ID ${ctx.params.id}`);
+    ctx.body = renderImage(image);
+  });
+  router.get('/v2/schemas/image', (ctx) => {
+    ctx.body = IMAGE_SCHEMA;
+  });
+  router.get('/v2/schemas/images', (ctx) => {
+    ctx.body = {
+      name: 'images',
+      properties: { images: { type: 'array', items: IMAGE_SCHEMA }, schema: { type: 'string' }, first: { type: 'string' }, next: { type: 'string' } },
+      links: [{ rel: 'first', href: '{first}' }, { rel: 'next', href: '{next}' }, { rel: 'describedby', href: '{schema}' }],
+    };
+  });
+  app.use(router.routes()).use(router.allowedMethods());
+  return app;
+}
+
+const IMAGE_SCHEMA = {
+  name: 'image',
+  additionalProperties: { type: 'string' },
+  properties: {
+    id: { type: 'string', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$' },
+    name: { type: ['null', 'string'], maxLength: 255 },
+    status: { type: 'string', enum: ['queued', 'saving', 'active', 'killed', 'deleted', 'uploading', 'importing', 'pending_delete', 'deactivated'] },
+    visibility: { type: 'string', enum: ['community', 'public', 'private', 'shared'] },
+    protected: { type: 'boolean' },
+    os_hidden: { type: 'boolean' },
+    checksum: { type: ['null', 'string'], maxLength: 32 },
+    os_hash_algo: { type: ['null', 'string'], maxLength: 64 },
+    os_hash_value: { type: ['null', 'string'], maxLength: 128 },
+    owner: { type: ['null', 'string'], maxLength: 255 },
+    size: { type: ['null', 'integer'] },
+    virtual_size: { type: ['null', 'integer'] },
+    container_format: { type: ['null', 'string'] },
+    disk_format: { type: ['null', 'string'] },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string', maxLength: 255 } },
+    min_ram: { type: 'integer' },
+    min_disk: { type: 'integer' },
+    self: { type: 'string' },
+    file: { type: 'string' },
+    schema: { type: 'string' },
+  },
+  links: [{ rel: 'self', href: '{self}' }, { rel: 'enclosure', href: '{file}' }, { rel: 'describedby', href: '{schema}' }],
+};

@@ -1,0 +1,156 @@
+// Test harness: the mock Keystone, the mock Glance and the service, each on port 0 in this process, with
+// log lines captured so tests can read them.
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { createApp } from '../../src/app.js';
+import { PasswordPlugin } from '../../src/auth/password.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { loadMockConfig } from '../../src/mocks/config.js';
+import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance.js';
+import { startMockKeystone, type RunningMockKeystone } from '../../src/mocks/keystone.js';
+import { Readiness } from '../../src/readiness.js';
+import { RequestContext } from '../../src/request-context.js';
+import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
+
+export const USERS = {
+  demo: { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
+  alt: { username: 'alt', password: 'altpw', projectName: 'alt', userDomainName: 'Default', projectDomainName: 'Default' },
+  wile: { username: 'wile', password: 'wilepw', projectName: 'dev', userDomainName: 'acme', projectDomainName: 'acme' },
+  admin: { username: 'admin', password: 'adminpw', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' },
+  glance: { username: 'glance', password: 'glancepw', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
+  service: { username: 'image-names', password: 'image-names-pw', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
+  nobody: { username: 'nobody', password: 'nobodypw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
+} as const;
+
+/** A logger whose lines land in `lines` (parsed) and `raw`. */
+export function captureLogger(level = 'trace'): { logger: Logger; lines: Record<string, unknown>[]; raw: string[] } {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      cb();
+    },
+  });
+  return { logger: createLogger({ level, destination }), lines, raw };
+}
+
+export interface Mocks {
+  keystone: RunningMockKeystone;
+  glance: RunningMockGlance;
+  keystoneUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startMocks({ generate = 0, logger = captureLogger('silent').logger } = {}): Promise<Mocks> {
+  const mc = loadMockConfig({}, { mock_keystone: { port: 0, control: true }, mock_glance: { port: 0, control: true, generate } });
+  const keystone = await startMockKeystone(mc.mock_keystone);
+  const glance = await startMockGlance({ ...mc.mock_glance, auth_url: `${keystone.url}/v3` }, logger);
+  keystone.store.catalogVars.glance_url = glance.url;
+  return {
+    keystone,
+    glance,
+    keystoneUrl: `${keystone.url}/v3`,
+    close: async () => {
+      await glance.close();
+      await keystone.close();
+    },
+  };
+}
+
+export function serviceConfig(keystoneUrl: string, overrides: Record<string, Record<string, unknown>> = {}): Config {
+  return loadConfig({
+    env: {},
+    configDir: '/nonexistent',
+    overrides: {
+      ...overrides,
+      server: { port: 0, ...overrides.server },
+      keystone_authtoken: { auth_url: keystoneUrl, username: 'image-names', password: 'image-names-pw', ...overrides.keystone_authtoken },
+      communication: { retry_delay: 0.01, ...overrides.communication },
+    },
+  });
+}
+
+export interface Service {
+  url: string;
+  session: Session;
+  readiness: Readiness;
+  lines: Record<string, unknown>[];
+  raw: string[];
+  close(): Promise<void>;
+}
+
+/** The service app on port 0 (no server.ts: tests own the listen). */
+export async function startService(config: Config, { level = 'trace' } = {}): Promise<Service> {
+  const { logger, lines, raw } = captureLogger(level);
+  const context = new RequestContext(logger);
+  const session = new Session(sessionOptionsFromConfig(config.communication), context);
+  const readiness = new Readiness();
+  const app = createApp({ config, session, logger, context, readiness });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    session,
+    readiness,
+    lines,
+    raw,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await session.close();
+    },
+  };
+}
+
+/** A token for a seeded user, straight from the mock Keystone. */
+export async function tokenFor(keystoneUrl: string, user: keyof typeof USERS): Promise<string> {
+  const u = USERS[user];
+  const res = await fetch(`${keystoneUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } } },
+        scope: { project: { name: u.projectName, domain: { name: u.projectDomainName } } },
+      },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`token for ${user}: ${res.status} ${await res.text()}`);
+  return res.headers.get('x-subject-token')!;
+}
+
+export function passwordPlugin(keystoneUrl: string, user: keyof typeof USERS, options = {}): PasswordPlugin {
+  return new PasswordPlugin({ authUrl: keystoneUrl, ...USERS[user] }, options);
+}
+
+export async function setFaults(baseUrl: string, faults: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${baseUrl}/__mock/faults`, { method: 'PUT', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
+  if (!res.ok) throw new Error(`set faults: ${res.status}`);
+}
+
+export async function stats(baseUrl: string): Promise<{ counters: Record<string, number> }> {
+  return (await (await fetch(`${baseUrl}/__mock/stats`)).json()) as { counters: Record<string, number> };
+}
+
+/** GET with undici's fetch, JSON parsed. */
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body };
+}

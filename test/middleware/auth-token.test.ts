@@ -1,0 +1,482 @@
+// The auth_token middleware over real HTTP against the mock Keystone: the decision table, header
+// stripping, caching, single-flight, failures of Keystone, service tokens and hostile tokens.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { MemoryTokenCache } from '../../src/auth/token-cache.js';
+import { TokenValidator } from '../../src/auth/token-validator.js';
+import type { PasswordPlugin } from '../../src/auth/password.js';
+import { authToken, SPOOFABLE_HEADERS, type AuthState } from '../../src/middleware/auth-token.js';
+import { errorHandler } from '../../src/middleware/error-handler.js';
+import { requestContext } from '../../src/middleware/request-context.js';
+import { RequestContext } from '../../src/request-context.js';
+import { sha256Hex } from '../../src/redact.js';
+import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
+import { defaultConfig } from '../../src/config.js';
+import { captureLogger, passwordPlugin, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+
+interface EchoOptions {
+  cacheTimeMs?: number;
+  timeoutMs?: number;
+  delayAuthDecision?: boolean;
+  serviceTokenRolesRequired?: boolean;
+  serviceUser?: keyof typeof USERS;
+  keystoneUrl?: string;
+}
+
+interface Echo {
+  url: string;
+  close(): Promise<void>;
+}
+
+let mocks: Mocks;
+
+/** A Koa app with only the middleware and a route that shows what the handler sees. */
+async function echoApp(options: EchoOptions = {}): Promise<Echo & { serviceAuth: PasswordPlugin }> {
+  const { logger } = captureLogger('silent');
+  const context = new RequestContext(logger);
+  const communication = { ...defaultConfig().communication, timeout: 30, retry_delay: 0.01 };
+  const session = new Session(sessionOptionsFromConfig(communication), context);
+  const keystoneUrl = options.keystoneUrl ?? mocks.keystoneUrl;
+  const serviceAuth = passwordPlugin(keystoneUrl, options.serviceUser ?? 'service');
+  const validator = new TokenValidator({
+    session,
+    serviceAuth,
+    cache: new MemoryTokenCache(1000),
+    context,
+    identityFilter: { serviceType: 'identity', interface: 'internal' },
+    includeCatalog: true,
+    cacheTimeMs: options.cacheTimeMs ?? 300_000,
+    timeoutMs: options.timeoutMs ?? 5000,
+    connectRetries: 1,
+  });
+  const app = new Koa<AuthState & { requestId: string }>();
+  app.silent = true;
+  app.use(requestContext({ context, logger }));
+  app.use(errorHandler(context));
+  app.use(
+    authToken({
+      validator,
+      wwwAuthenticateUri: 'http://keystone.example/v3',
+      delayAuthDecision: options.delayAuthDecision ?? false,
+      includeServiceCatalog: true,
+      serviceTokenRoles: ['service'],
+      serviceTokenRolesRequired: options.serviceTokenRolesRequired ?? true,
+      serviceAuth,
+    }),
+  );
+  app.use((ctx) => {
+    const seen: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(ctx.request.headers)) if (k.startsWith('x-') || k === 'openstack-system-scope') seen[k] = v;
+    delete seen['x-auth-token'];
+    delete seen['x-service-token'];
+    const auth = ctx.state.tokenAuth;
+    ctx.body = {
+      headers: seen,
+      hasUserToken: auth.hasUserToken,
+      hasServiceToken: auth.hasServiceToken,
+      userId: auth.user?.userId,
+      projectId: auth.user?.projectId,
+      serialized: auth.toJSON(),
+    };
+  });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    serviceAuth,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await session.close();
+    },
+  };
+}
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+const UNAUTHORIZED = { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' };
+
+async function validationsOf(token: string): Promise<number> {
+  return (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
+}
+
+before(async () => {
+  mocks = await startMocks();
+});
+after(async () => {
+  await mocks.close();
+});
+
+describe('decision table', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  test('no token: 401 with the keystonemiddleware body and WWW-Authenticate', async () => {
+    const res = await get(echo.url);
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.body.error, UNAUTHORIZED);
+    assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"');
+    assert.match(res.body.request_id, /^req-/);
+  });
+
+  test('forged identity headers without a token: still 401', async () => {
+    const res = await get(echo.url, { 'X-Roles': 'admin', 'X-Identity-Status': 'Confirmed', 'X-User-Id': 'x' });
+    assert.equal(res.status, 401);
+  });
+
+  test('valid token: 200, and the handler sees only validated identity headers', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'demo');
+    const forged = Object.fromEntries(SPOOFABLE_HEADERS.map((h) => [h, 'forged']));
+    const res = await get(echo.url, { ...forged, 'X-Auth-Token': token });
+    assert.equal(res.status, 200);
+    const h = res.body.headers;
+    assert.equal(h['x-identity-status'], 'Confirmed');
+    assert.equal(h['x-user-id'], '3d4e5f60718293a4b5c6d7e8f90a1b2c');
+    assert.equal(h['x-user-name'], 'demo');
+    assert.equal(h['x-user-domain-id'], 'default');
+    assert.equal(h['x-user-domain-name'], 'Default');
+    assert.equal(h['x-project-id'], '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e');
+    assert.equal(h['x-project-name'], 'demo');
+    assert.equal(h['x-project-domain-id'], 'default');
+    assert.equal(h['x-project-domain-name'], 'Default');
+    assert.equal(h['x-roles'], 'member,reader');
+    assert.equal(h['x-is-admin-project'], 'True');
+    assert.ok(Array.isArray(JSON.parse(h['x-service-catalog'])));
+    // Every forged header is gone or replaced by the validated value.
+    for (const [name, value] of Object.entries(h)) assert.notEqual(value, 'forged', `${name} kept a forged value`);
+    assert.equal(h['openstack-system-scope'], undefined);
+    assert.equal(h['x-service-identity-status'], undefined);
+    assert.equal(res.body.hasUserToken, true);
+    assert.equal(res.body.hasServiceToken, false);
+  });
+
+  test('X-Storage-Token is read when X-Auth-Token is absent; surrounding whitespace is trimmed', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Storage-Token': token })).body.headers['x-user-name'], 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': `  ${token}\t` })).status, 200);
+  });
+
+  test('a token from a non-default domain', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'wile');
+    const res = await get(echo.url, { 'X-Auth-Token': token });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.headers['x-user-domain-name'], 'acme');
+    assert.equal(res.body.headers['x-project-domain-id'], '9b1f0c5e3a7d4e2f8c6b5a4d3e2f1a0b');
+  });
+
+  test('garbage, revoked and expired tokens: 401', async () => {
+    assert.equal((await get(echo.url, { 'X-Auth-Token': 'gAAAAAnot-a-token' })).status, 401);
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 1000);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+    const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+    store.revoke(revoked.id);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+  });
+
+  test('invalid tokens are not cached: every try asks Keystone', async () => {
+    const before = await validationsOf('gAAAAAstill-not-a-token');
+    await get(echo.url, { 'X-Auth-Token': 'gAAAAAstill-not-a-token' });
+    await get(echo.url, { 'X-Auth-Token': 'gAAAAAstill-not-a-token' });
+    assert.equal((await validationsOf('gAAAAAstill-not-a-token')) - before, 2);
+  });
+
+  test('a cached token is re-checked for expiry on every use, without asking Keystone', async () => {
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const shortLived = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() + 400);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': shortLived.id })).status, 200);
+    assert.equal(await validationsOf(shortLived.id), 1);
+    await waitFor(async () => (await get(echo.url, { 'X-Auth-Token': shortLived.id })).status === 401, 5000);
+  });
+});
+
+describe('hostile and malformed tokens never reach Keystone', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  /** Send raw bytes (fetch refuses what we want to test) and read the status line. */
+  function rawStatus(url: string, tokenBytes: Buffer): Promise<number> {
+    const { port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Auth-Token: '), tokenBytes, Buffer.from('\r\n\r\n')]));
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString('latin1')));
+      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
+      socket.on('error', reject);
+    });
+  }
+
+  test('empty, whitespace, 8 KiB, non-ASCII and control characters', async () => {
+    const before = (await stats(mocks.keystone.url)).counters.validations ?? 0;
+    assert.equal((await get(echo.url, { 'X-Auth-Token': '' })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': '   ' })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': 'a'.repeat(8192) })).status, 401);
+    assert.equal(await rawStatus(echo.url, Buffer.from('gAAAAAé€token', 'utf8')), 401);
+    assert.equal(await rawStatus(echo.url, Buffer.from('gAAAAA\u00e9latin1', 'latin1')), 401);
+    const control = await rawStatus(echo.url, Buffer.from('gAAAAA\x01\x7fctl', 'latin1'));
+    assert.ok(control === 401 || control === 400, `control characters: ${control}`);
+    const after = (await stats(mocks.keystone.url)).counters.validations ?? 0;
+    assert.equal(after, before, 'Keystone was asked about a malformed token');
+  });
+});
+
+describe('service tokens', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  test('a valid service token with the service role is confirmed alongside the user', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const res = await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': service });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
+    assert.equal(res.body.headers['x-service-user-name'], 'glance');
+    assert.equal(res.body.headers['x-service-roles'], 'admin,service');
+    assert.equal(res.body.hasServiceToken, true);
+  });
+
+  test('a service token without a service role is rejected when roles are required', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const notService = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': notService })).status, 401);
+    const lenient = await echoApp({ serviceTokenRolesRequired: false });
+    try {
+      const res = await get(lenient.url, { 'X-Auth-Token': user, 'X-Service-Token': notService });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  test('an invalid service token is a 401 even with a valid user token', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': 'gAAAAAbogus' })).status, 401);
+  });
+
+  test('an expired user token passes only with a valid service token holding a service role', async () => {
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const notService = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': notService })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+  });
+});
+
+describe('delay_auth_decision', () => {
+  test('nothing is rejected; the request is marked Invalid and carries no user', async () => {
+    const echo = await echoApp({ delayAuthDecision: true });
+    try {
+      const none = await get(echo.url, { 'X-Roles': 'admin' });
+      assert.equal(none.status, 200);
+      assert.equal(none.body.headers['x-identity-status'], 'Invalid');
+      assert.equal(none.body.headers['x-roles'], undefined);
+      assert.equal(none.body.hasUserToken, false);
+      const bad = await get(echo.url, { 'X-Auth-Token': 'gAAAAAbogus' });
+      assert.equal(bad.status, 200);
+      assert.equal(bad.body.headers['x-identity-status'], 'Invalid');
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('Keystone failures are 503, bounded in time, and recover by themselves', () => {
+  test('Keystone answering 500', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      await setFaults(mocks.keystone.url, { failStatus: 500, pathPrefix: '/v3/auth/tokens' });
+      const res = await get(echo.url, { 'X-Auth-Token': token });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('www-authenticate'), null);
+      assert.equal(res.body.error.code, 503);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('Keystone slower than the validation timeout', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0, timeoutMs: 300 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      await get(echo.url, { 'X-Auth-Token': token }); // service user authenticated before the fault
+      await setFaults(mocks.keystone.url, { latencyMs: 3000, pathPrefix: '/v3/auth/tokens' });
+      const started = Date.now();
+      const res = await get(echo.url, { 'X-Auth-Token': token });
+      assert.equal(res.status, 503);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('Keystone hanging', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0, timeoutMs: 300 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      await get(echo.url, { 'X-Auth-Token': token });
+      await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/tokens' });
+      const started = Date.now();
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+      assert.ok(Date.now() - started < 2000);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('Keystone not listening', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const echo = await echoApp({ keystoneUrl: `http://127.0.0.1:${port}/v3` });
+    try {
+      const res = await get(echo.url, { 'X-Auth-Token': 'gAAAAAwhatever' });
+      assert.equal(res.status, 503);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'title']);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('Keystone refusing the service user (403) is a 503, not a 401', async () => {
+    const echo = await echoApp({ serviceUser: 'nobody' });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'alt');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test("the service's own token revoked: re-authenticate once and carry on", async () => {
+    const echo = await echoApp({ cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      const own = (await echo.serviceAuth.getAccess(undefined as never)).authToken;
+      mocks.keystone.store.revoke(own);
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      assert.notEqual((await echo.serviceAuth.getAccess(undefined as never)).authToken, own);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('concurrency', () => {
+  test('single-flight: 100 concurrent requests with one new token make one Keystone call', async () => {
+    const echo = await echoApp();
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      const results = await Promise.all(Array.from({ length: 100 }, () => get(echo.url, { 'X-Auth-Token': token })));
+      assert.ok(results.every((r) => r.status === 200));
+      assert.equal(await validationsOf(token), 1);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('no cross-user leakage: 50 users in parallel each see only themselves', async () => {
+    const store = mocks.keystone.store;
+    const users = Array.from({ length: 50 }, (_, i) => {
+      const id = `leak${String(i).padStart(28, '0')}`;
+      store.seed.users.push({ id, name: `leak-user-${i}`, domain_id: 'default', password: `pw-${i}` });
+      store.seed.projects.push({ id: `proj${String(i).padStart(28, '0')}`, name: `leak-project-${i}`, domain_id: 'default' });
+      store.seed.assignments.push({ user: id, project: `proj${String(i).padStart(28, '0')}`, role: 'member' });
+      return { id, token: store.issue(id, ['password'], { project: `proj${String(i).padStart(28, '0')}` }).id };
+    });
+    const echo = await echoApp();
+    try {
+      const rounds = await Promise.all(
+        [...users, ...users, ...users].map(async (u) => ({ u, res: await get(echo.url, { 'X-Auth-Token': u.token }) })),
+      );
+      for (const { u, res } of rounds) {
+        assert.equal(res.status, 200);
+        assert.equal(res.body.userId, u.id);
+        assert.equal(res.body.headers['x-user-id'], u.id);
+        assert.equal(res.body.serialized.user.token, u.token);
+      }
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('keystone.token_auth serializes', () => {
+  test('a plugin rebuilt in another process calls Keystone as the user', async () => {
+    const echo = await echoApp();
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      const { body } = await get(echo.url, { 'X-Auth-Token': token });
+      const script = `
+        import { UserAuthPlugin } from './src/auth/user-plugin.ts';
+        import { Session, sessionOptionsFromConfig } from './src/session/session.ts';
+        import { RequestContext } from './src/request-context.ts';
+        import { defaultConfig } from './src/config.ts';
+        import { createLogger } from './src/logger.ts';
+        let input = '';
+        for await (const chunk of process.stdin) input += chunk;
+        const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
+        const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestContext(createLogger({ level: 'silent' })));
+        const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
+        process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
+        await session.close();
+      `;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+      child.stdin.end(JSON.stringify(body.serialized));
+      let out = '';
+      for await (const chunk of child.stdout) out += chunk;
+      const result = JSON.parse(out) as { status: number; projects: string[]; userId: string };
+      assert.equal(result.status, 200);
+      assert.deepEqual(result.projects, ['demo']);
+      assert.equal(result.userId, body.userId);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.fail(`condition not met within ${deadlineMs} ms`);
+}
