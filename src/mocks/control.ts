@@ -34,6 +34,8 @@ export const NO_FAULTS: Readonly<Faults> = Object.freeze({
 export class MockControl {
   faults: Faults = { ...NO_FAULTS };
   readonly counters = new Map<string, number>();
+  /** The last X-OpenStack-Request-ID values received (propagation tests). */
+  readonly requestIds: string[] = [];
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
@@ -46,14 +48,21 @@ export class MockControl {
   reset(): void {
     this.faults = { ...NO_FAULTS };
     this.counters.clear();
+    this.requestIds.length = 0;
   }
 
   /** Applies latency / failure / hang to every request outside /__mock/. */
   faultMiddleware(renderError: (ctx: Koa.Context, status: number, message: string) => void): Middleware {
     return async (ctx, next) => {
+      const requestId = ctx.get('x-openstack-request-id');
+      if (requestId) {
+        this.requestIds.push(requestId);
+        if (this.requestIds.length > 100) this.requestIds.shift();
+      }
       const f = this.faults;
       if (ctx.path.startsWith('/__mock/') || !ctx.path.startsWith(f.pathPrefix)) return next();
       if (f.hang) {
+        this.count('held');
         // Hold the request until the client hangs up; nothing is ever written.
         await new Promise<void>((resolve) => ctx.req.socket.once('close', resolve));
         ctx.respond = false;
@@ -69,7 +78,7 @@ export class MockControl {
   routes(extraStats: () => Record<string, unknown> = () => ({})): Router {
     const router = new Router({ prefix: '/__mock' });
     router.get('/stats', (ctx) => {
-      ctx.body = { counters: Object.fromEntries(this.counters), faults: this.faults, ...extraStats() };
+      ctx.body = { counters: Object.fromEntries(this.counters), faults: this.faults, request_ids: this.requestIds, ...extraStats() };
     });
     router.put('/faults', async (ctx) => {
       const body = (await readJson(ctx.req, 16 * 1024)) as Partial<Faults>;

@@ -20,7 +20,7 @@ export interface MockGlanceOptions {
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
-const KNOWN = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'name', 'status', 'owner', 'tag', 'os_hidden', 'member_status']);
+const KNOWN = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'name', 'status', 'owner', 'tag', 'os_hidden', 'member_status', '_empty']);
 
 class GlanceError extends Error {
   constructor(

@@ -84,7 +84,7 @@ export function generateImages(count: number, owner: string): StoredImage[] {
   return Array.from({ length: count }, (_, i) => {
     const hex = createHash('sha1').update(`generated-${owner}-${i}`).digest('hex');
     const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-    return completeImage({ id, name: `generated-${String(i).padStart(6, '0')}`, owner, visibility: 'private', created_at: new Date(base + i * 1000).toISOString().replace('.000Z', 'Z') });
+    return completeImage({ id, name: `generated-${String(i).padStart(6, '0')}`, owner, visibility: 'private', tags: ['generated', i % 2 === 0 ? 'even' : 'odd'], created_at: new Date(base + i * 1000).toISOString().replace('.000Z', 'Z') });
   });
 }
 

@@ -1,0 +1,131 @@
+// The mock Glance over real HTTP: version documents, listing parameters and errors, visibility rules.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getJson, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
+
+let mocks: Mocks;
+const tokens: Record<string, string> = {};
+before(async () => {
+  mocks = await startMocks({ generate: 30 });
+  for (const user of ['demo', 'alt', 'wile', 'admin'] as const) tokens[user] = await tokenFor(mocks.keystoneUrl, user);
+});
+after(() => mocks.close());
+
+async function list(user: string, query = '') {
+  return getJson(`${mocks.glance.url}/v2/images${query}`, { 'x-auth-token': tokens[user]!, accept: 'application/json' });
+}
+async function names(user: string, query = '?limit=1000') {
+  const res = await list(user, query);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return (res.body as any).images.map((i: any) => i.name).filter((n: string | null) => !n?.startsWith('generated-'));
+}
+
+describe('versions', () => {
+  test('GET / is 300 and GET /versions 200, without a token', async () => {
+    const root = await getJson(mocks.glance.url);
+    assert.equal(root.status, 300);
+    const current = (root.body as any).versions.find((v: any) => v.status === 'CURRENT');
+    assert.equal(current.links[0].href, `${mocks.glance.url}/v2/`);
+    const versions = await getJson(`${mocks.glance.url}/versions`);
+    assert.equal(versions.status, 200);
+    assert.deepEqual(versions.body, root.body);
+  });
+});
+
+describe('visibility for three projects', () => {
+  test('demo: public, its own (any visibility), and shared with it and accepted', async () => {
+    assert.deepEqual(await names('demo'), [
+      'rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁', null, 'demo-community', 'demo-shared', 'demo-private',
+      'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk',
+    ]);
+  });
+  test('alt: no pending shares of others, its own community image, demo-shared accepted', async () => {
+    assert.deepEqual(await names('alt'), [
+      'rocky-9-queued', 'alt-community', 'alt-shared-pending', 'alt-shared-accepted', 'alt-private', 'demo-shared',
+      'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk',
+    ]);
+  });
+  test('wile (another domain): public and its own only', async () => {
+    assert.deepEqual(await names('wile'), ['rocky-9-queued', 'dev-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+  });
+  test('community of others only with visibility=community; hidden only with os_hidden=true', async () => {
+    assert.deepEqual(await names('demo', '?visibility=community'), ['alt-community', 'demo-community']);
+    assert.deepEqual(await names('demo', '?os_hidden=true'), ['hidden-rescue']);
+    assert.deepEqual(await names('demo', '?visibility=shared'), ['alt-shared-accepted', 'demo-shared']);
+    assert.deepEqual(await names('demo', '?visibility=private'), ['Ünïcødé 镜像 ☁', null, 'demo-private']);
+    assert.ok((await names('demo', '?visibility=all')).includes('alt-community'));
+    assert.ok((await names('admin')).includes('dev-private'));
+  });
+});
+
+describe('listing parameters', () => {
+  test('default limit 25 with first, schema and next; the last page has no next', async () => {
+    const first = (await list('demo')).body as any;
+    assert.equal(first.images.length, 25);
+    assert.equal(first.schema, '/v2/schemas/images');
+    assert.equal(first.first, '/v2/images');
+    assert.match(first.next, /^\/v2\/images\?marker=[0-9a-f-]{36}$/);
+    const second = (await list('demo', first.next.slice('/v2/images'.length))).body as any;
+    assert.equal(second.images.length, 40 - 25);
+    assert.equal(second.next, undefined);
+  });
+
+  test('limit caps at 1000; limit=0 is an empty page', async () => {
+    assert.equal(((await list('demo', '?limit=5000')).body as any).images.length, 40);
+    const empty = (await list('demo', '?limit=0')).body as any;
+    assert.deepEqual(empty.images, []);
+    assert.equal(empty.next, undefined);
+  });
+
+  test('bad limit and unknown marker: 400', async () => {
+    for (const q of ['?limit=abc', '?limit=-1', '?limit=1.5', '?marker=00000000-0000-0000-0000-000000000000']) {
+      const res = await list('demo', q);
+      assert.equal(res.status, 400, q);
+      assert.equal((res.body as any).code, '400 Bad Request');
+    }
+    // A marker that exists but is not visible to the caller is unknown too.
+    assert.equal((await list('demo', '?marker=1a2b3c4d-5e6f-4a0b-8c1d-000000000009')).status, 400);
+  });
+
+  test('sorting: sort=key:dir, sort_key/sort_dir, and their errors', async () => {
+    const byName = await names('wile', '?sort=name:asc');
+    assert.deepEqual(byName, ['cirros-0.6.2-x86_64-disk', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued', 'ubuntu-24.04-server']);
+    assert.deepEqual(await names('wile', '?sort_key=name&sort_dir=desc'), [...byName].reverse());
+    assert.deepEqual(await names('wile', '?sort_key=created_at&sort_dir=asc'), ['cirros-0.6.2-x86_64-disk', 'ubuntu-24.04-server', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued']);
+    assert.equal((await list('wile', '?sort=bogus:asc')).status, 400);
+    assert.equal((await list('wile', '?sort=name:up')).status, 400);
+    assert.equal((await list('wile', '?sort=name&sort_key=id')).status, 400);
+  });
+
+  test('filters: name, status, owner, repeated tags, visibility errors', async () => {
+    assert.deepEqual(await names('demo', '?name=demo-private'), ['demo-private']);
+    assert.deepEqual(await names('demo', '?status=queued'), ['rocky-9-queued']);
+    assert.deepEqual(await names('demo', '?owner=c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4'), ['alt-shared-accepted']);
+    assert.deepEqual(await names('demo', '?tag=ubuntu&tag=lts'), ['ubuntu-24.04-server']);
+    assert.deepEqual(await names('demo', '?tag=ubuntu&tag=cirros'), []);
+    assert.equal((await list('demo', '?visibility=everyone')).status, 400);
+    assert.equal((await list('demo', '?os_hidden=maybe')).status, 400);
+  });
+
+  test('image fields, single image, schemas', async () => {
+    const image = ((await list('demo', '?name=demo-private')).body as any).images[0];
+    for (const field of ['id', 'name', 'status', 'visibility', 'owner', 'os_hidden', 'protected', 'tags', 'created_at', 'updated_at', 'size', 'disk_format', 'container_format', 'checksum', 'self', 'file', 'schema']) {
+      assert.ok(field in image, field);
+    }
+    assert.equal(image.self, `/v2/images/${image.id}`);
+    const one = await getJson(`${mocks.glance.url}/v2/images/${image.id}`, { 'x-auth-token': tokens.demo! });
+    assert.equal((one.body as any).name, 'demo-private');
+    assert.equal((await getJson(`${mocks.glance.url}/v2/images/${image.id}`, { 'x-auth-token': tokens.alt! })).status, 404);
+    assert.equal(((await getJson(`${mocks.glance.url}/v2/schemas/image`, { 'x-auth-token': tokens.demo! })).body as any).name, 'image');
+    assert.equal(((await getJson(`${mocks.glance.url}/v2/schemas/images`, { 'x-auth-token': tokens.demo! })).body as any).name, 'images');
+  });
+
+  test('no token or a bad token: the keystonemiddleware 401', async () => {
+    for (const headers of [{}, { 'x-auth-token': 'gAAAAAbogus' }]) {
+      const res = await getJson(`${mocks.glance.url}/v2/images`, headers);
+      assert.equal(res.status, 401);
+      assert.deepEqual(res.body, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+      assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
+    }
+  });
+});

@@ -1,0 +1,197 @@
+// The service end to end over real HTTP: mock Keystone + mock Glance + the app, each on port 0.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { parseImageFilters } from '../../src/routes/images.js';
+import { ApiError } from '../../src/errors.js';
+import { getJson, serviceConfig, setFaults, startMocks, startService, stats, tokenFor, type Mocks, type Service } from '../helpers/stack.js';
+
+let mocks: Mocks;
+let service: Service;
+const tokens: Record<string, string> = {};
+
+before(async () => {
+  mocks = await startMocks({ generate: 2500 });
+  service = await startService(serviceConfig(mocks.keystoneUrl, { communication: { timeout: 2 } }));
+  for (const user of ['demo', 'alt', 'wile'] as const) tokens[user] = await tokenFor(mocks.keystoneUrl, user);
+});
+after(async () => {
+  await service.close();
+  await mocks.close();
+});
+
+const names = (user: string, path = '/') => getJson(`${service.url}${path}`, { 'X-Auth-Token': tokens[user]! });
+
+describe('image names', () => {
+  test('demo: 2510 names across three Glance pages, in order, with null and non-ASCII names', async () => {
+    const res = await names('demo');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    const body = res.body as (string | null)[];
+    assert.equal(body.length, 2510);
+    assert.deepEqual(body.slice(0, 10), ['rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁', null, 'demo-community', 'demo-shared', 'demo-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+    assert.equal(body[10], 'generated-002499');
+    assert.equal(body.at(-1), 'generated-000000');
+  });
+
+  test('alt and wile see their own, different lists; GET /images is the same as GET /', async () => {
+    assert.deepEqual((await names('alt')).body, ['rocky-9-queued', 'alt-community', 'alt-shared-pending', 'alt-shared-accepted', 'alt-private', 'demo-shared', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+    assert.deepEqual((await names('wile')).body, ['rocky-9-queued', 'dev-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+    assert.deepEqual((await names('wile', '/images')).body, (await names('wile')).body);
+  });
+
+  test('filters pass through to Glance', async () => {
+    assert.deepEqual((await names('demo', '/images?visibility=community')).body, ['alt-community', 'demo-community']);
+    assert.deepEqual((await names('demo', '/images?tag=ubuntu&tag=lts')).body, ['ubuntu-24.04-server']);
+    assert.deepEqual((await names('wile', '/images?sort=name:asc')).body, ['cirros-0.6.2-x86_64-disk', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued', 'ubuntu-24.04-server']);
+    assert.deepEqual((await names('demo', '/?name=demo-private&status=active')).body, ['demo-private']);
+  });
+
+  test('bad filter values: 400 naming the parameter, never forwarded', async () => {
+    const before = (await stats(mocks.glance.url)).counters.list_requests ?? 0;
+    for (const [query, parameter] of [
+      ['visibility=everyone', 'visibility'], ['status=happy', 'status'], ['sort=size:sideways', 'sort'], ['sort=password', 'sort'],
+      ['limit=5', 'limit'], ['name=', 'name'], [`name=${'x'.repeat(256)}`, 'name'], ['visibility=public&visibility=private', 'visibility'],
+    ] as const) {
+      const res = await names('demo', `/images?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.equal((res.body as any).error.parameter, parameter);
+      assert.match((res.body as any).error.message, new RegExp(parameter));
+    }
+    assert.equal((await stats(mocks.glance.url)).counters.list_requests ?? 0, before);
+  });
+
+  test('no token: 401 with the keystonemiddleware body', async () => {
+    const res = await getJson(`${service.url}/`);
+    assert.equal(res.status, 401);
+    assert.deepEqual((res.body as any).error, { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' });
+    assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
+  });
+
+  test('unknown paths are JSON 404s (after authentication), other methods JSON 405s', async () => {
+    const missing = await names('demo', '/nope');
+    assert.equal(missing.status, 404);
+    assert.equal((missing.body as any).error.code, 404);
+    const res = await fetch(`${service.url}/images`, { method: 'DELETE', headers: { 'X-Auth-Token': tokens.demo! } });
+    assert.equal(res.status, 405);
+    assert.match(res.headers.get('allow') ?? '', /GET/);
+    assert.equal(((await res.json()) as any).error.code, 405);
+  });
+});
+
+describe('request ids', () => {
+  test('a well-formed id is kept, sent to Keystone and Glance, and returned', async () => {
+    const id = 'req-0f1e2d3c-4b5a-4968-8776-655443322110';
+    const fresh = await tokenFor(mocks.keystoneUrl, 'wile');
+    const res = await getJson(`${service.url}/`, { 'X-Auth-Token': fresh, 'X-OpenStack-Request-ID': id });
+    assert.equal(res.headers.get('x-openstack-request-id'), id);
+    assert.ok(((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as any).request_ids.includes(id));
+    assert.ok(((await (await fetch(`${mocks.keystone.url}/__mock/stats`)).json()) as any).request_ids.includes(id));
+    const line = service.lines.find((l) => l.msg === 'request completed' && l.request_id === id);
+    assert.ok(line, 'no access-log line with the request id');
+    assert.equal(line.route, '/');
+  });
+
+  test('a malformed id is replaced; an absent one is created', async () => {
+    const bad = await getJson(`${service.url}/healthz`, { 'X-OpenStack-Request-ID': 'req-<script>' });
+    assert.match(bad.headers.get('x-openstack-request-id')!, /^req-[0-9a-f-]{36}$/);
+    const none = await getJson(`${service.url}/healthz`);
+    assert.notEqual(none.headers.get('x-openstack-request-id'), bad.headers.get('x-openstack-request-id'));
+  });
+});
+
+describe('upstream failures map to gateway errors with the request id', () => {
+  const expectError = async (faults: Record<string, unknown>, status: number, token = tokens.wile!) => {
+    await setFaults(mocks.glance.url, faults);
+    try {
+      const res = await getJson(`${service.url}/`, { 'X-Auth-Token': token });
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      const body = res.body as any;
+      assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'title']);
+      assert.equal(body.request_id, res.headers.get('x-openstack-request-id'));
+      assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+|Error:/);
+      return body;
+    } finally {
+      await setFaults(mocks.glance.url, {});
+    }
+  };
+
+  test('Glance 500 and 503: 502', async () => {
+    await expectError({ failStatus: 500, pathPrefix: '/v2/' }, 502);
+    await expectError({ failStatus: 503, pathPrefix: '/v2/' }, 502);
+  });
+  test('Glance 401: 401; Glance 403: 403', async () => {
+    await expectError({ failStatus: 401, pathPrefix: '/v2/' }, 401);
+    await expectError({ failStatus: 403, pathPrefix: '/v2/' }, 403);
+  });
+  test('Glance too slow or hanging: 504 within the session timeout', async () => {
+    const started = Date.now();
+    await expectError({ latencyMs: 5000, pathPrefix: '/v2/' }, 504);
+    await expectError({ hang: true, pathPrefix: '/v2/' }, 504);
+    assert.ok(Date.now() - started < 8000);
+  });
+  test('Glance unreachable: 502', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const vars = mocks.keystone.store.catalogVars;
+    const saved = vars.glance_url!;
+    vars.glance_url = `http://127.0.0.1:${port}`;
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'alt');
+      const body = await expectError({}, 502, token);
+      assert.match(body.error.message, /cannot be reached/);
+    } finally {
+      vars.glance_url = saved;
+    }
+  });
+  test('Keystone failing: 503', async () => {
+    await setFaults(mocks.keystone.url, { failStatus: 500, pathPrefix: '/v3/auth/tokens' });
+    try {
+      const token = `${tokens.alt}x`; // never validated: not cached
+      const res = await getJson(`${service.url}/`, { 'X-Auth-Token': token });
+      assert.equal(res.status, 503);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+    }
+  });
+});
+
+describe('a client that hangs up', () => {
+  test('aborts the upstream calls', async () => {
+    await setFaults(mocks.glance.url, { hang: true, pathPrefix: '/v2/' });
+    try {
+      const held = async () => (await stats(mocks.glance.url)).counters.held ?? 0;
+      const before = await held();
+      const controller = new AbortController();
+      const pending = fetch(`${service.url}/`, { headers: { 'X-Auth-Token': tokens.demo! }, signal: controller.signal }).catch((e: Error) => e);
+      await waitFor(async () => (await held()) > before, 5000); // the service is now waiting on Glance
+      controller.abort();
+      await pending;
+      await waitFor(async () => service.lines.some((l) => (l.upstream as { error?: string } | undefined)?.error === 'aborted'), 5000);
+    } finally {
+      await setFaults(mocks.glance.url, {});
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.fail(`condition not met within ${deadlineMs} ms`);
+}
+
+describe('parseImageFilters', () => {
+  test('accepts the documented filters and rejects the rest', () => {
+    assert.deepEqual(parseImageFilters(new URLSearchParams('visibility=all&status=active&tag=a&tag=b&sort=name:asc,created_at')), {
+      visibility: 'all', status: 'active', sort: 'name:asc,created_at', tag: ['a', 'b'],
+    });
+    assert.throws(() => parseImageFilters(new URLSearchParams('marker=x')), (e: ApiError) => e.status === 400 && e.parameter === 'marker');
+    assert.throws(() => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))), ApiError);
+  });
+});
