@@ -269,7 +269,7 @@ export function describeOptions(): ConfigOption[] {
         env: envVarName(group, key),
         doc: o.doc,
         default: o.default,
-        format: Array.isArray(o.format) ? o.format.join(' | ') : typeof o.format === 'function' ? o.format.name.toLowerCase() : String(o.format),
+        format: Array.isArray(o.format) ? `one of ${o.format.join(', ')}` : typeof o.format === 'function' ? o.format.name.toLowerCase() : String(o.format),
         sensitive: o.sensitive === true,
       };
     }),

@@ -60,7 +60,9 @@ export class MockControl {
         if (this.requestIds.length > 100) this.requestIds.shift();
       }
       const f = this.faults;
-      if (ctx.path.startsWith('/__mock/') || !ctx.path.startsWith(f.pathPrefix)) return next();
+      if (ctx.path.startsWith('/__mock/')) return next();
+      this.count('requests');
+      if (!ctx.path.startsWith(f.pathPrefix)) return next();
       if (f.hang) {
         this.count('held');
         // Hold the request until the client hangs up; nothing is ever written.

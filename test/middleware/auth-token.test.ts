@@ -17,7 +17,8 @@ import { RequestContext } from '../../src/request-context.js';
 import { sha256Hex } from '../../src/redact.js';
 import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
 import { defaultConfig } from '../../src/config.js';
-import { captureLogger, passwordPlugin, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+import type { USERS } from '../helpers/stack.js';
+import { captureLogger, passwordPlugin, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/stack.js';
 
 interface EchoOptions {
   cacheTimeMs?: number;

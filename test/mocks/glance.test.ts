@@ -121,7 +121,7 @@ describe('listing parameters', () => {
   });
 
   test('no token or a bad token: the keystonemiddleware 401', async () => {
-    for (const headers of [{}, { 'x-auth-token': 'gAAAAAbogus' }]) {
+    for (const headers of [{}, { 'x-auth-token': 'gAAAAAbogus' }] as Record<string, string>[]) {
       const res = await getJson(`${mocks.glance.url}/v2/images`, headers);
       assert.equal(res.status, 401);
       assert.deepEqual(res.body, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });

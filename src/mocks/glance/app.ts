@@ -8,7 +8,8 @@ import type { AuthState } from '../../middleware/auth-token.js';
 import { authToken, type AuthTokenOptions } from '../../middleware/auth-token.js';
 import { ApiError } from '../../errors.js';
 import type { MockControl } from '../control.js';
-import { GlanceStore, SORT_KEYS, type ListQuery, type StoredImage, type Viewer } from './store.js';
+import type { GlanceStore} from './store.js';
+import { SORT_KEYS, type ListQuery, type StoredImage, type Viewer } from './store.js';
 
 export interface MockGlanceOptions {
   store: GlanceStore;

@@ -5,8 +5,10 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
 import { sha256Hex } from '../../redact.js';
-import { BodyError, MockControl, readJson } from '../control.js';
-import { KeystoneStore, type Scope, type TokenRecord } from './store.js';
+import type { MockControl} from '../control.js';
+import { BodyError, readJson } from '../control.js';
+import type { KeystoneStore} from './store.js';
+import { type Scope, type TokenRecord } from './store.js';
 
 export interface MockKeystoneOptions {
   store: KeystoneStore;

@@ -1,0 +1,83 @@
+// The real process: SIGTERM drains in-flight requests, refuses new connections and exits 0; a second
+// signal exits at once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { setFaults, startMocks, tokenFor, type Mocks } from './helpers/stack.js';
+import { startChild } from './helpers/process.js';
+
+let mocks: Mocks;
+before(async () => {
+  mocks = await startMocks();
+});
+after(() => mocks.close());
+
+function serverEnv(): Record<string, string> {
+  return {
+    OS_SERVER__PORT: '0',
+    OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    OS_SERVER__SHUTDOWN_GRACE: '20',
+    NODE_ENV: 'test',
+  };
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(true));
+  });
+}
+
+test('SIGTERM: a slow in-flight request completes, new connections are refused, exit code 0', async () => {
+  const child = startChild(['src/server.ts'], serverEnv());
+  const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
+  const port = Number(new URL(listening.url).port);
+  const token = await tokenFor(mocks.keystoneUrl, 'demo');
+  assert.equal((await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } })).status, 200);
+
+  await setFaults(mocks.glance.url, { latencyMs: 1500, pathPrefix: '/v2/' });
+  try {
+    const arrived = async () => ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters.requests ?? 0;
+    const before = await arrived();
+    const slow = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
+    // Signal only once the request is inside the service, waiting on Glance.
+    while ((await arrived()) === before) await new Promise((resolve) => setImmediate(resolve));
+    child.proc.kill('SIGTERM');
+    await child.waitForLine(/shutting down/);
+    assert.equal(await refused(port), true, 'new connections must be refused once draining');
+    const res = await slow;
+    assert.equal(res.status, 200);
+    assert.ok(((await res.json()) as string[]).length > 0);
+    const { code } = await child.exited;
+    assert.equal(code, 0);
+    assert.match(child.stdout(), /"outcome":"drained"/);
+  } finally {
+    await setFaults(mocks.glance.url, {});
+  }
+});
+
+test('a second signal exits at once', async () => {
+  const child = startChild(['src/server.ts'], serverEnv());
+  const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
+  const token = await tokenFor(mocks.keystoneUrl, 'demo');
+  await setFaults(mocks.glance.url, { hang: true, pathPrefix: '/v2/' });
+  try {
+    const stuck = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } }).catch((e: Error) => e);
+    const held = async () => ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters.held ?? 0;
+    const start = await held();
+    while ((await held()) === start) await new Promise((resolve) => setImmediate(resolve));
+    child.proc.kill('SIGTERM');
+    await child.waitForLine(/shutting down/);
+    const started = Date.now();
+    child.proc.kill('SIGINT');
+    const { code } = await child.exited;
+    assert.equal(code, 1);
+    assert.ok(Date.now() - started < 5000);
+    await stuck;
+  } finally {
+    await setFaults(mocks.glance.url, {});
+  }
+});
