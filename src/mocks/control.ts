@@ -134,7 +134,7 @@ export async function readJson(req: http.IncomingMessage, limit: number): Promis
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new BodyError(400, 'Malformed request body: not JSON.');
+    throw new BodyError(400, 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
   }
 }
 

@@ -52,7 +52,7 @@ export async function startMockGlance(config: MockConfig['mock_glance'], logger:
     auth: {
       validator,
       wwwAuthenticateUri: config.auth_url,
-      delayAuthDecision: false,
+      delayAuthDecision: true,
       includeServiceCatalog: false,
       serviceTokenRoles: ['service'],
       serviceTokenRolesRequired: false,

@@ -120,12 +120,26 @@ describe('listing parameters', () => {
     assert.equal(((await getJson(`${mocks.glance.url}/v2/schemas/images`, { 'x-auth-token': tokens.demo! })).body as any).name, 'images');
   });
 
-  test('no token or a bad token: the keystonemiddleware 401', async () => {
+  test("no token or a bad token: Glance's webob 401 (auth_token runs with delay_auth_decision)", async () => {
     for (const headers of [{}, { 'x-auth-token': 'gAAAAAbogus' }] as Record<string, string>[]) {
-      const res = await getJson(`${mocks.glance.url}/v2/images`, headers);
+      const res = await getJson(`${mocks.glance.url}/v2/images`, { ...headers, accept: 'application/json' });
       assert.equal(res.status, 401);
-      assert.deepEqual(res.body, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+      assert.equal((res.body as any).code, '401 Unauthorized');
+      assert.match((res.body as any).message, /^This server could not verify that you are authorized/);
       assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
     }
+  });
+
+  test('errors are HTML unless the client asks for JSON', async () => {
+    const res = await getJson(`${mocks.glance.url}/v2/images?limit=abc`, { 'x-auth-token': tokens.demo! });
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get('content-type')!, /text\/html/);
+    assert.match(String(res.body), /<h1>400 Bad Request<\/h1>\n  limit param must be an integer/);
+  });
+
+  test("next keeps the request's parameters (repeats collapsed) and puts the marker last", async () => {
+    const body = (await list('demo', '?limit=2&tag=generated&tag=even')).body as any;
+    assert.equal(body.first, '/v2/images?limit=2&tag=even');
+    assert.match(body.next, /^\/v2\/images\?limit=2&tag=even&marker=[0-9a-f-]{36}$/);
   });
 });

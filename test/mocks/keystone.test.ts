@@ -33,8 +33,9 @@ function assertKeystoneError(body: any, code: number) {
 
 describe('version documents', () => {
   test('GET / is 300 with the version list; GET /v3 is the v3 document', async () => {
-    const root = await fetch(mocks.keystone.url);
+    const root = await fetch(mocks.keystone.url, { redirect: 'manual' });
     assert.equal(root.status, 300);
+    assert.equal(root.headers.get('location'), `${ks}/`);
     const versions = (await root.json()) as any;
     assert.equal(versions.versions.values[0].id, 'v3.14');
     const v3 = (await (await fetch(ks)).json()) as any;
@@ -56,7 +57,7 @@ describe('POST /v3/auth/tokens', () => {
     assert.equal(t.project.name, 'demo');
     assert.deepEqual(t.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
     assert.ok(t.catalog.some((s: any) => s.type === 'image' && s.endpoints.every((e: any) => e.url === mocks.glance.url && e.region_id === 'RegionOne')));
-    assert.match(t.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.match(t.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);
     assert.ok(Array.isArray(t.audit_ids) && t.audit_ids.length === 1);
   });
 
@@ -143,7 +144,7 @@ describe('validate, check, revoke', () => {
     assertKeystoneError(denied.body, 403);
   });
 
-  test("the caller's own bad token: 401; unknown subject: 404; missing subject: 400", async () => {
+  test("the caller's own bad token: 401; unknown or missing subject: 404", async () => {
     const service = await tokenFor(ks, 'glance');
     assert.equal((await call('GET', 'gAAAAAbogus', service)).status, 401);
     assert.equal((await call('GET', undefined, service)).status, 401);
@@ -151,7 +152,8 @@ describe('validate, check, revoke', () => {
     assert.equal(missing.status, 404);
     assertKeystoneError(missing.body, 404);
     assert.equal((await call('HEAD', service, 'gAAAAAbogus')).status, 404);
-    assert.equal((await call('GET', service, undefined)).status, 400);
+    assert.equal((await call('GET', service, undefined)).status, 404);
+    assert.doesNotMatch(missing.body.error.message, /gAAAAAbogus/, 'Keystone never echoes a token');
   });
 
   test('revocation: DELETE is 204 and later validations are 404', async () => {

@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AuthState } from '../../middleware/auth-token.js';
 import { authToken, type AuthTokenOptions } from '../../middleware/auth-token.js';
 import { ApiError } from '../../errors.js';
+import { newRequestId } from '../../request-context.js';
 import type { MockControl } from '../control.js';
 import type { GlanceStore} from './store.js';
 import { SORT_KEYS, type ListQuery, type StoredImage, type Viewer } from './store.js';
@@ -32,17 +33,21 @@ class GlanceError extends Error {
   }
 }
 
-/** webob's JSON error body, which Glance sends to clients that accept JSON. */
+/** webob's error bodies, as Glance sends them: JSON to clients that ask for it, HTML to the rest. */
 function renderError(ctx: Koa.Context, status: number, message: string): void {
   const title = STATUS_CODES[status] ?? 'Error';
   ctx.status = status;
-  if (ctx.accepts(['application/json', 'text/plain']) === 'application/json' && ctx.get('accept') !== '') {
+  if (ctx.get('accept').includes('application/json')) {
     ctx.body = { message: `${message}<br /><br />\n\n\n`, code: `${status} ${title}`, title };
   } else {
-    ctx.type = 'text/plain';
-    ctx.body = `${status} ${title}\n\n${message}\n\n   `;
+    ctx.type = 'text/html; charset=UTF-8';
+    ctx.body = `<html>\n <head>\n  <title>${status} ${title}</title>\n </head>\n <body>\n  <h1>${status} ${title}</h1>\n  ${message}<br /><br />\n\n\n\n </body>\n</html>`;
   }
 }
+
+// webob's 401 text, which Glance sends when keystonemiddleware (delay_auth_decision = true) marks a request Invalid.
+const UNAUTHORIZED_TEXT =
+  'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.';
 
 export function renderImage(image: StoredImage): Record<string, unknown> {
   const { members: _members, ...fields } = image;
@@ -74,7 +79,7 @@ export function parseListQuery(search: URLSearchParams): { query: ListQuery; lim
   const sortKeys = search.getAll('sort_key');
   const sortDirs = search.getAll('sort_dir');
   if (sortParam !== undefined && (sortKeys.length > 0 || sortDirs.length > 0)) {
-    throw new GlanceError(400, 'The sort param cannot be used with sort_key or sort_dir params.');
+    throw new GlanceError(400, 'Old and new sorting syntax cannot be combined');
   }
   const checkKey = (key: string) => {
     if (!SORT_KEYS.has(key)) throw new GlanceError(400, `Invalid sort key: ${key}. It must be one of the following: ${[...SORT_KEYS].join(', ')}.`);
@@ -114,23 +119,18 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
   const versions = () => {
     const href = `${options.publicUrl()}/v2/`;
     const list = [{ id: 'v2.15', status: 'CURRENT', links: [{ rel: 'self', href }] }];
-    for (let minor = 14; minor >= 0; minor--) list.push({ id: `v2.${minor}`, status: 'SUPPORTED', links: [{ rel: 'self', href }] });
+    // Glance lists v2.15 as CURRENT and skips 2.14 (an import-only bump it never advertised).
+    for (let minor = 13; minor >= 0; minor--) list.push({ id: `v2.${minor}`, status: 'SUPPORTED', links: [{ rel: 'self', href }] });
     return { versions: list };
   };
 
   app.use(async (ctx, next) => {
+    ctx.set('x-openstack-request-id', newRequestId());
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) throw new GlanceError(404, 'The resource could not be found.');
       if (ctx.status === 405 && ctx.body == null) throw new GlanceError(405, 'The method is not allowed for this resource.');
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) {
-        // keystonemiddleware's own 401, byte for byte.
-        ctx.status = 401;
-        for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
-        ctx.body = { error: { code: 401, title: 'Unauthorized', message: err.message } };
-        return;
-      }
       if (err instanceof GlanceError || err instanceof ApiError) return renderError(ctx, err.status, err.message);
       const status = (err as { status?: unknown }).status;
       renderError(ctx, typeof status === 'number' ? status : 500, 'The server encountered an error.');
@@ -150,7 +150,14 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
     ctx.body = versions();
   });
   app.use(publicRouter.routes());
-  app.use(authToken({ ...options.auth, publicPaths: ['/', '/versions'] }));
+  // Like Glance's paste pipeline: auth_token with delay_auth_decision, then Glance's context middleware
+  // answers an unconfirmed identity with webob's 401 (keystonemiddleware adds WWW-Authenticate).
+  app.use(authToken({ ...options.auth, delayAuthDecision: true, publicPaths: ['/', '/versions'] }));
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/' || ctx.path === '/versions' || ctx.state.tokenAuth.hasUserToken) return next();
+    ctx.set('WWW-Authenticate', `Keystone uri="${options.auth.wwwAuthenticateUri}"`);
+    renderError(ctx, 401, UNAUTHORIZED_TEXT);
+  });
 
   const router = new Router<AuthState>();
   router.get('/v2/images', (ctx) => {
@@ -163,7 +170,7 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
     let start = 0;
     if (marker !== undefined) {
       const index = all.findIndex((i) => i.id === marker);
-      if (index < 0) throw new GlanceError(400, `Invalid marker. Image ${marker} could not be found.`);
+      if (index < 0) throw new GlanceError(400, `No image found with ID ${marker}`);
       start = index + 1;
     }
     const faults = control?.faults;
@@ -185,8 +192,9 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
     body.schema = '/v2/schemas/images';
     const more = start + page.length < all.length;
     if (page.length > 0 && (page.length === limit || short) && more) {
-      const nextParams = new URLSearchParams({ marker: page.at(-1)!.id });
-      for (const [k, v] of firstParams) nextParams.set(k, v);
+      // Glance: the request's parameters (repeats collapsed), then the marker.
+      const nextParams = new URLSearchParams(firstParams);
+      nextParams.set('marker', page.at(-1)!.id);
       body.next = faults?.loopNext ? `/v2/images?${search}` : `/v2/images?${nextParams}`;
     }
     ctx.body = body;

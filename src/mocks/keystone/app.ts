@@ -5,6 +5,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
 import { sha256Hex } from '../../redact.js';
+import { newRequestId } from '../../request-context.js';
 import type { MockControl} from '../control.js';
 import { BodyError, readJson } from '../control.js';
 import type { KeystoneStore} from './store.js';
@@ -49,6 +50,7 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   });
 
   app.use(async (ctx, next) => {
+    ctx.set('x-openstack-request-id', newRequestId());
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) throw new KeystoneError(404, 'The resource could not be found.');
@@ -67,6 +69,7 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.status = 300;
+    ctx.set('Location', `${options.publicUrl()}/v3/`);
     ctx.body = { versions: { values: [versionDoc()] } };
   });
   router.get(['/v3', '/v3/'], (ctx) => {
@@ -84,9 +87,10 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   const subject = (ctx: Koa.Context, allowExpired: boolean): TokenRecord => {
     const me = caller(ctx);
     const id = ctx.get('x-subject-token');
-    if (!id) throw new KeystoneError(400, 'Expecting to find X-Subject-Token in header. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+    if (!id) throw new KeystoneError(404, 'No token in the request');
     const record = store.lookup(id, { allowExpired });
-    if (!record) throw new KeystoneError(404, `Could not find token: ${id}.`);
+    // Keystone's Fernet wording; it never echoes the token back.
+    if (!record) throw new KeystoneError(404, 'Could not recognize Fernet token');
     const privileged = store.rolesOn(me.userId, me.scope).some((r) => r.name === 'admin' || r.name === 'service');
     if (!privileged && me.userId !== record.userId) {
       throw new KeystoneError(403, 'You are not authorized to perform the requested action: identity:validate_token.');

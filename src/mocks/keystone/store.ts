@@ -143,9 +143,9 @@ export class KeystoneStore {
   }
 }
 
-/** Keystone's timestamp format: microseconds and a Z. */
+/** Keystone's Fernet timestamps: whole seconds, printed with six zero microseconds and a Z. */
 export function keystoneTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
 }
 
 export function newId(): string {
