@@ -2,23 +2,15 @@
 // stripping, caching, single-flight, failures of Keystone, service tokens and hostile tokens.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import Koa from 'koa';
-import { MemoryTokenCache } from '../../src/auth/token-cache.js';
-import { TokenValidator } from '../../src/auth/token-validator.js';
-import type { PasswordPlugin } from '../../src/auth/password.js';
-import { authToken, SPOOFABLE_HEADERS, type AuthState } from '../../src/middleware/auth-token.js';
-import { errorHandler } from '../../src/middleware/error-handler.js';
-import { requestContext } from '../../src/middleware/request-context.js';
-import { RequestContext } from '../../src/request-context.js';
+import { SPOOFABLE_HEADERS } from '../../src/middleware/auth-token.js';
 import { sha256Hex } from '../../src/redact.js';
-import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
-import { defaultConfig } from '../../src/config.js';
-import type { USERS } from '../helpers/stack.js';
-import { captureLogger, passwordPlugin, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/stack.js';
+import { echoApp as echoWith, type Echo } from '../helpers/echo.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+
+let mocks: Mocks;
 
 interface EchoOptions {
   cacheTimeMs?: number;
@@ -29,75 +21,9 @@ interface EchoOptions {
   keystoneUrl?: string;
 }
 
-interface Echo {
-  url: string;
-  close(): Promise<void>;
-}
-
-let mocks: Mocks;
-
-/** A Koa app with only the middleware and a route that shows what the handler sees. */
-async function echoApp(options: EchoOptions = {}): Promise<Echo & { serviceAuth: PasswordPlugin }> {
-  const { logger } = captureLogger('silent');
-  const context = new RequestContext(logger);
-  const communication = { ...defaultConfig().communication, timeout: 30, retry_delay: 0.01 };
-  const session = new Session(sessionOptionsFromConfig(communication), context);
-  const keystoneUrl = options.keystoneUrl ?? mocks.keystoneUrl;
-  const serviceAuth = passwordPlugin(keystoneUrl, options.serviceUser ?? 'service');
-  const validator = new TokenValidator({
-    session,
-    serviceAuth,
-    cache: new MemoryTokenCache(1000),
-    context,
-    identityFilter: { serviceType: 'identity', interface: 'internal' },
-    includeCatalog: true,
-    cacheTimeMs: options.cacheTimeMs ?? 300_000,
-    timeoutMs: options.timeoutMs ?? 5000,
-    connectRetries: 1,
-  });
-  const app = new Koa<AuthState & { requestId: string }>();
-  app.silent = true;
-  app.use(requestContext({ context, logger }));
-  app.use(errorHandler(context));
-  app.use(
-    authToken({
-      validator,
-      wwwAuthenticateUri: 'http://keystone.example/v3',
-      delayAuthDecision: options.delayAuthDecision ?? false,
-      includeServiceCatalog: true,
-      serviceTokenRoles: ['service'],
-      serviceTokenRolesRequired: options.serviceTokenRolesRequired ?? true,
-      serviceAuth,
-    }),
-  );
-  app.use((ctx) => {
-    const seen: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(ctx.request.headers)) if (k.startsWith('x-') || k === 'openstack-system-scope') seen[k] = v;
-    delete seen['x-auth-token'];
-    delete seen['x-service-token'];
-    const auth = ctx.state.tokenAuth;
-    ctx.body = {
-      headers: seen,
-      hasUserToken: auth.hasUserToken,
-      hasServiceToken: auth.hasServiceToken,
-      userId: auth.user?.userId,
-      projectId: auth.user?.projectId,
-      serialized: auth.toJSON(),
-    };
-  });
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    serviceAuth,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await session.close();
-    },
-  };
+/** The middleware alone, validating against the mock Keystone as a given service user. */
+function echoApp({ serviceUser = 'service', keystoneUrl, ...options }: EchoOptions = {}): Promise<Echo> {
+  return echoWith({ ...options, credentials: { authUrl: keystoneUrl ?? mocks.keystoneUrl, ...USERS[serviceUser] } });
 }
 
 async function get(url: string, headers: Record<string, string> = {}) {

@@ -134,7 +134,7 @@ describe('listing parameters', () => {
     const res = await getJson(`${mocks.glance.url}/v2/images?limit=abc`, { 'x-auth-token': tokens.demo! });
     assert.equal(res.status, 400);
     assert.match(res.headers.get('content-type')!, /text\/html/);
-    assert.match(String(res.body), /<h1>400 Bad Request<\/h1>\n  limit param must be an integer/);
+    assert.match(String(res.body), /<h1>400 Bad Request<\/h1>\n {2}limit param must be an integer/);
   });
 
   test("next keeps the request's parameters (repeats collapsed) and puts the marker last", async () => {

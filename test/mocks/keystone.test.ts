@@ -135,6 +135,15 @@ describe('validate, check, revoke', () => {
     assert.equal((await call('HEAD', service, user)).status, 200);
   });
 
+  test("policies: the service role may validate (GET) but not check (HEAD) or revoke others' tokens", async () => {
+    const serviceOnly = await tokenFor(ks, 'service');
+    const user = await tokenFor(ks, 'demo');
+    assert.equal((await call('GET', serviceOnly, user)).status, 200);
+    assert.equal((await call('HEAD', serviceOnly, user)).status, 403);
+    assert.equal((await call('DELETE', serviceOnly, user)).status, 403);
+    assert.equal((await call('HEAD', user, user)).status, 200);
+  });
+
   test('the owner may validate its own token; another plain user may not (403)', async () => {
     const demo = await tokenFor(ks, 'demo');
     const alt = await tokenFor(ks, 'alt');

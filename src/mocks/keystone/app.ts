@@ -83,17 +83,22 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     return record;
   };
 
-  /** The token asked about (X-Subject-Token), if the caller may see it. */
-  const subject = (ctx: Koa.Context, allowExpired: boolean): TokenRecord => {
+  /**
+   * The token asked about (X-Subject-Token), if the caller may act on it. Keystone's default policies:
+   * validate (GET) allows admin, service and the token's owner; check (HEAD) and revoke (DELETE) only admin
+   * and the owner.
+   */
+  const subject = (ctx: Koa.Context, allowExpired: boolean, allowedRoles: readonly string[]): TokenRecord => {
     const me = caller(ctx);
     const id = ctx.get('x-subject-token');
     if (!id) throw new KeystoneError(404, 'No token in the request');
     const record = store.lookup(id, { allowExpired });
     // Keystone's Fernet wording; it never echoes the token back.
     if (!record) throw new KeystoneError(404, 'Could not recognize Fernet token');
-    const privileged = store.rolesOn(me.userId, me.scope).some((r) => r.name === 'admin' || r.name === 'service');
+    const privileged = store.rolesOn(me.userId, me.scope).some((r) => allowedRoles.includes(r.name));
     if (!privileged && me.userId !== record.userId) {
-      throw new KeystoneError(403, 'You are not authorized to perform the requested action: identity:validate_token.');
+      const action = { GET: 'validate_token', HEAD: 'check_token', DELETE: 'revoke_token' }[ctx.method] ?? 'validate_token';
+      throw new KeystoneError(403, `You are not authorized to perform the requested action: identity:${action}.`);
     }
     return record;
   };
@@ -135,23 +140,24 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     ctx.body = store.render(record, { catalog: ctx.query.nocatalog === undefined });
   });
 
+  // Before the GET route: @koa/router answers HEAD with a GET route registered first.
+  router.head('/v3/auth/tokens', (ctx) => {
+    control?.count('checks');
+    subject(ctx, false, ['admin']);
+    ctx.status = 200;
+  });
+
   router.get('/v3/auth/tokens', (ctx) => {
     const subjectId = ctx.get('x-subject-token');
     control?.count('validations');
     if (subjectId) control?.count(`validations:${sha256Hex(subjectId)}`);
-    const record = subject(ctx, ctx.query.allow_expired === '1' || ctx.query.allow_expired === 'true');
+    const record = subject(ctx, ctx.query.allow_expired === '1' || ctx.query.allow_expired === 'true', ['admin', 'service']);
     ctx.set('X-Subject-Token', record.id);
     ctx.body = store.render(record, { catalog: ctx.query.nocatalog === undefined });
   });
 
-  router.head('/v3/auth/tokens', (ctx) => {
-    control?.count('checks');
-    subject(ctx, false);
-    ctx.status = 200;
-  });
-
   router.delete('/v3/auth/tokens', (ctx) => {
-    const record = subject(ctx, false);
+    const record = subject(ctx, false, ['admin']);
     store.revoke(record.id);
     control?.count('revocations');
     ctx.status = 204;
