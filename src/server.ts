@@ -36,6 +36,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       headersTimeout: s.headers_timeout * 1000,
       requestTimeout: s.request_timeout * 1000,
       maxHeaderSize: s.max_header_size,
+      // How often Node enforces headers_timeout/request_timeout (default 30 s would let slowloris linger).
+      connectionsCheckingInterval: 1000,
     },
     app.callback(),
   );

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { loadMockConfig } from '../../src/mocks/config.js';
 import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance.js';
+import { completeImage } from '../../src/mocks/glance/store.js';
 import { startMockKeystone, type RunningMockKeystone } from '../../src/mocks/keystone.js';
 import { Readiness } from '../../src/readiness.js';
 import { RequestContext } from '../../src/request-context.js';
@@ -153,4 +154,34 @@ export async function getJson(url: string, headers: Record<string, string> = {})
     // not JSON: keep the text
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+export interface LoadUser {
+  id: string;
+  token: string;
+  /** The names this user must see, in Glance's order. */
+  expected: (string | null)[];
+}
+
+/**
+ * `count` users, each in a project of its own owning one image named after it, so a response shows
+ * whose names it holds. Tokens come straight from the mock Keystone's store.
+ */
+export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): LoadUser[] {
+  const ks = mocks.keystone.store;
+  const publicNames = mocks.glance.store
+    .list({ projectId: 'nobody', isAdmin: false }, { tags: [], sort: [] })
+    .map((i) => i.name);
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${prefix}u${String(i).padStart(27, '0')}`.slice(0, 32);
+    const project = `${prefix}p${String(i).padStart(27, '0')}`.slice(0, 32);
+    ks.seed.users.push({ id, name: `${prefix}-user-${i}`, domain_id: 'default', password: `pw-${i}` });
+    ks.seed.projects.push({ id: project, name: `${prefix}-project-${i}`, domain_id: 'default' });
+    ks.seed.assignments.push({ user: id, project, role: 'member' });
+    const hex = i.toString(16).padStart(12, '0');
+    mocks.glance.store.images.push(
+      completeImage({ id: `0000${prefix.length.toString(16).padStart(4, '0')}-0000-4000-8000-${hex}`, name: `${prefix}-image-of-${i}`, owner: project, visibility: 'private', created_at: '2027-01-01T00:00:00Z' }),
+    );
+    return { id, token: ks.issue(id, ['password'], { project }).id, expected: [`${prefix}-image-of-${i}`, ...publicNames] };
+  });
 }

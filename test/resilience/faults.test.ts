@@ -1,0 +1,115 @@
+// Faults injected into Keystone and Glance while requests keep coming: every affected request ends with
+// the right 5xx within its deadline, nothing hangs, memory stays bounded, and service resumes by itself.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { addLoadUsers, serviceConfig, setFaults, startMocks, startService, type LoadUser, type Mocks, type Service } from '../helpers/stack.js';
+
+let mocks: Mocks;
+let service: Service;
+let users: LoadUser[];
+const agent = new Agent({ connections: 20 });
+
+before(async () => {
+  mocks = await startMocks();
+  users = addLoadUsers(mocks, 20, 'fault');
+  // No token cache, so every request needs Keystone; deadlines of 1 s so faults show quickly.
+  service = await startService(
+    serviceConfig(mocks.keystoneUrl, {
+      keystone_authtoken: { token_cache_time: 0, timeout: 1 },
+      communication: { timeout: 1, connect_retries: 1, status_code_retries: 0 },
+    }),
+    { level: 'silent' },
+  );
+});
+after(async () => {
+  await agent.close();
+  await service.close();
+  await mocks.close();
+});
+
+interface Outcome {
+  status: number;
+  ms: number;
+}
+
+/** `seconds` of load at concurrency 20; every outcome with its latency. */
+async function load(seconds: number): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, w) => {
+      for (let i = w; Date.now() < until; i++) {
+        const started = Date.now();
+        const res = await request(`${service.url}/`, { headers: { 'x-auth-token': users[i % users.length]!.token }, dispatcher: agent });
+        await res.body.dump();
+        out.push({ status: res.statusCode, ms: Date.now() - started });
+      }
+    }),
+  );
+  return out;
+}
+
+async function faultPhase(apply: () => Promise<void>, clear: () => Promise<void>, expected: number, deadlineMs: number) {
+  await apply();
+  let during: Outcome[];
+  try {
+    during = await load(2.5);
+  } finally {
+    await clear();
+  }
+  assert.ok(during.length > 0);
+  const wrong = during.filter((o) => o.status !== expected);
+  assert.deepEqual([...new Set(wrong.map((o) => o.status))], [], `statuses other than ${expected}`);
+  const slowest = Math.max(...during.map((o) => o.ms));
+  assert.ok(slowest <= deadlineMs, `a request took ${slowest} ms (deadline ${deadlineMs} ms)`);
+  const afterwards = await load(1);
+  assert.ok(afterwards.length > 0 && afterwards.every((o) => o.status === 200), 'did not recover');
+}
+
+const keystoneFaults = (f: Record<string, unknown>) => () => setFaults(mocks.keystone.url, { ...f, pathPrefix: '/v3/auth/tokens' });
+const glanceFaults = (f: Record<string, unknown>) => () => setFaults(mocks.glance.url, { ...f, pathPrefix: '/v2/' });
+const clearKeystone = () => setFaults(mocks.keystone.url, {});
+const clearGlance = () => setFaults(mocks.glance.url, {});
+
+describe('faults during load', () => {
+  const rssBefore = process.memoryUsage().rss;
+
+  test('baseline: all 200', async () => {
+    const outcomes = await load(1);
+    assert.ok(outcomes.every((o) => o.status === 200));
+  });
+
+  test('Keystone answering 500: 503', () => faultPhase(keystoneFaults({ failStatus: 500 }), clearKeystone, 503, 2500));
+  test('Keystone slow past the timeout: 503 within it', () => faultPhase(keystoneFaults({ latencyMs: 3000 }), clearKeystone, 503, 2500));
+  test('Keystone hanging: 503 within the timeout', () => faultPhase(keystoneFaults({ hang: true }), clearKeystone, 503, 2500));
+  test('Keystone down (not listening): 503', async () => {
+    const server = mocks.keystone.server;
+    const port = (server.address() as AddressInfo).port;
+    await faultPhase(
+      () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+      () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+      503,
+      2500,
+    );
+  });
+  test('Glance answering 500: 502', () => faultPhase(glanceFaults({ failStatus: 500 }), clearGlance, 502, 2500));
+  test('Glance slow past the timeout: 504 within it', () => faultPhase(glanceFaults({ latencyMs: 3000 }), clearGlance, 504, 2500));
+  test('Glance hanging: 504 within the timeout', () => faultPhase(glanceFaults({ hang: true }), clearGlance, 504, 2500));
+  test('Glance down (not listening): 502', async () => {
+    const server = mocks.glance.server;
+    const port = (server.address() as AddressInfo).port;
+    await faultPhase(
+      () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+      () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+      502,
+      2500,
+    );
+  });
+
+  test('memory stays bounded through all of it', () => {
+    const grown = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
+    assert.ok(grown < 200, `RSS grew by ${grown.toFixed(0)} MiB`);
+  });
+});
