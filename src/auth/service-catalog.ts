@@ -40,6 +40,8 @@ export function normalizeInterface(value: string): string {
 
 export class ServiceCatalog {
   readonly entries: readonly CatalogEntry[];
+  // Every request with a cached token asks the same question: remember the answers.
+  private readonly found = new Map<string, string>();
 
   constructor(entries: readonly CatalogEntry[] | undefined) {
     this.entries = entries ?? [];
@@ -54,9 +56,19 @@ export class ServiceCatalog {
     if (this.isEmpty) {
       throw new EmptyCatalogError('the token has no service catalog (unscoped token, or validated without a catalog)');
     }
-    const types = typesFor(filter.serviceType);
     const interfaces = (typeof filter.interface === 'string' ? [filter.interface] : (filter.interface ?? ['public'])).map(normalizeInterface);
     const region = filter.regionName ?? '';
+    const key = `${filter.serviceType}|${interfaces.join(',')}|${region}`;
+    let url = this.found.get(key);
+    if (url === undefined) {
+      url = this.lookup(filter.serviceType, interfaces, region);
+      this.found.set(key, url);
+    }
+    return url;
+  }
+
+  private lookup(serviceType: string, interfaces: readonly string[], region: string): string {
+    const types = typesFor(serviceType);
     const candidates = this.entries
       .filter((entry) => types.includes(entry.type))
       .flatMap((entry) => entry.endpoints)
@@ -66,6 +78,6 @@ export class ServiceCatalog {
       if (hit) return hit.url;
     }
     const where = region === '' ? '' : ` in region ${region}`;
-    throw new EndpointNotFoundError(`${interfaces.join(' or ')} endpoint for ${filter.serviceType} service${where} not found`);
+    throw new EndpointNotFoundError(`${interfaces.join(' or ')} endpoint for ${serviceType} service${where} not found`);
   }
 }

@@ -122,6 +122,9 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
   };
 }
 
+// X-Service-Catalog is the same string for every request with a given (cached) token: build it once.
+const catalogJson = new WeakMap<AccessInfo, string>();
+
 function setIdentityHeaders(headers: Record<string, string | string[] | undefined>, prefix: string, a: AccessInfo, withCatalog: boolean): void {
   const set = (name: string, value: string | undefined) => {
     if (value !== undefined) headers[`${prefix}${name}`] = value;
@@ -140,6 +143,10 @@ function setIdentityHeaders(headers: Record<string, string | string[] | undefine
   if (prefix === 'x-') {
     headers['x-is-admin-project'] = a.isAdminProject ? 'True' : 'False';
     if (a.systemScoped) headers['openstack-system-scope'] = 'all';
-    if (withCatalog) headers['x-service-catalog'] = JSON.stringify(a.catalog.entries);
+    if (withCatalog) {
+      let json = catalogJson.get(a);
+      if (json === undefined) catalogJson.set(a, (json = JSON.stringify(a.catalog.entries)));
+      headers['x-service-catalog'] = json;
+    }
   }
 }

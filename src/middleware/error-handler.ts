@@ -66,7 +66,10 @@ export function errorHandler(context: RequestContext): Middleware<RequestState> 
     } catch (err) {
       const api = toApiError(err);
       const cause = api.cause;
-      if (api.status >= 500 || cause instanceof UpstreamError) {
+      if (cause instanceof RequestAbortedError) {
+        // The client left: nothing went wrong here, and nobody is waiting for the answer.
+        context.log.info({ status: 499 }, 'client went away; upstream calls aborted');
+      } else if (api.status >= 500 || cause instanceof UpstreamError) {
         const upstream = cause instanceof UpstreamError ? cause : undefined;
         context.log[api.status >= 500 && api.status !== 503 ? 'error' : 'warn'](
           {

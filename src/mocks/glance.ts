@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { RequestContext } from '../request-context.js';
 import { Session, sessionOptionsFromConfig } from '../session/session.js';
 import { createMockGlance } from './glance/app.js';
-import { GlanceStore, completeImage, generateImages, type SeedImage } from './glance/store.js';
+import { GlanceStore, completeImage, generateImages, type SeedImage, type StoredImage } from './glance/store.js';
 import { loadMockConfig, type MockConfig } from './config.js';
 import { MockControl, serve, type ServedApp } from './control.js';
 
@@ -19,9 +19,10 @@ export interface RunningMockGlance extends ServedApp {
   control: MockControl;
 }
 
-export async function startMockGlance(config: MockConfig['mock_glance'], logger: Logger): Promise<RunningMockGlance> {
+/** Start a mock Glance; `extraImages` add to the seed and the generated ones (benchmarks build large sets). */
+export async function startMockGlance(config: MockConfig['mock_glance'], logger: Logger, extraImages: StoredImage[] = []): Promise<RunningMockGlance> {
   const seed = JSON.parse(fs.readFileSync(config.seed, 'utf8')) as { images: SeedImage[] };
-  const store = new GlanceStore([...seed.images.map(completeImage), ...generateImages(config.generate, config.generate_owner)]);
+  const store = new GlanceStore([...seed.images.map(completeImage), ...generateImages(config.generate, config.generate_owner), ...extraImages]);
   const control = new MockControl();
   const context = new RequestContext(logger);
   const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), context);

@@ -72,7 +72,7 @@ export function imageRoutes({ session, image }: { session: Session; image: Image
     try {
       const glance = new ImageClient(session, auth, image);
       const names: (string | null)[] = [];
-      for await (const img of glance.list(filters, { signal: abort.signal })) names.push(img.name ?? null);
+      for await (const page of glance.pages(filters, { signal: abort.signal })) for (const img of page) names.push(img.name ?? null);
       ctx.body = names;
     } finally {
       ctx.res.off('close', onClose);

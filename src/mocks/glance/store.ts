@@ -90,6 +90,10 @@ export function generateImages(count: number, owner: string): StoredImage[] {
 
 export class GlanceStore {
   readonly images: StoredImage[];
+  // Listing 10k+ images for every request would make the mock the bottleneck of every benchmark: results
+  // are memoized per viewer and query, and dropped whenever the image list changes length.
+  private readonly memo = new Map<string, StoredImage[]>();
+  private memoLength = -1;
 
   constructor(images: StoredImage[]) {
     this.images = images;
@@ -123,6 +127,21 @@ export class GlanceStore {
 
   /** Every matching image in sort order (paging happens in the caller). */
   list(viewer: Viewer, q: ListQuery): StoredImage[] {
+    if (this.memoLength !== this.images.length) {
+      this.memo.clear();
+      this.memoLength = this.images.length;
+    }
+    const key = JSON.stringify([viewer.projectId, viewer.isAdmin, q]);
+    let hit = this.memo.get(key);
+    if (!hit) {
+      hit = this.compute(viewer, q);
+      if (this.memo.size > 1000) this.memo.clear();
+      this.memo.set(key, hit);
+    }
+    return hit;
+  }
+
+  private compute(viewer: Viewer, q: ListQuery): StoredImage[] {
     const hidden = q.osHidden ?? false;
     const matches = this.images.filter(
       (i) =>

@@ -1,0 +1,370 @@
+// npm run bench: this service against the Python original (keystonemiddleware + keystoneclient Session +
+// glanceclient, ../shared/openstack/reference_app.py) under gunicorn and under wsgiref, and against a bare
+// node:http + undici floor - side by side in one run, same mocks, same tokens, same load generator
+// (autocannon). Prints a Markdown table, writes bench/results/latest.json and SVG charts under docs/.
+// Figures only: nothing here passes or fails.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import autocannon from 'autocannon';
+import { Agent, request } from 'undici';
+import { barChart, lineChart } from './svg.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SHARED = process.env.SHARED ?? path.resolve(ROOT, '../shared');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const PY = '/usr/bin/python3';
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const children: ChildProcess[] = [];
+
+function log(message: string) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Start a process and resolve with its first stdout line matching `ready`. */
+function start(cmd: string, args: string[], env: Record<string, string>, ready?: RegExp): Promise<{ proc: ChildProcess; line: string }> {
+  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(proc);
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  if (!ready) return Promise.resolve({ proc, line: '' });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => ready.test(l));
+      if (line) resolve({ proc, line });
+    });
+    proc.on('exit', (code) => reject(new Error(`${cmd} exited (${code}): ${err}`)));
+  });
+}
+
+async function stop(proc: ChildProcess) {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  try {
+    process.kill(-proc.pid!, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await exited;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitHttp(url: string, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch {
+      if (Date.now() > until) throw new Error(`${url} did not come up`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** The process and its descendants (gunicorn's workers). */
+function tree(pid: number): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there are no children
+  }
+  const kids = out.split('\n').filter((l) => l.trim()).map(Number);
+  return [pid, ...kids.flatMap(tree)];
+}
+
+function cpuSeconds(pid: number): number {
+  return tree(pid).reduce((sum, p) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+function rssMiB(pid: number): number {
+  return tree(pid).reduce((sum, p) => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      return sum + kb / 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function issueToken(keystone: string, user: string, password: string, project: string, domain = 'Default'): Promise<string> {
+  const res = await fetch(`${keystone}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } }, scope: { project: { name: project, domain: { name: domain } } } } }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`token for ${user}: ${res.status}`);
+  return res.headers.get('x-subject-token')!;
+}
+
+async function keystoneCount(keystone: string, key: string): Promise<number> {
+  return (((await (await fetch(`${keystone}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters[key] ?? 0);
+}
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMsPerRequest: number;
+  errors: number;
+}
+
+async function loadRound(url: string, token: string, pid: number, seconds: number): Promise<Round> {
+  const cpu0 = cpuSeconds(pid);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { 'x-auth-token': token } });
+  const cpu = cpuSeconds(pid) - cpu0;
+  const total = result.requests.total;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMsPerRequest: total > 0 ? (cpu * 1000) / total : NaN,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+interface SystemResult {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMsPerRequest: number;
+  rssMiB: number;
+  errors: number;
+}
+
+async function main() {
+  log('building dist/');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  const tsx = ['--import', 'tsx'];
+
+  const mocks = await start(process.execPath, [...tsx, 'bench/mocks.ts'], {}, /"keystone"/);
+  const { keystone, glance } = JSON.parse(mocks.line) as { keystone: string; glance: string };
+  log(`mocks: ${keystone} ${glance}`);
+  const demo = await issueToken(keystone, 'demo', 'demopw', 'demo');
+  const wile = await issueToken(keystone, 'wile', 'wilepw', 'dev', 'acme');
+  const alt = await issueToken(keystone, 'alt', 'altpw', 'alt');
+
+  const refConf = path.join(os.tmpdir(), `ref-${process.pid}.conf`);
+  fs.writeFileSync(
+    refConf,
+    `[keystone_authtoken]\nwww_authenticate_uri = ${keystone}/v3\nauth_url = ${keystone}/v3\nauth_type = password\nusername = image-names\npassword = image-names-pw\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n[communication]\ntimeout = 30\n`,
+  );
+  const pythonOk = fs.existsSync(PY) && (() => {
+    try {
+      execFileSync(PY, ['-c', 'import keystonemiddleware, keystoneclient, glanceclient'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!pythonOk) log('Python original unavailable (real-openstack install brings it): its rows are skipped');
+
+  const systems: { name: string; key: string; launch: () => Promise<{ proc: ChildProcess; url: string }> }[] = [
+    {
+      name: 'this service (Node, 1 process)',
+      key: 'ours',
+      launch: async () => {
+        const port = await freePort();
+        const { proc } = await start(process.execPath, ['dist/server.js'], {
+          OS_SERVER__PORT: String(port),
+          OS_LOG__LEVEL: 'warn',
+          OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
+          OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
+          OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+          ...(process.env.BENCH_CACHE_SIZE ? { OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_SIZE: process.env.BENCH_CACHE_SIZE } : {}),
+          NODE_ENV: 'production',
+        });
+        await waitHttp(`http://127.0.0.1:${port}/healthz`);
+        return { proc, url: `http://127.0.0.1:${port}/` };
+      },
+    },
+    ...(pythonOk
+      ? [
+          {
+            name: 'Python original, gunicorn (2 workers x 4 threads)',
+            key: 'gunicorn',
+            launch: async () => {
+              const port = await freePort();
+              const { proc } = await start('gunicorn3', ['-w', '2', '--threads', '4', '-b', `127.0.0.1:${port}`, '--chdir', path.join(SHARED, 'openstack'), 'reference_app:application'], { REF_CONF: refConf });
+              await waitHttp(`http://127.0.0.1:${port}/`);
+              return { proc, url: `http://127.0.0.1:${port}/` };
+            },
+          },
+          {
+            name: "Python original, wsgiref (the article's server)",
+            key: 'wsgiref',
+            launch: async () => {
+              const port = await freePort();
+              const { proc } = await start(PY, [path.join(SHARED, 'openstack', 'reference_app.py')], { REF_CONF: refConf, REF_PORT: String(port) });
+              await waitHttp(`http://127.0.0.1:${port}/`);
+              return { proc, url: `http://127.0.0.1:${port}/` };
+            },
+          },
+        ]
+      : []),
+    {
+      name: 'floor: node:http + undici, no auth, no framework',
+      key: 'floor',
+      launch: async () => {
+        const { proc, line } = await start(process.execPath, [...tsx, 'bench/floor.ts'], { FLOOR_GLANCE_URL: glance, FLOOR_TOKEN: demo }, /"url"/);
+        return { proc, url: (JSON.parse(line) as { url: string }).url };
+      },
+    },
+  ];
+
+  // BENCH_ONLY=ours,floor runs a subset (profiling); the README's figures come from a full run.
+  const only = process.env.BENCH_ONLY?.split(',');
+  if (only) systems.splice(0, systems.length, ...systems.filter((s) => only.includes(s.key)));
+  const results: SystemResult[] = [];
+  const extras: Record<string, unknown> = {};
+  const imageLatency: Record<string, Record<number, number>> = {};
+  for (const system of systems) {
+    log(`${system.name}: starting`);
+    const { proc, url } = await system.launch();
+    const target = url.endsWith('/') ? url : `${url}/`;
+    const check = await request(target, { headers: { 'x-auth-token': demo } });
+    const names = (await check.body.json()) as unknown[];
+    if (check.statusCode !== 200 || names.length !== 60) throw new Error(`${system.name}: ${check.statusCode}, ${names.length} names`);
+    await loadRound(target, demo, proc.pid!, 2); // warm-up
+    const rounds: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      rounds.push(await loadRound(target, demo, proc.pid!, SECONDS));
+      log(`${system.name}: round ${r + 1}: ${rounds.at(-1)!.rps.toFixed(0)} req/s`);
+    }
+    results.push({
+      name: system.name,
+      rps: median(rounds.map((r) => r.rps)),
+      p50: median(rounds.map((r) => r.p50)),
+      p99: median(rounds.map((r) => r.p99)),
+      cpuMsPerRequest: median(rounds.map((r) => r.cpuMsPerRequest)),
+      rssMiB: rssMiB(proc.pid!),
+      errors: rounds.reduce((s, r) => s + r.errors, 0),
+    });
+
+    if (system.key === 'ours' || system.key === 'gunicorn') {
+      // Keystone calls for 1000 concurrent requests with one fresh token (minus the mock Glance's own one).
+      const fresh = await issueToken(keystone, 'demo', 'demopw', 'demo');
+      const key = `validations:${createHash('sha256').update(fresh).digest('hex')}`;
+      const agent = new Agent({ connections: 1000 });
+      await Promise.all(Array.from({ length: 1000 }, async () => (await request(target, { headers: { 'x-auth-token': fresh }, dispatcher: agent })).body.dump()));
+      await agent.close();
+      extras[`${system.key}_keystone_calls_1000_concurrent`] = (await keystoneCount(keystone, key)) - 1;
+      // Cold-token latency: a never-seen token each time, one request at a time.
+      const cold: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const t = await issueToken(keystone, 'demo', 'demopw', 'demo');
+        const t0 = performance.now();
+        await (await request(target, { headers: { 'x-auth-token': t } })).body.dump();
+        cold.push(performance.now() - t0);
+      }
+      extras[`${system.key}_cold_token_ms`] = median(cold);
+      // Latency against the number of visible images.
+      imageLatency[system.key] = {};
+      for (const [count, token, n] of [[60, demo, 30], [1000, wile, 10], [10000, alt, 3]] as const) {
+        const samples: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const res = await request(target, { headers: { 'x-auth-token': token }, headersTimeout: 600_000, bodyTimeout: 600_000 });
+          const got = ((await res.body.json()) as unknown[]).length;
+          if (got !== count) throw new Error(`${system.name}: ${got} names, expected ${count}`);
+          samples.push(performance.now() - t0);
+        }
+        imageLatency[system.key]![count] = median(samples);
+        log(`${system.name}: ${count} images: ${median(samples).toFixed(1)} ms`);
+      }
+    }
+
+    if (system.key === 'ours' && process.env.BENCH_SKIP_RSS !== '1') {
+      // RSS after 100k requests over 10k distinct tokens.
+      log('issuing 10k tokens');
+      const tokens: string[] = [];
+      for (let i = 0; i < 10_000; i += 50) tokens.push(...(await Promise.all(Array.from({ length: 50 }, () => issueToken(keystone, 'demo', 'demopw', 'demo')))));
+      const rss0 = rssMiB(proc.pid!);
+      let n = 0;
+      await autocannon({
+        url: target,
+        connections: CONNECTIONS,
+        amount: 100_000,
+        requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'x-auth-token': tokens[n++ % tokens.length]! } }) }],
+      });
+      extras.ours_rss_before_100k_mib = rss0;
+      extras.ours_rss_after_100k_10k_tokens_mib = rssMiB(proc.pid!);
+    }
+    await stop(proc);
+  }
+  await stop(mocks.proc);
+  fs.rmSync(refConf, { force: true });
+
+  const byKey = (k: string) => results.find((r) => r.name === systems.find((s) => s.key === k)?.name);
+  const ours = byKey('ours')!;
+  const ratios: Record<string, number> = {};
+  if (byKey('gunicorn')) ratios.throughput_vs_gunicorn = ours.rps / byKey('gunicorn')!.rps;
+  if (byKey('wsgiref')) ratios.throughput_vs_wsgiref = ours.rps / byKey('wsgiref')!.rps;
+  if (byKey('floor')) ratios.throughput_vs_floor = ours.rps / byKey('floor')!.rps;
+  ratios.p99_over_p50 = ours.p99 / Math.max(ours.p50, 1);
+
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; ${ROUNDS} rounds of ${SECONDS} s at ${CONNECTIONS} connections (autocannon), medians; 60 images, cached token.`,
+    '',
+    '| system | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ${r.errors} |`),
+    '',
+    ...Object.entries(ratios).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v.toFixed(2)}`),
+    ...Object.entries(extras).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(1)) : String(v)}`),
+    '',
+    '| images visible | ' + Object.keys(imageLatency).join(' ms | ') + ' ms |',
+    '|---:|' + Object.keys(imageLatency).map(() => '---:').join('|') + '|',
+    ...[60, 1000, 10000].map((c) => `| ${c} | ${Object.values(imageLatency).map((m) => (m[c] ?? NaN).toFixed(1)).join(' | ')} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ machine, rounds: ROUNDS, seconds: SECONDS, results, ratios, extras, imageLatency }, null, 2));
+  fs.writeFileSync(path.join(ROOT, 'docs/bench-throughput.svg'), barChart('Throughput, 60 images, cached token (req/s, higher is better)', results.map((r) => ({ label: r.name, value: r.rps }))));
+  fs.writeFileSync(
+    path.join(ROOT, 'docs/bench-latency.svg'),
+    lineChart('Median latency against visible images (ms, log scale)', [60, 1000, 10000], Object.entries(imageLatency).map(([k, m]) => ({ label: systems.find((s) => s.key === k)!.name, values: [60, 1000, 10000].map((c) => m[c] ?? NaN) }))),
+  );
+  log('wrote bench/results/latest.json, docs/bench-throughput.svg, docs/bench-latency.svg');
+}
+
+main()
+  .catch((err: unknown) => {
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await Promise.all(children.map(stop));
+  });
