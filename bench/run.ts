@@ -196,7 +196,7 @@ async function main() {
       key: 'ours',
       launch: async () => {
         const port = await freePort();
-        const { proc } = await start(process.execPath, ['dist/server.js'], {
+        const { proc } = await start(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'dist/server.js'], {
           OS_SERVER__PORT: String(port),
           OS_LOG__LEVEL: 'warn',
           OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,

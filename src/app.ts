@@ -3,6 +3,8 @@
 import Koa from 'koa';
 import type { Config } from './config.js';
 import { PasswordPlugin } from './auth/password.js';
+import type { SecurityStrategy } from './auth/memcache-crypt.js';
+import { MemcacheTokenCache } from './auth/memcache-token-cache.js';
 import { MemoryTokenCache, NoTokenCache, type TokenCache } from './auth/token-cache.js';
 import { TokenValidator } from './auth/token-validator.js';
 import type { Logger } from './logger.js';
@@ -44,9 +46,19 @@ export function passwordPluginFromConfig(config: Config): PasswordPlugin {
   );
 }
 
-export function tokenCacheFromConfig(config: Config): TokenCache {
+export function tokenCacheFromConfig(config: Config, logger: Logger): TokenCache {
   const ka = config.keystone_authtoken;
-  return ka.token_cache_time > 0 && ka.token_cache_size > 0 ? new MemoryTokenCache(ka.token_cache_size) : new NoTokenCache();
+  if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
+  if (ka.memcached_servers.length === 0) return new MemoryTokenCache(ka.token_cache_size);
+  return new MemcacheTokenCache({
+    servers: ka.memcached_servers,
+    strategy: ka.memcache_security_strategy as SecurityStrategy,
+    secret: ka.memcache_secret_key,
+    timeoutSeconds: ka.memcache_pool_socket_timeout,
+    // A small first level in front of the shared cache.
+    localSize: Math.min(ka.token_cache_size, 1000),
+    logger,
+  });
 }
 
 export function createApp(deps: AppDependencies): Koa {
@@ -68,7 +80,7 @@ export function createApp(deps: AppDependencies): Koa {
   const validator = new TokenValidator({
     session,
     serviceAuth,
-    cache: deps.tokenCache ?? tokenCacheFromConfig(config),
+    cache: deps.tokenCache ?? tokenCacheFromConfig(config, logger),
     context,
     metrics,
     identityFilter: { serviceType: 'identity', interface: ka.interface, regionName: ka.region_name },

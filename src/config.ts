@@ -346,6 +346,9 @@ function crossChecks(config: Config): string[] {
       `keystone_authtoken.memcache_secret_key: required with memcache_security_strategy ${ka.memcache_security_strategy} (env ${envVarName('keystone_authtoken', 'memcache_secret_key')})`,
     );
   }
+  for (const server of ka.memcached_servers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(server)) problems.push(`keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`);
+  }
   const c = config.communication;
   if ((c.certfile === '') !== (c.keyfile === '')) {
     problems.push(`communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`);

@@ -82,6 +82,7 @@ test('unknown keys, unreadable files, a strategy without a key, half a client ce
   fs.writeFileSync(bad, '{ not json');
   assert.ok(problems(() => loadConfig({ env: { ...secret, CONFIG_FILES: bad }, configDir: '/nonexistent' })).some((p) => p.startsWith(bad)));
   assert.ok(problems(() => loadConfig({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'ENCRYPT' }, configDir: '/nonexistent' })).some((p) => p.includes('memcache_secret_key')));
+  assert.ok(problems(() => loadConfig({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc1:11211,mc2' }, configDir: '/nonexistent' })).some((p) => p.includes('"mc2" is not host:port')));
   const certfile = tmpJson({}).file('cert.pem');
   assert.ok(problems(() => loadConfig({ env: { ...secret, OS_COMMUNICATION__CERTFILE: certfile }, configDir: '/nonexistent' })).some((p) => p.includes('certfile and communication.keyfile')));
   assert.ok(problems(() => loadConfig({ env: { ...secret, OS_COMMUNICATION__CAFILE: '/nonexistent/ca.pem' }, configDir: '/nonexistent' })).some((p) => p.includes('communication.cafile')));
