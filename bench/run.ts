@@ -3,133 +3,24 @@
 // node:http + undici floor - side by side in one run, same mocks, same tokens, same load generator
 // (autocannon). Prints a Markdown table, writes bench/results/latest.json and SVG charts under docs/.
 // Figures only: nothing here passes or fails.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { barChart, lineChart } from './svg.js';
+import { children, cpuSeconds, freePort, issueToken, keystoneCount, log, median, rssMiB, start, stop, waitHttp } from './procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHARED = process.env.SHARED ?? path.resolve(ROOT, '../shared');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
+// The V8 setting the image ships (Dockerfile NODE_OPTIONS), for both Node servers alike.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
 const PY = '/usr/bin/python3';
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-const children: ChildProcess[] = [];
-
-function log(message: string) {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-/** Start a process and resolve with its first stdout line matching `ready`. */
-function start(cmd: string, args: string[], env: Record<string, string>, ready?: RegExp): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push(proc);
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  if (!ready) return Promise.resolve({ proc, line: '' });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => ready.test(l));
-      if (line) resolve({ proc, line });
-    });
-    proc.on('exit', (code) => reject(new Error(`${cmd} exited (${code}): ${err}`)));
-  });
-}
-
-async function stop(proc: ChildProcess) {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  try {
-    process.kill(-proc.pid!, 'SIGTERM');
-  } catch {
-    return;
-  }
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitHttp(url: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await (await fetch(url)).arrayBuffer();
-      return;
-    } catch {
-      if (Date.now() > until) throw new Error(`${url} did not come up`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-/** The process and its descendants (gunicorn's workers). */
-function tree(pid: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  } catch {
-    // ps exits 1 when there are no children
-  }
-  const kids = out.split('\n').filter((l) => l.trim()).map(Number);
-  return [pid, ...kids.flatMap(tree)];
-}
-
-function cpuSeconds(pid: number): number {
-  return tree(pid).reduce((sum, p) => {
-    try {
-      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
-
-function rssMiB(pid: number): number {
-  return tree(pid).reduce((sum, p) => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-      return sum + kb / 1024;
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
-
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
-async function issueToken(keystone: string, user: string, password: string, project: string, domain = 'Default'): Promise<string> {
-  const res = await fetch(`${keystone}/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } }, scope: { project: { name: project, domain: { name: domain } } } } }),
-  });
-  await res.arrayBuffer();
-  if (res.status !== 201) throw new Error(`token for ${user}: ${res.status}`);
-  return res.headers.get('x-subject-token')!;
-}
-
-async function keystoneCount(keystone: string, key: string): Promise<number> {
-  return (((await (await fetch(`${keystone}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters[key] ?? 0);
-}
 
 interface Round {
   rps: number;
@@ -196,7 +87,7 @@ async function main() {
       key: 'ours',
       launch: async () => {
         const port = await freePort();
-        const { proc } = await start(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'dist/server.js'], {
+        const { proc } = await start(process.execPath, [...NODE_FLAGS, 'dist/server.js'], {
           OS_SERVER__PORT: String(port),
           OS_LOG__LEVEL: 'warn',
           OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
@@ -237,7 +128,7 @@ async function main() {
       name: 'floor: node:http + undici, no auth, no framework',
       key: 'floor',
       launch: async () => {
-        const { proc, line } = await start(process.execPath, [...tsx, 'bench/floor.ts'], { FLOOR_GLANCE_URL: glance, FLOOR_TOKEN: demo }, /"url"/);
+        const { proc, line } = await start(process.execPath, [...NODE_FLAGS, ...tsx, 'bench/floor.ts'], { FLOOR_GLANCE_URL: glance, FLOOR_TOKEN: demo }, /"url"/);
         return { proc, url: (JSON.parse(line) as { url: string }).url };
       },
     },
