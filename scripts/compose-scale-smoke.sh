@@ -3,12 +3,11 @@
 # so a token is validated with Keystone once in total. Run with
 #   COMPOSE_PROFILES=scale ../shared/tools/container-check smoke . -- scripts/compose-scale-smoke.sh
 set -euo pipefail
+. "$(dirname "$0")/lib/keystone-token.sh"
 KEYSTONE=${KEYSTONE:-http://127.0.0.1:5000/v3}
 LB=${LB:-http://127.0.0.1:8090}
 
-token=$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' "$KEYSTONE/auth/tokens" -d '{
-  "auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "alt", "password": "altpw", "domain": {"name": "Default"}}}},
-           "scope": {"project": {"name": "alt", "domain": {"name": "Default"}}}}}' | awk 'tolower($1)=="x-subject-token:"{print $2}' | tr -d '\r')
+token=$(keystone_token "$KEYSTONE" alt altpw alt)
 [ -n "$token" ] || { echo "no token" >&2; exit 1; }
 
 for i in $(seq 1 10); do

@@ -2,12 +2,11 @@
 # Smoke test of docker-compose.yml from the host, as a user would do it: a token from the mock Keystone,
 # then the service's answer. Used by `container-check smoke . -- scripts/compose-smoke.sh` (CI) and by hand.
 set -euo pipefail
+. "$(dirname "$0")/lib/keystone-token.sh"
 KEYSTONE=${KEYSTONE:-http://127.0.0.1:5000/v3}
 SERVICE=${SERVICE:-http://127.0.0.1:8080}
 
-token=$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' "$KEYSTONE/auth/tokens" -d '{
-  "auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "demo", "password": "demopw", "domain": {"name": "Default"}}}},
-           "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}' | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r')
+token=$(keystone_token "$KEYSTONE" demo demopw demo)
 [ -n "$token" ] || { echo "no token from $KEYSTONE" >&2; exit 1; }
 
 names=$(curl -sf -H "X-Auth-Token: $token" "$SERVICE/")

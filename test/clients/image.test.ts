@@ -2,8 +2,6 @@
 // and each failure as a typed error.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { AccessInfo } from '../../src/auth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth/user-plugin.js';
 import { ImageClient, type Image, type ImageFilters } from '../../src/clients/image.js';
@@ -14,6 +12,7 @@ import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance.
 import { RequestContext } from '../../src/request-context.js';
 import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
 import { captureLogger, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
+import { closedUrl } from '../helpers/net.js';
 
 const DEMO_PROJECT = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
 const SEED_VISIBLE_TO_DEMO = 10;
@@ -156,10 +155,6 @@ describe('failures are typed, with the upstream request id', () => {
     await assert.rejects(collect(client(g.url)), TimeoutError);
     await setFaults(g.url, { hang: true });
     await assert.rejects(collect(client(g.url)), TimeoutError);
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await assert.rejects(collect(client(`http://127.0.0.1:${port}`)), ConnectionError);
+    await assert.rejects(collect(client(await closedUrl())), ConnectionError);
   });
 });

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
+import { freePort } from './net.js';
 
 export const memcachedBinary = (() => {
   try {
@@ -20,14 +21,6 @@ export interface Memcached {
   kill(): Promise<void>;
   /** Start again on the same port (after kill). */
   restart(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitListening(port: number): Promise<void> {

@@ -4,10 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { SPOOFABLE_HEADERS } from '../../src/middleware/auth-token.js';
 import { sha256Hex } from '../../src/redact.js';
 import { echoApp as echoWith, type Echo } from '../helpers/echo.js';
+import { closedUrl, waitFor } from '../helpers/net.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
 
 let mocks: Mocks;
@@ -287,11 +287,7 @@ describe('Keystone failures are 503, bounded in time, and recover by themselves'
   });
 
   test('Keystone not listening', async () => {
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const echo = await echoApp({ keystoneUrl: `http://127.0.0.1:${port}/v3` });
+    const echo = await echoApp({ keystoneUrl: await closedUrl('/v3') });
     try {
       const res = await get(echo.url, { 'X-Auth-Token': 'gAAAAAwhatever' });
       assert.equal(res.status, 503);
@@ -398,12 +394,3 @@ describe('keystone.token_auth serializes', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  assert.fail(`condition not met within ${deadlineMs} ms`);
-}

@@ -1,9 +1,8 @@
 // The service end to end over real HTTP: mock Keystone + mock Glance + the app, each on port 0.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { parseImageFilters } from '../../src/routes/images.js';
+import { closedUrl, waitFor } from '../helpers/net.js';
 import { ApiError } from '../../src/errors.js';
 import { getJson, serviceConfig, setFaults, startMocks, startService, stats, tokenFor, type Mocks, type Service } from '../helpers/stack.js';
 
@@ -132,13 +131,9 @@ describe('upstream failures map to gateway errors with the request id', () => {
     assert.ok(Date.now() - started < 8000);
   });
   test('Glance unreachable: 502', async () => {
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
     const vars = mocks.keystone.store.catalogVars;
     const saved = vars.glance_url!;
-    vars.glance_url = `http://127.0.0.1:${port}`;
+    vars.glance_url = await closedUrl();
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'alt');
       const body = await expectError({}, 502, token);
@@ -176,15 +171,6 @@ describe('a client that hangs up', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  assert.fail(`condition not met within ${deadlineMs} ms`);
-}
 
 describe('parseImageFilters', () => {
   test('accepts the documented filters and rejects the rest', () => {

@@ -18,6 +18,7 @@ import { Session, sessionOptionsFromConfig } from '../../src/session/session.js'
 import { backoffMs, retryAfterMs } from '../../src/session/retry.js';
 import { serviceRoot, versionedUrl } from '../../src/session/url.js';
 import { captureLogger } from '../helpers/stack.js';
+import { closedUrl } from '../helpers/net.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -195,12 +196,8 @@ describe('retries', () => {
   });
 
   test('a refused connection is retried for any method (it was never sent)', async () => {
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
     const { session, lines } = makeSession({ connect_retries: 2 });
-    await assert.rejects(session.request(`http://127.0.0.1:${port}/`, { method: 'POST', json: {} }), ConnectionError);
+    await assert.rejects(session.request(await closedUrl('/'), { method: 'POST', json: {} }), ConnectionError);
     assert.equal(lines.filter((l) => l.msg === 'retrying upstream request').length, 2);
   });
 
