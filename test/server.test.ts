@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setFaults, startMocks, tokenFor, type Mocks } from './helpers/stack.js';
 import { startChild } from './helpers/process.js';
+import { waitFor } from './helpers/net.js';
 
 let mocks: Mocks;
 before(async () => {
@@ -47,6 +48,8 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
     while ((await arrived()) === before) await new Promise((resolve) => setImmediate(resolve));
     child.proc.kill('SIGTERM');
     await child.waitForLine(/shutting down/);
+    // The listening socket closes asynchronously right after that line: poll, bounded.
+    await waitFor(() => refused(port), 5000);
     assert.equal(await refused(port), true, 'new connections must be refused once draining');
     const res = await slow;
     assert.equal(res.status, 200);
