@@ -1,11 +1,11 @@
 // Minimal SVG charts for the benchmark's figures, drawn from the measured numbers.
-const W = 760;
+const W = 820;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const COLORS = ['#2b6cb0', '#c05621', '#718096', '#2f855a', '#6b46c1'];
 
 export function barChart(title: string, bars: { label: string; value: number }[]): string {
   const rowH = 34;
-  const left = 330;
+  const left = 345;
   const h = 50 + bars.length * rowH + 20;
   const max = Math.max(...bars.map((b) => b.value), 1);
   const rows = bars.map((b, i) => {
@@ -18,7 +18,7 @@ export function barChart(title: string, bars: { label: string; value: number }[]
 
 export function lineChart(title: string, xs: number[], series: { label: string; values: number[] }[]): string {
   const h = 380;
-  const pad = { l: 70, r: 20, t: 40, b: 90 };
+  const pad = { l: 70, r: 90, t: 40, b: 90 };
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && v > 0);
   const lo = Math.log10(Math.min(...all) / 1.5);
   const hi = Math.log10(Math.max(...all) * 1.5);
@@ -36,4 +36,23 @@ export function lineChart(title: string, xs: number[], series: { label: string; 
     return `<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="2" points="${pts.join(' ')}"/>${dots.join('')}<rect x="${pad.l}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[k % COLORS.length]}"/><text x="${pad.l + 18}" y="${legendY}">${esc(s.label)}</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" font-family="sans-serif" font-size="13"><rect width="100%" height="100%" fill="white"/><text x="10" y="24" font-size="15" font-weight="bold">${esc(title)}</text>${grid.join('')}${ticks.join('')}${lines.join('')}</svg>\n`;
+}
+
+export interface MeasuredRun {
+  results: { name: string; rps: number }[];
+  imageLatency: Record<string, Record<number, number>>;
+  names: Record<string, string>;
+}
+
+/** Both charts of a run, from its measured figures. */
+export function charts(run: MeasuredRun): { throughput: string; latency: string } {
+  const counts = [60, 1000, 10000];
+  return {
+    throughput: barChart('Throughput, 60 images, cached token (req/s, higher is better)', run.results.map((r) => ({ label: r.name, value: r.rps }))),
+    latency: lineChart(
+      'Median latency against visible images (ms, log scale)',
+      counts,
+      Object.entries(run.imageLatency).map(([k, m]) => ({ label: run.names[k] ?? k, values: counts.map((c) => m[c] ?? NaN) })),
+    ),
+  };
 }
