@@ -1,7 +1,5 @@
 // A Koa app with only the auth_token middleware and a route that shows what a handler sees: identity
 // headers, the keystone.token_auth plugin and its serialized form.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { PasswordPlugin, type PasswordCredentials } from '../../src/auth/password.js';
 import { MemoryTokenCache } from '../../src/auth/token-cache.js';
@@ -12,7 +10,7 @@ import { errorHandler } from '../../src/middleware/error-handler.js';
 import { requestContext } from '../../src/middleware/request-context.js';
 import { RequestContext } from '../../src/request-context.js';
 import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
-import { captureLogger } from './stack.js';
+import { captureLogger, serveOnPort0 } from './stack.js';
 
 export interface EchoOptions {
   /** The service's own identity: where Keystone is and who validates. */
@@ -78,17 +76,13 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
       serialized: auth.toJSON(),
     };
   });
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const served = await serveOnPort0(app.callback());
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: served.url,
     serviceAuth,
     session,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await served.close();
       await session.close();
     },
   };

@@ -93,23 +93,32 @@ export async function startService(config: Config, { level = 'trace' } = {}): Pr
   const context = new RequestContext(logger);
   const session = new Session(sessionOptionsFromConfig(config.communication), context);
   const readiness = new Readiness();
-  const app = createApp({ config, session, logger, context, readiness });
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const served = await serveOnPort0(createApp({ config, session, logger, context, readiness }).callback());
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: served.url,
     session,
     readiness,
     lines,
     raw,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await served.close();
       await session.close();
     },
+  };
+}
+
+/** Serve a request handler on a free loopback port; close() also drops open keep-alive connections. */
+export async function serveOnPort0(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

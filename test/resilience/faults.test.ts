@@ -2,6 +2,7 @@
 // the right 5xx within its deadline, nothing hangs, memory stays bounded, and service resumes by itself.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { addLoadUsers, serviceConfig, setFaults, startMocks, startService, type LoadUser, type Mocks, type Service } from '../helpers/stack.js';
@@ -68,6 +69,17 @@ async function faultPhase(apply: () => Promise<void>, clear: () => Promise<void>
   assert.ok(afterwards.length > 0 && afterwards.every((o) => o.status === 200), 'did not recover');
 }
 
+/** A fault phase where the server stops listening, then listens again on the same port. */
+async function downPhase(server: Server, expected: number) {
+  const port = (server.address() as AddressInfo).port;
+  await faultPhase(
+    () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    expected,
+    2500,
+  );
+}
+
 const keystoneFaults = (f: Record<string, unknown>) => () => setFaults(mocks.keystone.url, { ...f, pathPrefix: '/v3/auth/tokens' });
 const glanceFaults = (f: Record<string, unknown>) => () => setFaults(mocks.glance.url, { ...f, pathPrefix: '/v2/' });
 const clearKeystone = () => setFaults(mocks.keystone.url, {});
@@ -84,29 +96,11 @@ describe('faults during load', () => {
   test('Keystone answering 500: 503', () => faultPhase(keystoneFaults({ failStatus: 500 }), clearKeystone, 503, 2500));
   test('Keystone slow past the timeout: 503 within it', () => faultPhase(keystoneFaults({ latencyMs: 3000 }), clearKeystone, 503, 2500));
   test('Keystone hanging: 503 within the timeout', () => faultPhase(keystoneFaults({ hang: true }), clearKeystone, 503, 2500));
-  test('Keystone down (not listening): 503', async () => {
-    const server = mocks.keystone.server;
-    const port = (server.address() as AddressInfo).port;
-    await faultPhase(
-      () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-      () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
-      503,
-      2500,
-    );
-  });
+  test('Keystone down (not listening): 503', () => downPhase(mocks.keystone.server, 503));
   test('Glance answering 500: 502', () => faultPhase(glanceFaults({ failStatus: 500 }), clearGlance, 502, 2500));
   test('Glance slow past the timeout: 504 within it', () => faultPhase(glanceFaults({ latencyMs: 3000 }), clearGlance, 504, 2500));
   test('Glance hanging: 504 within the timeout', () => faultPhase(glanceFaults({ hang: true }), clearGlance, 504, 2500));
-  test('Glance down (not listening): 502', async () => {
-    const server = mocks.glance.server;
-    const port = (server.address() as AddressInfo).port;
-    await faultPhase(
-      () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-      () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
-      502,
-      2500,
-    );
-  });
+  test('Glance down (not listening): 502', () => downPhase(mocks.glance.server, 502));
 
   test('memory stays bounded through all of it', () => {
     const grown = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
