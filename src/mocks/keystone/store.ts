@@ -1,6 +1,6 @@
 // The mock Keystone's state: identities from a seed file, tokens in memory. Tokens are random, URL-safe and
 // about as long as Fernet tokens; expiry follows an injectable clock.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export interface Seed {
   domains: { id: string; name: string }[];
@@ -146,8 +146,4 @@ export class KeystoneStore {
 /** Keystone's Fernet timestamps: whole seconds, printed with six zero microseconds and a Z. */
 export function keystoneTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
-}
-
-export function newId(): string {
-  return randomUUID().replace(/-/g, '');
 }
