@@ -46,7 +46,7 @@ export function passwordPluginFromConfig(config: Config): PasswordPlugin {
   );
 }
 
-export function tokenCacheFromConfig(config: Config, logger: Logger): TokenCache {
+export function tokenCacheFromConfig(config: Config, context: RequestContext): TokenCache {
   const ka = config.keystone_authtoken;
   if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
   if (ka.memcached_servers.length === 0) return new MemoryTokenCache(ka.token_cache_size);
@@ -57,7 +57,7 @@ export function tokenCacheFromConfig(config: Config, logger: Logger): TokenCache
     timeoutSeconds: ka.memcache_pool_socket_timeout,
     // A small first level in front of the shared cache.
     localSize: Math.min(ka.token_cache_size, 1000),
-    logger,
+    context,
   });
 }
 
@@ -80,7 +80,7 @@ export function createApp(deps: AppDependencies): Koa {
   const validator = new TokenValidator({
     session,
     serviceAuth,
-    cache: deps.tokenCache ?? tokenCacheFromConfig(config, logger),
+    cache: deps.tokenCache ?? tokenCacheFromConfig(config, context),
     context,
     metrics,
     identityFilter: { serviceType: 'identity', interface: ka.interface, regionName: ka.region_name },

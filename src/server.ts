@@ -26,7 +26,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const session = new Session(sessionOptionsFromConfig(config.communication), context);
   const readiness = new Readiness();
   const serviceAuth = passwordPluginFromConfig(config);
-  const tokenCache = tokenCacheFromConfig(config, logger);
+  const tokenCache = tokenCacheFromConfig(config, context);
   const app = createApp({ config, session, logger, context, serviceAuth, tokenCache, readiness });
 
   const s = config.server;

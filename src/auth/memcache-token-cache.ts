@@ -17,7 +17,8 @@ export interface MemcacheTokenCacheOptions {
   timeoutSeconds: number;
   /** Entries of the in-process first level. */
   localSize: number;
-  logger: Logger;
+  /** Where warnings go: the request's logger when there is one (RequestContext), so they carry request_id. */
+  context: { readonly log: Logger };
   /** How long a failing server is skipped before it is tried again. */
   retryAfterMs?: number;
   now?: () => number;
@@ -84,7 +85,7 @@ export class MemcacheTokenCache implements TokenCache {
     } catch (err) {
       // Never trust an entry that does not verify: a miss, and a warning for the operator.
       const reason = err instanceof TamperedEntryError ? err.message : `unreadable entry: ${(err as Error).message}`;
-      this.options.logger.warn({ memcached: server.name, reason }, 'ignoring a token cache entry');
+      this.options.context.log.warn({ memcached: server.name, reason }, 'ignoring a token cache entry');
       return undefined;
     }
   }
@@ -115,7 +116,7 @@ export class MemcacheTokenCache implements TokenCache {
 
   private markDown(server: Server, err: unknown): void {
     if (server.downUntil <= this.now()) {
-      this.options.logger.warn({ memcached: server.name, reason: (err as Error)?.message ?? String(err), retry_in_ms: this.retryAfterMs }, 'memcached unavailable; validating with Keystone meanwhile');
+      this.options.context.log.warn({ memcached: server.name, reason: (err as Error)?.message ?? String(err), retry_in_ms: this.retryAfterMs }, 'memcached unavailable; validating with Keystone meanwhile');
     }
     server.downUntil = this.now() + this.retryAfterMs;
   }
