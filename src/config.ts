@@ -224,22 +224,23 @@ const schema = {
   },
 };
 
-type Schema = typeof schema;
 type Leaf = { default: unknown };
-type Values<S> = { readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? Widen<S[G][K]['default']> : never } };
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly string[] ? string[] : T;
+/** The values a grouped convict schema validates to (the mocks' schema uses it too). */
+export type ConfigValues<S> = { readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? Widen<S[G][K]['default']> : never } };
 
 /** The validated configuration, grouped like oslo.config. */
-export type Config = Values<Schema>;
+export type Config = ConfigValues<typeof schema>;
 
 /** oslo.config's environment naming: OS_<GROUP>__<OPTION>. */
 export function envVarName(group: string, key: string): string {
   return `OS_${group}__${key}`.toUpperCase();
 }
 
-function withEnvNames(): Record<string, Record<string, Record<string, unknown>>> {
+/** A grouped schema with every option's `env` set to its OS_<GROUP>__<OPTION> name. */
+export function withEnvNames(grouped: Record<string, Record<string, object>> = schema): Record<string, Record<string, Record<string, unknown>>> {
   const out: Record<string, Record<string, Record<string, unknown>>> = {};
-  for (const [group, options] of Object.entries(schema)) {
+  for (const [group, options] of Object.entries(grouped)) {
     out[group] = {};
     for (const [key, option] of Object.entries(options)) {
       out[group][key] = { ...option, env: envVarName(group, key) };
@@ -319,11 +320,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     if (options.overrides) conf.load(options.overrides);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    problems.push(...String((err as Error).message).split('\n').filter(Boolean).map(explain));
+    problems.push(...explainConvictError(err));
   }
   problems.push(...crossChecks(conf.getProperties() as unknown as Config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(conf.getProperties() as unknown as Config);
+}
+
+/** convict's validation error as one readable line per problem, each naming its env var. */
+export function explainConvictError(err: unknown): string[] {
+  return String((err as Error).message).split('\n').filter(Boolean).map(explain);
 }
 
 /** convict says "group.key: must be ...": add the env var so the operator knows what to change. */

@@ -1,7 +1,7 @@
 // Settings of the two mocks, with the same conventions as the service's own config (OS_<GROUP>__<OPTION>).
 import convict from 'convict';
 import { fileURLToPath } from 'node:url';
-import { envVarName } from '../config.js';
+import { explainConvictError, withEnvNames, type ConfigValues } from '../config.js';
 import { ConfigError } from '../errors.js';
 
 const configDir = (file: string) => fileURLToPath(new URL(`../../config/${file}`, import.meta.url));
@@ -31,20 +31,15 @@ const schema = {
   },
 };
 
-type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
-export type MockConfig = { [G in keyof typeof schema]: { [K in keyof (typeof schema)[G]]: Widen<(typeof schema)[G][K] extends { default: infer D } ? D : never> } };
+export type MockConfig = ConfigValues<typeof schema>;
 
 export function loadMockConfig(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): MockConfig {
-  const withEnv: Record<string, Record<string, unknown>> = {};
-  for (const [group, options] of Object.entries(schema)) {
-    withEnv[group] = Object.fromEntries(Object.entries(options).map(([key, o]) => [key, { ...o, env: envVarName(group, key) }]));
-  }
-  const conf = convict(withEnv as never, { env: env as NodeJS.ProcessEnv, args: [] });
+  const conf = convict(withEnvNames(schema) as never, { env: env as NodeJS.ProcessEnv, args: [] });
   try {
     conf.load(overrides);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError(String((err as Error).message).split('\n').filter(Boolean));
+    throw new ConfigError(explainConvictError(err));
   }
   return conf.getProperties() as unknown as MockConfig;
 }
