@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
+import { ApiError } from '../errors.js';
+import { newRequestId } from '../request-context.js';
 
 export interface Faults {
   /** Added before every answer, in ms. */
@@ -52,7 +54,7 @@ export class MockControl {
   }
 
   /** Applies latency / failure / hang to every request outside /__mock/. */
-  faultMiddleware(renderError: (ctx: Koa.Context, status: number, message: string) => void): Middleware {
+  faultMiddleware(renderError: RenderError): Middleware {
     return async (ctx, next) => {
       const requestId = ctx.get('x-openstack-request-id');
       if (requestId) {
@@ -110,31 +112,53 @@ function pickFaults(body: Partial<Faults>): Partial<Faults> {
   return out;
 }
 
-export class BodyError extends Error {
+/** An error a mock answers with its own status and text (Keystone's JSON, Glance's webob body). */
+export class MockError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: number,
     message: string,
   ) {
     super(message);
-    this.name = 'BodyError';
+    this.name = 'MockError';
   }
+}
+
+export type RenderError = (ctx: Koa.Context, status: number, message: string) => void;
+
+/**
+ * The mocks' outermost middleware: a fresh x-openstack-request-id on every answer (the real services send
+ * one), JSON-or-webob errors for MockError and ApiError (the auth_token middleware's), 404/405 for unknown
+ * routes, and `texts.internal` for anything else.
+ */
+export function mockErrors(render: RenderError, texts: { notFound: string; notAllowed: string; internal: string }): Middleware {
+  return async (ctx, next) => {
+    ctx.set('x-openstack-request-id', newRequestId());
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) throw new MockError(404, texts.notFound);
+      if (ctx.status === 405 && ctx.body == null) throw new MockError(405, texts.notAllowed);
+    } catch (err) {
+      if (err instanceof MockError || err instanceof ApiError) return render(ctx, err.status, err.message);
+      render(ctx, 500, texts.internal);
+    }
+  };
 }
 
 /** Read a JSON request body of at most `limit` bytes. */
 export async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new BodyError(413, `Request body is larger than ${limit} bytes.`);
+  if (declared > limit) throw new MockError(413, `Request body is larger than ${limit} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new BodyError(413, `Request body is larger than ${limit} bytes.`);
+    if (size > limit) throw new MockError(413, `Request body is larger than ${limit} bytes.`);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new BodyError(400, 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+    throw new MockError(400, 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
   }
 }
 

@@ -4,13 +4,9 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
-import type { AuthState } from '../../middleware/auth-token.js';
-import { authToken, type AuthTokenOptions } from '../../middleware/auth-token.js';
-import { ApiError } from '../../errors.js';
-import { newRequestId } from '../../request-context.js';
-import type { MockControl } from '../control.js';
-import type { GlanceStore} from './store.js';
-import { SORT_KEYS, type ListQuery, type StoredImage, type Viewer } from './store.js';
+import { authToken, type AuthState, type AuthTokenOptions } from '../../middleware/auth-token.js';
+import { MockError, mockErrors, type MockControl } from '../control.js';
+import { SORT_KEYS, type GlanceStore, type ListQuery, type StoredImage, type Viewer } from './store.js';
 
 export interface MockGlanceOptions {
   store: GlanceStore;
@@ -23,15 +19,6 @@ const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
 const KNOWN = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'name', 'status', 'owner', 'tag', 'os_hidden', 'member_status', '_empty']);
-
-class GlanceError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** webob's error bodies, as Glance sends them: JSON to clients that ask for it, HTML to the rest. */
 function renderError(ctx: Koa.Context, status: number, message: string): void {
@@ -64,28 +51,28 @@ export function parseListQuery(search: URLSearchParams): { query: ListQuery; lim
   const rawLimit = one('limit');
   let limit = DEFAULT_LIMIT;
   if (rawLimit !== undefined) {
-    if (!/^-?\d+$/.test(rawLimit)) throw new GlanceError(400, 'limit param must be an integer');
+    if (!/^-?\d+$/.test(rawLimit)) throw new MockError(400, 'limit param must be an integer');
     limit = Number(rawLimit);
-    if (limit < 0) throw new GlanceError(400, 'limit param must be positive');
+    if (limit < 0) throw new MockError(400, 'limit param must be positive');
   }
   const visibility = one('visibility');
-  if (visibility !== undefined && !VISIBILITIES.has(visibility)) throw new GlanceError(400, `Invalid visibility value: ${visibility}`);
+  if (visibility !== undefined && !VISIBILITIES.has(visibility)) throw new MockError(400, `Invalid visibility value: ${visibility}`);
   const rawHidden = one('os_hidden');
   if (rawHidden !== undefined && !['true', 'false', 'True', 'False'].includes(rawHidden)) {
-    throw new GlanceError(400, `Invalid value '${rawHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
+    throw new MockError(400, `Invalid value '${rawHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
   }
   const sort: ListQuery['sort'] = [];
   const sortParam = one('sort');
   const sortKeys = search.getAll('sort_key');
   const sortDirs = search.getAll('sort_dir');
   if (sortParam !== undefined && (sortKeys.length > 0 || sortDirs.length > 0)) {
-    throw new GlanceError(400, 'Old and new sorting syntax cannot be combined');
+    throw new MockError(400, 'Old and new sorting syntax cannot be combined');
   }
   const checkKey = (key: string) => {
-    if (!SORT_KEYS.has(key)) throw new GlanceError(400, `Invalid sort key: ${key}. It must be one of the following: ${[...SORT_KEYS].join(', ')}.`);
+    if (!SORT_KEYS.has(key)) throw new MockError(400, `Invalid sort key: ${key}. It must be one of the following: ${[...SORT_KEYS].join(', ')}.`);
   };
   const checkDir = (dir: string): 'asc' | 'desc' => {
-    if (dir !== 'asc' && dir !== 'desc') throw new GlanceError(400, `Invalid sort direction: ${dir}`);
+    if (dir !== 'asc' && dir !== 'desc') throw new MockError(400, `Invalid sort direction: ${dir}`);
     return dir;
   };
   if (sortParam !== undefined) {
@@ -124,18 +111,13 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
     return { versions: list };
   };
 
-  app.use(async (ctx, next) => {
-    ctx.set('x-openstack-request-id', newRequestId());
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body == null) throw new GlanceError(404, 'The resource could not be found.');
-      if (ctx.status === 405 && ctx.body == null) throw new GlanceError(405, 'The method is not allowed for this resource.');
-    } catch (err) {
-      if (err instanceof GlanceError || err instanceof ApiError) return renderError(ctx, err.status, err.message);
-      const status = (err as { status?: unknown }).status;
-      renderError(ctx, typeof status === 'number' ? status : 500, 'The server encountered an error.');
-    }
-  });
+  app.use(
+    mockErrors(renderError, {
+      notFound: 'The resource could not be found.',
+      notAllowed: 'The method is not allowed for this resource.',
+      internal: 'The server encountered an error.',
+    }),
+  );
   if (control) {
     app.use(control.faultMiddleware((ctx, status, message) => renderError(ctx, status, message)));
     const mockRoutes = control.routes(() => ({ images: store.images.length }));
@@ -170,7 +152,7 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
     let start = 0;
     if (marker !== undefined) {
       const index = all.findIndex((i) => i.id === marker);
-      if (index < 0) throw new GlanceError(400, `No image found with ID ${marker}`);
+      if (index < 0) throw new MockError(400, `No image found with ID ${marker}`);
       start = index + 1;
     }
     const faults = control?.faults;
@@ -201,7 +183,7 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
   });
   router.get('/v2/images/:id', (ctx) => {
     const image = store.find(ctx.params.id ?? '', viewerOf(ctx));
-    if (!image) throw new GlanceError(404, `No image found with ID ${ctx.params.id}`);
+    if (!image) throw new MockError(404, `No image found with ID ${ctx.params.id}`);
     ctx.body = renderImage(image);
   });
   router.get('/v2/schemas/image', (ctx) => {

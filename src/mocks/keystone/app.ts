@@ -5,11 +5,8 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
 import { sha256Hex } from '../../redact.js';
-import { newRequestId } from '../../request-context.js';
-import type { MockControl} from '../control.js';
-import { BodyError, readJson } from '../control.js';
-import type { KeystoneStore} from './store.js';
-import { type Scope, type TokenRecord } from './store.js';
+import { MockError, mockErrors, readJson, type MockControl } from '../control.js';
+import type { KeystoneStore, Scope, TokenRecord } from './store.js';
 
 export interface MockKeystoneOptions {
   store: KeystoneStore;
@@ -17,15 +14,6 @@ export interface MockKeystoneOptions {
   control?: MockControl;
   /** The URL clients use to reach this Keystone (for version links and WWW-Authenticate). */
   publicUrl: () => string;
-}
-
-class KeystoneError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const UNAUTHENTICATED = 'The request you have made requires authentication.';
@@ -49,17 +37,13 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   });
 
-  app.use(async (ctx, next) => {
-    ctx.set('x-openstack-request-id', newRequestId());
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body == null) throw new KeystoneError(404, 'The resource could not be found.');
-      if (ctx.status === 405 && ctx.body == null) throw new KeystoneError(405, 'The method is not allowed for the requested URL.');
-    } catch (err) {
-      if (err instanceof KeystoneError || err instanceof BodyError) return render(ctx, err.status, err.message, options.publicUrl());
-      render(ctx, 500, 'An unexpected error prevented the server from fulfilling your request.', options.publicUrl());
-    }
-  });
+  app.use(
+    mockErrors((ctx, status, message) => render(ctx, status, message, options.publicUrl()), {
+      notFound: 'The resource could not be found.',
+      notAllowed: 'The method is not allowed for the requested URL.',
+      internal: 'An unexpected error prevented the server from fulfilling your request.',
+    }),
+  );
   if (control) {
     app.use(control.faultMiddleware((ctx, status, message) => render(ctx, status, message, options.publicUrl())));
     const mockRoutes = control.routes();
@@ -79,7 +63,7 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   /** The caller's own token (X-Auth-Token): missing or bad is 401. */
   const caller = (ctx: Koa.Context): TokenRecord => {
     const record = store.lookup(ctx.get('x-auth-token') || undefined);
-    if (!record) throw new KeystoneError(401, UNAUTHENTICATED);
+    if (!record) throw new MockError(401, UNAUTHENTICATED);
     return record;
   };
 
@@ -91,14 +75,14 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   const subject = (ctx: Koa.Context, allowExpired: boolean, allowedRoles: readonly string[]): TokenRecord => {
     const me = caller(ctx);
     const id = ctx.get('x-subject-token');
-    if (!id) throw new KeystoneError(404, 'No token in the request');
+    if (!id) throw new MockError(404, 'No token in the request');
     const record = store.lookup(id, { allowExpired });
     // Keystone's Fernet wording; it never echoes the token back.
-    if (!record) throw new KeystoneError(404, 'Could not recognize Fernet token');
+    if (!record) throw new MockError(404, 'Could not recognize Fernet token');
     const privileged = store.rolesOn(me.userId, me.scope).some((r) => allowedRoles.includes(r.name));
     if (!privileged && me.userId !== record.userId) {
       const action = { GET: 'validate_token', HEAD: 'check_token', DELETE: 'revoke_token' }[ctx.method] ?? 'validate_token';
-      throw new KeystoneError(403, `You are not authorized to perform the requested action: identity:${action}.`);
+      throw new MockError(403, `You are not authorized to perform the requested action: identity:${action}.`);
     }
     return record;
   };
@@ -107,31 +91,31 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     const body = (await readJson(ctx.req, BODY_LIMIT)) as { auth?: { identity?: Record<string, unknown>; scope?: unknown } } | null;
     const identity = body?.auth?.identity as { methods?: unknown; password?: { user?: Record<string, unknown> }; token?: { id?: unknown } } | undefined;
     if (!identity || !Array.isArray(identity.methods) || identity.methods.length === 0) {
-      throw new KeystoneError(400, "Invalid input for field 'identity': 'methods' is a required property");
+      throw new MockError(400, "Invalid input for field 'identity': 'methods' is a required property");
     }
     let userId: string;
     let methods: string[];
     let expiresAt: number | undefined;
     if (identity.methods.includes('password')) {
       const u = identity.password?.user;
-      if (!u || typeof u.password !== 'string') throw new KeystoneError(400, "Invalid input for field 'identity/password/user': 'password' is a required property");
+      if (!u || typeof u.password !== 'string') throw new MockError(400, "Invalid input for field 'identity/password/user': 'password' is a required property");
       const user = store.findUser(u as { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } });
-      if (!user || user.password !== u.password) throw new KeystoneError(401, UNAUTHENTICATED);
+      if (!user || user.password !== u.password) throw new MockError(401, UNAUTHENTICATED);
       userId = user.id;
       methods = ['password'];
     } else if (identity.methods.includes('token')) {
       const original = store.lookup(typeof identity.token?.id === 'string' ? identity.token.id : undefined);
-      if (!original) throw new KeystoneError(401, UNAUTHENTICATED);
+      if (!original) throw new MockError(401, UNAUTHENTICATED);
       userId = original.userId;
       methods = [...new Set([...original.methods, 'token'])];
       expiresAt = original.expiresAt; // a rescoped token never outlives the one it came from
     } else {
-      throw new KeystoneError(401, 'Attempted to authenticate with an unsupported method.');
+      throw new MockError(401, 'Attempted to authenticate with an unsupported method.');
     }
     const scope = resolveScope(store, body?.auth?.scope);
     if (!('unscoped' in scope) && store.rolesOn(userId, scope).length === 0) {
       const what = 'project' in scope ? `project ${scope.project}` : `domain ${scope.domain}`;
-      throw new KeystoneError(401, `User ${userId} has no access to ${what}.`);
+      throw new MockError(401, `User ${userId} has no access to ${what}.`);
     }
     const record = store.issue(userId, methods, scope, expiresAt);
     control?.count('tokens_issued');
@@ -165,7 +149,7 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
 
   router.get('/v3/auth/catalog', (ctx) => {
     const me = caller(ctx);
-    if ('unscoped' in me.scope) throw new KeystoneError(403, 'The service catalog is empty.');
+    if ('unscoped' in me.scope) throw new MockError(403, 'The service catalog is empty.');
     ctx.body = { catalog: store.catalog(), links: { self: `${options.publicUrl()}/v3/auth/catalog`, previous: null, next: null } };
   });
 
@@ -187,13 +171,13 @@ function resolveScope(store: KeystoneStore, raw: unknown): Scope {
   const scope = raw as { project?: Record<string, unknown>; domain?: Record<string, unknown>; system?: unknown };
   if (scope.project) {
     const project = store.findProject(scope.project as { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } });
-    if (!project) throw new KeystoneError(401, UNAUTHENTICATED);
+    if (!project) throw new MockError(401, UNAUTHENTICATED);
     return { project: project.id };
   }
   if (scope.domain) {
     const domain = store.domain(scope.domain as { id?: unknown; name?: unknown });
-    if (!domain) throw new KeystoneError(401, UNAUTHENTICATED);
+    if (!domain) throw new MockError(401, UNAUTHENTICATED);
     return { domain: domain.id };
   }
-  throw new KeystoneError(400, 'Invalid input for field \'scope\': only project and domain scope are supported by this mock.');
+  throw new MockError(400, 'Invalid input for field \'scope\': only project and domain scope are supported by this mock.');
 }
