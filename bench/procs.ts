@@ -2,7 +2,8 @@
 // /proc, get tokens from the mock Keystone.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+// The test suite's helper: one way to pick a free port.
+export { freePort } from '../test/helpers/net.js';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 /** Every process started, so a failing run can still stop them all. */
@@ -39,14 +40,6 @@ export async function stop(proc: ChildProcess) {
     return;
   }
   await exited;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function waitHttp(url: string, timeoutMs = 60_000) {
