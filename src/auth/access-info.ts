@@ -22,7 +22,12 @@ export interface TokenData {
   audit_ids?: string[];
   is_admin_project?: boolean;
   'OS-TRUST:trust'?: { id: string; trustee_user?: { id: string }; trustor_user?: { id: string } };
-  application_credential?: { id: string; name?: string };
+  application_credential?: {
+    id: string;
+    name?: string;
+    restricted?: boolean;
+    access_rules?: { id?: string; service: string; method: string; path: string }[];
+  };
   [extra: string]: unknown;
 }
 
@@ -55,6 +60,10 @@ export class AccessInfo {
   readonly trusteeUserId: string | undefined;
   readonly trustorUserId: string | undefined;
   readonly applicationCredentialId: string | undefined;
+  /** The application credential's access rules; undefined when the token has none (not restricted). */
+  readonly accessRules: readonly { readonly service: string; readonly method: string; readonly path: string }[] | undefined;
+  /** System-scoped to the whole deployment (OpenStack-System-Scope: all). */
+  readonly systemAll: boolean;
   /** Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true. */
   readonly isAdminProject: boolean;
   readonly auditIds: readonly string[];
@@ -84,6 +93,9 @@ export class AccessInfo {
     this.trusteeUserId = t['OS-TRUST:trust']?.trustee_user?.id;
     this.trustorUserId = t['OS-TRUST:trust']?.trustor_user?.id;
     this.applicationCredentialId = t.application_credential?.id;
+    const rules = t.application_credential?.access_rules;
+    this.accessRules = rules ? Object.freeze(rules.map((r) => Object.freeze({ service: r.service, method: r.method, path: r.path }))) : undefined;
+    this.systemAll = t.system?.all === true;
     this.isAdminProject = t.is_admin_project ?? true;
     this.auditIds = Object.freeze([...(t.audit_ids ?? [])]);
     this.catalog = new ServiceCatalog(t.catalog);
@@ -99,6 +111,11 @@ export class AccessInfo {
     if (Number.isNaN(Date.parse(t.expires_at))) throw new ProtocolError('Keystone sent an unparsable expires_at');
     if (t.roles !== undefined && !Array.isArray(t.roles)) throw new ProtocolError('Keystone sent token.roles that is not a list');
     if (t.catalog !== undefined && !Array.isArray(t.catalog)) throw new ProtocolError('Keystone sent token.catalog that is not a list');
+    const rules: unknown = t.application_credential?.access_rules;
+    if (rules !== undefined && rules !== null && !(Array.isArray(rules) && rules.every(isAccessRule))) {
+      // A restriction we cannot read must not be mistaken for no restriction.
+      throw new ProtocolError('Keystone sent application_credential.access_rules that are not {service, method, path} rules');
+    }
     return new AccessInfo(token, body as TokenBody);
   }
 
@@ -118,8 +135,13 @@ export class AccessInfo {
     return this.expiresAt.getTime() - now <= marginMs;
   }
 
+  /** Whether the token holds one of these roles, by exact (case-sensitive) name, as keystonemiddleware matches. */
   hasRole(names: readonly string[]): boolean {
-    const wanted = new Set(names.map((n) => n.toLowerCase()));
-    return this.roleNames.some((r) => wanted.has(r.toLowerCase()));
+    return this.roleNames.some((r) => names.includes(r));
   }
+}
+
+function isAccessRule(value: unknown): boolean {
+  const r = value as Record<string, unknown> | null;
+  return typeof r === 'object' && r !== null && typeof r.service === 'string' && typeof r.method === 'string' && typeof r.path === 'string';
 }

@@ -40,3 +40,41 @@ export class NoTokenCache implements TokenCache {
   }
   async set(): Promise<void> {}
 }
+
+export interface InvalidTokenCacheOptions {
+  /** invalid_token_cache_time in ms; 0 disables it. */
+  ttlMs: number;
+  /** Most rejected tokens remembered (LRU). */
+  max: number;
+  /** Clock in ms (tests inject one). */
+  now?: () => number;
+}
+
+/**
+ * Tokens Keystone definitively rejected (404) a moment ago, so a replayed bad token costs one Keystone call
+ * per TTL instead of one per request. Keys are built by the validator from sha256(token) and the
+ * allow_expired flag; only a "no" is remembered, never a "yes", and never a failure to get an answer.
+ */
+export class InvalidTokenCache {
+  private readonly lru: LRUCache<string, true> | undefined;
+
+  constructor(options: InvalidTokenCacheOptions) {
+    if (options.ttlMs <= 0 || options.max <= 0) return;
+    const now = options.now;
+    this.lru = new LRUCache<string, true>({
+      max: options.max,
+      ttl: Math.ceil(options.ttlMs),
+      ttlResolution: 0,
+      ttlAutopurge: false,
+      ...(now ? { perf: { now } } : {}),
+    });
+  }
+
+  has(key: string): boolean {
+    return this.lru?.get(key) === true;
+  }
+
+  add(key: string): void {
+    this.lru?.set(key, true);
+  }
+}

@@ -29,7 +29,11 @@ test('parses a project-scoped v3 token into an immutable object', () => {
   assert.equal(a.trusteeUserId, 'u2');
   assert.equal(a.applicationCredentialId, 'ac1');
   assert.equal(a.isAdminProject, true);
-  assert.ok(a.hasRole(['reader']));
+  // Role names match exactly, as keystonemiddleware's set intersection does.
+  assert.ok(a.hasRole(['Reader']));
+  assert.equal(a.hasRole(['reader']), false);
+  assert.equal(a.accessRules, undefined);
+  assert.equal(a.systemAll, false);
   assert.equal(a.expiresAt.toISOString(), '2030-01-01T00:00:00.000Z');
   assert.ok(Object.isFrozen(a));
   assert.throws(() => {
@@ -59,4 +63,16 @@ test('UserAuthPlugin round-trips through JSON', () => {
   assert.equal(copy.hasServiceToken, true);
   assert.equal(copy.invalidate(), false);
   assert.throws(() => UserAuthPlugin.fromJSON({ version: 2 }), ProtocolError);
+});
+
+test('application-credential access rules: parsed, and unreadable ones refused rather than ignored', () => {
+  const rules = [{ id: 'r', service: 'image', method: 'GET', path: '/v2/images' }];
+  const withRules = AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', restricted: true, access_rules: rules } } }, 't');
+  assert.deepEqual(withRules.accessRules, [{ service: 'image', method: 'GET', path: '/v2/images' }]);
+  // null is "no rules" (upstream: `is None`); [] is "no request allowed".
+  assert.equal(AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't').accessRules, undefined);
+  assert.deepEqual(AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't').accessRules, []);
+  for (const bad of ['image', [{ service: 'image', method: 'GET' }], [null]]) {
+    assert.throws(() => AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: bad } } }, 't'), ProtocolError);
+  }
 });
