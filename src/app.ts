@@ -5,11 +5,12 @@ import type { Config } from './config.js';
 import { PasswordPlugin } from './auth/password.js';
 import type { SecurityStrategy } from './auth/memcache-crypt.js';
 import { MemcacheTokenCache } from './auth/memcache-token-cache.js';
-import { MemoryTokenCache, NoTokenCache, type TokenCache } from './auth/token-cache.js';
+import { AdmissionControl } from './auth/admission.js';
+import { InvalidTokenCache, MemoryTokenCache, NoTokenCache, type TokenCache } from './auth/token-cache.js';
 import { TokenValidator } from './auth/token-validator.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { authToken } from './middleware/auth-token.js';
+import { authChallenge, authToken } from './middleware/auth-token.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
 import { Readiness } from './readiness.js';
@@ -61,6 +62,22 @@ export function tokenCacheFromConfig(config: Config, context: RequestContext): T
   });
 }
 
+/** The bounds on validations that reach Keystone (beyond keystonemiddleware: see the README). */
+export function admissionFromConfig(config: Config): AdmissionControl {
+  const ka = config.keystone_authtoken;
+  return new AdmissionControl({
+    maxInflight: ka.validation_concurrency,
+    maxQueuedPerClient: ka.validation_queue_per_client,
+    maxQueued: ka.validation_queue_size,
+    maxWaitMs: ka.validation_queue_timeout * 1000,
+  });
+}
+
+export function invalidTokenCacheFromConfig(config: Config): InvalidTokenCache {
+  const ka = config.keystone_authtoken;
+  return new InvalidTokenCache({ ttlMs: ka.invalid_token_cache_time * 1000, max: Math.max(1000, ka.token_cache_size) });
+}
+
 export function createApp(deps: AppDependencies): Koa {
   const { config, session, logger, context } = deps;
   const ka = config.keystone_authtoken;
@@ -81,6 +98,8 @@ export function createApp(deps: AppDependencies): Koa {
     session,
     serviceAuth,
     cache: deps.tokenCache ?? tokenCacheFromConfig(config, context),
+    invalidCache: invalidTokenCacheFromConfig(config),
+    admission: admissionFromConfig(config),
     context,
     metrics,
     identityFilter: { serviceType: 'identity', interface: ka.interface, regionName: ka.region_name },
@@ -111,15 +130,21 @@ export function createApp(deps: AppDependencies): Koa {
       metrics?.httpRequestDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, (performance.now() - started) / 1000);
     }
   });
+  const wwwAuthenticateUri = ka.www_authenticate_uri || ka.auth_url;
+  // Outside the error handler, like keystonemiddleware's process_response: every 401 gets the challenge.
+  app.use(authChallenge(wwwAuthenticateUri));
   app.use(errorHandler(context));
   app.use(
     authToken({
       validator,
-      wwwAuthenticateUri: ka.www_authenticate_uri || ka.auth_url,
+      wwwAuthenticateUri,
       delayAuthDecision: ka.delay_auth_decision,
       includeServiceCatalog: ka.include_service_catalog,
       serviceTokenRoles: ka.service_token_roles,
       serviceTokenRolesRequired: ka.service_token_roles_required,
+      serviceType: ka.service_type,
+      trustedProxies: config.server.trusted_proxies,
+      context,
       serviceAuth,
       publicPaths: PROBE_PATHS,
       metrics,

@@ -2,6 +2,7 @@
 // communication, ...) so that OpenStack operators recognise every option, and environment variables follow
 // oslo.config's own convention: OS_<GROUP>__<OPTION>.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import convict from 'convict';
 import { ConfigError } from './errors.js';
@@ -54,6 +55,12 @@ convict.addFormats({
     coerce: (value: unknown) =>
       typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value,
   },
+  'positive-int': {
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error('must be a positive integer');
+    },
+    coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  },
   'optional-file': {
     validate(value: unknown) {
       if (typeof value !== 'string') throw new Error('must be a file path');
@@ -92,6 +99,11 @@ const schema = {
       default: 15,
     },
     metrics_enabled: { doc: 'Serve Prometheus metrics at /metrics.', format: Boolean, default: true },
+    trusted_proxies: {
+      doc: 'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed when telling clients apart for fair token validation (comma-separated in the environment); empty uses the socket peer.',
+      format: 'string-list',
+      default: [] as string[],
+    },
   },
   log: {
     level: {
@@ -145,9 +157,39 @@ const schema = {
       default: ['service'],
     },
     service_token_roles_required: {
-      doc: 'Reject service tokens without one of service_token_roles (keystonemiddleware defaults to false).',
+      doc: 'Reject service tokens without one of service_token_roles (keystonemiddleware\'s default too, since 13.0.0).',
       format: Boolean,
       default: true,
+    },
+    service_type: {
+      doc: "This service's type in the Keystone catalog, matched against application-credential access rules; empty rejects every token that carries access rules.",
+      format: String,
+      default: '',
+    },
+    validation_concurrency: {
+      doc: 'Most token validations in flight to Keystone at once; the rest wait, queued fairly per client.',
+      format: 'positive-int',
+      default: 16,
+    },
+    validation_queue_per_client: {
+      doc: 'Most token validations one client address may have waiting; more get 503 with Retry-After at once.',
+      format: 'nat',
+      default: 32,
+    },
+    validation_queue_size: {
+      doc: 'Most token validations waiting in all; more get 503 with Retry-After at once.',
+      format: 'nat',
+      default: 1000,
+    },
+    validation_queue_timeout: {
+      doc: 'Seconds a token validation may wait for its turn before the request gets 503 with Retry-After.',
+      format: 'positive-seconds',
+      default: 5,
+    },
+    invalid_token_cache_time: {
+      doc: 'Seconds a token Keystone rejected (404) is answered 401 without asking again; 0 disables it. Keystone failures are never cached.',
+      format: 'seconds',
+      default: 5,
     },
     token_cache_time: {
       doc: 'Seconds a validated token is cached (never past its expiry); 0 disables the cache.',
@@ -354,6 +396,13 @@ function crossChecks(config: Config): string[] {
   }
   for (const server of ka.memcached_servers) {
     if (!/^[^\s:]+:\d{1,5}$/.test(server)) problems.push(`keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`);
+  }
+  for (const entry of config.server.trusted_proxies) {
+    const [address = '', bits, extra] = entry.split('/');
+    const max = net.isIPv6(address) ? 128 : 32;
+    if (net.isIP(address) === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      problems.push(`server.trusted_proxies: "${entry}" is not an IP address or CIDR range (env ${envVarName('server', 'trusted_proxies')})`);
+    }
   }
   const c = config.communication;
   if ((c.certfile === '') !== (c.keyfile === '')) {

@@ -1,13 +1,16 @@
 // Token validation against Keystone (GET /v3/auth/tokens), behind the token cache, with single-flight:
 // concurrent requests carrying the same uncached token share one Keystone call (keystonemiddleware makes N).
+// Calls that do reach Keystone pass admission control (bounded in flight, fair per client), and a token
+// Keystone definitively rejected is remembered for a few seconds (see InvalidTokenCache for why that is safe).
 import { IdentityUnavailableError, InvalidTokenError, NotFoundError, UnauthorizedError, UpstreamError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { RequestContext } from '../request-context.js';
 import type { Session } from '../session/session.js';
 import { versionedUrl } from '../session/url.js';
 import { AccessInfo } from './access-info.js';
+import type { AdmissionControl } from './admission.js';
 import type { AuthPlugin, EndpointFilter } from './plugin.js';
-import type { TokenCache } from './token-cache.js';
+import type { InvalidTokenCache, TokenCache } from './token-cache.js';
 import { redactToken, sha256Hex } from '../redact.js';
 
 export interface TokenValidatorOptions {
@@ -15,6 +18,10 @@ export interface TokenValidatorOptions {
   /** The service's own identity: authenticates the validation calls and finds Keystone in its catalog. */
   serviceAuth: AuthPlugin;
   cache: TokenCache;
+  /** Tokens Keystone rejected (404) a moment ago. */
+  invalidCache: InvalidTokenCache;
+  /** Bounds and orders the calls that reach Keystone. */
+  admission: AdmissionControl;
   context: RequestContext;
   metrics?: Metrics;
   /** Where Keystone is, in the service user's catalog. */
@@ -37,13 +44,19 @@ export class TokenValidator {
   }
 
   /**
-   * The token's access info, from the cache or Keystone. Throws InvalidTokenError (401) or
-   * IdentityUnavailableError (503). Expiry is checked on every call, cached or not.
+   * The token's access info, from the cache or Keystone. Throws InvalidTokenError (401),
+   * IdentityUnavailableError (503) or ValidationOverloadedError (503, shed before reaching Keystone).
+   * Expiry is checked on every call, cached or not. `client` is who asks (for fair queuing).
    */
-  async validate(token: string, { allowExpired = false } = {}): Promise<AccessInfo> {
+  async validate(token: string, { allowExpired = false, client = 'unknown' } = {}): Promise<AccessInfo> {
     const cached = await this.cacheGet(token);
     this.options.metrics?.tokenCacheLookups.inc({ result: cached ? 'hit' : 'miss' });
-    const access = cached ?? (await this.fetchShared(token, allowExpired));
+    let access = cached;
+    if (access === undefined) {
+      const key = `${allowExpired ? 'x' : 'v'}${sha256Hex(token)}`;
+      if (this.options.invalidCache.has(key)) throw new InvalidTokenError('rejected by Keystone moments ago');
+      access = await this.fetchShared(key, token, allowExpired, client);
+    }
     if (!allowExpired && access.isExpired(this.now())) throw new InvalidTokenError('expired');
     return access;
   }
@@ -58,17 +71,17 @@ export class TokenValidator {
     }
   }
 
-  private fetchShared(token: string, allowExpired: boolean): Promise<AccessInfo> {
-    const key = `${allowExpired ? 'x' : 'v'}${sha256Hex(token)}`;
+  /** One Keystone call per key at a time; the first caller's client waits for admission, the rest join it. */
+  private fetchShared(key: string, token: string, allowExpired: boolean, client: string): Promise<AccessInfo> {
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.fetch(token, allowExpired).finally(() => this.inflight.delete(key));
+      pending = this.options.admission.run(client, () => this.fetch(key, token, allowExpired)).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  private async fetch(token: string, allowExpired: boolean): Promise<AccessInfo> {
+  private async fetch(key: string, token: string, allowExpired: boolean): Promise<AccessInfo> {
     const o = this.options;
     const log = o.context.log;
     const started = performance.now();
@@ -85,6 +98,9 @@ export class TokenValidator {
         query,
         timeoutMs: o.timeoutMs,
         connectRetries: o.connectRetries,
+        // Like keystonemiddleware: retry only calls that never reached Keystone. A 503 means Keystone is
+        // overloaded, and asking again at once would double its load.
+        statusCodeRetries: 0,
       });
       access = AccessInfo.fromBody(response.json(), token);
     } catch (err) {
@@ -92,6 +108,8 @@ export class TokenValidator {
       if (err instanceof NotFoundError) {
         o.metrics?.keystoneValidations.inc({ outcome: 'invalid' });
         log.info({ token: redactToken(token), keystone_request_id: err.requestId }, 'Keystone does not know the token');
+        // Only Keystone's definitive answer is remembered; failures (below) never are.
+        o.invalidCache.add(key);
         throw new InvalidTokenError('not found');
       }
       o.metrics?.keystoneValidations.inc({ outcome: 'error' });

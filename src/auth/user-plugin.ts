@@ -1,6 +1,6 @@
 // keystone.token_auth: the caller's identity as an auth plugin, built by the auth_token middleware from the
 // validated tokens. Handlers pass it to a client with the global session to act as the caller.
-import { EmptyCatalogError, ProtocolError } from '../errors.js';
+import { InvalidTokenError, ProtocolError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { AccessInfo, type TokenBody } from './access-info.js';
 import type { AuthPlugin, EndpointFilter } from './plugin.js';
@@ -33,7 +33,7 @@ export class UserAuthPlugin implements AuthPlugin {
   }
 
   async getHeaders(session: Session, signal?: AbortSignal): Promise<Record<string, string>> {
-    if (!this.user) throw new EmptyCatalogError('no confirmed user token on this request');
+    if (!this.user) throw new InvalidTokenError('no confirmed user token on this request');
     const headers: Record<string, string> = { 'X-Auth-Token': this.user.authToken };
     if (this.serviceAuth) {
       const own = await this.serviceAuth.getHeaders(session, signal);
@@ -44,7 +44,7 @@ export class UserAuthPlugin implements AuthPlugin {
   }
 
   async getEndpoint(_session: Session, filter: EndpointFilter): Promise<string> {
-    if (!this.user) throw new EmptyCatalogError('no confirmed user token on this request');
+    if (!this.user) throw new InvalidTokenError('no confirmed user token on this request');
     return this.user.catalog.urlFor(filter);
   }
 

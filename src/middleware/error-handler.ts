@@ -9,10 +9,12 @@ import {
   EmptyCatalogError,
   EndpointNotFoundError,
   HttpError,
+  InvalidTokenError,
   ProtocolError,
   RequestAbortedError,
   TimeoutError,
   TlsError,
+  UNAUTHORIZED_MESSAGE,
   UpstreamError,
 } from '../errors.js';
 import type { RequestContext } from '../request-context.js';
@@ -42,6 +44,8 @@ export function upstreamToApiError(err: UpstreamError): ApiError {
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof UpstreamError) return upstreamToApiError(err);
+  // A route (or the caller's auth plugin) needed a confirmed user and there is none: delay_auth_decision.
+  if (err instanceof InvalidTokenError) return new ApiError(401, UNAUTHORIZED_MESSAGE, { cause: err });
   // http-errors thrown by Koa itself (ctx.throw, body limits): keep the status, show the message only if safe.
   const e = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 600) {

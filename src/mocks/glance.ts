@@ -2,7 +2,8 @@
 // with this project's own auth_token middleware against the Keystone at OS_MOCK_GLANCE__AUTH_URL.
 import fs from 'node:fs';
 import { PasswordPlugin } from '../auth/password.js';
-import { MemoryTokenCache } from '../auth/token-cache.js';
+import { AdmissionControl } from '../auth/admission.js';
+import { InvalidTokenCache, MemoryTokenCache } from '../auth/token-cache.js';
 import { TokenValidator } from '../auth/token-validator.js';
 import { defaultConfig } from '../config.js';
 import { isEntryPoint } from '../entry-point.js';
@@ -38,6 +39,9 @@ export async function startMockGlance(config: MockConfig['mock_glance'], logger:
     session,
     serviceAuth,
     cache: new MemoryTokenCache(10000),
+    // Glance's own keystonemiddleware has no such bounds: neither does the mock.
+    invalidCache: new InvalidTokenCache({ ttlMs: 0, max: 0 }),
+    admission: new AdmissionControl({ maxInflight: 1024, maxQueuedPerClient: 100_000, maxQueued: 100_000, maxWaitMs: 60_000 }),
     context,
     identityFilter: { serviceType: 'identity', interface: 'internal' },
     includeCatalog: false,
@@ -57,6 +61,9 @@ export async function startMockGlance(config: MockConfig['mock_glance'], logger:
       includeServiceCatalog: false,
       serviceTokenRoles: ['service'],
       serviceTokenRolesRequired: false,
+      serviceType: 'image',
+      trustedProxies: [],
+      context,
     },
   });
   const served = await serve(app, config.port, config.host);

@@ -2,7 +2,7 @@
 // caller can see, as a JSON array in Glance's order. The client is built per request from the global
 // session and the caller's keystone.token_auth plugin.
 import Router from '@koa/router';
-import type { AuthState } from '../middleware/auth-token.js';
+import { requireUser, type AuthState } from '../middleware/auth-token.js';
 import type { RequestState } from '../middleware/request-context.js';
 import { ImageClient, type ImageClientOptions, type ImageFilters } from '../clients/image.js';
 import { ApiError } from '../errors.js';
@@ -60,8 +60,8 @@ export function imageRoutes({ session, image }: { session: Session; image: Image
   const router = new Router<AuthState & RequestState>();
   router.get(['/', '/images'], async (ctx) => {
     const auth = ctx.state.tokenAuth;
-    // Reached without a user only under delay_auth_decision: this route needs one.
-    if (!auth.hasUserToken) throw new ApiError(401, 'The request you have made requires authentication.');
+    // Reached without a user only under delay_auth_decision: this route acts as the caller, so it needs one.
+    requireUser(auth);
     const filters = parseImageFilters(new URLSearchParams(ctx.querystring));
     // A caller who hangs up should not keep us paging through Glance on their behalf.
     const abort = new AbortController();

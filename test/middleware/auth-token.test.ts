@@ -4,19 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { SPOOFABLE_HEADERS } from '../../src/middleware/auth-token.js';
+import { SPOOFABLE_HEADERS, requireUser } from '../../src/middleware/auth-token.js';
 import { sha256Hex } from '../../src/redact.js';
-import { echoApp as echoWith, type Echo } from '../helpers/echo.js';
+import { echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
 
 let mocks: Mocks;
 
-interface EchoOptions {
-  cacheTimeMs?: number;
-  timeoutMs?: number;
-  delayAuthDecision?: boolean;
-  serviceTokenRolesRequired?: boolean;
+interface EchoOptions extends Omit<HelperEchoOptions, 'credentials'> {
   serviceUser?: keyof typeof USERS;
   keystoneUrl?: string;
 }
@@ -390,6 +386,198 @@ describe('keystone.token_auth serializes', () => {
       assert.deepEqual(result.projects, ['demo']);
       assert.equal(result.userId, body.userId);
     } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('headers exactly as keystonemiddleware sets them', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  test('the deprecated aliases copy the headers they stand for (X-Tenant is the project name)', async () => {
+    const res = await get(echo.url, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo'), 'X-Tenant': 'forged', 'X-Role': 'admin' });
+    const h = res.body.headers;
+    assert.equal(h['x-role'], h['x-roles']);
+    assert.equal(h['x-role'], 'member,reader');
+    assert.equal(h['x-user'], 'demo');
+    assert.equal(h['x-tenant-id'], '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e');
+    assert.equal(h['x-tenant-name'], 'demo');
+    assert.equal(h['x-tenant'], 'demo');
+  });
+
+  test('X-Service-Catalog is the v2 catalog: type, name, endpoints per region with <interface>URL', async () => {
+    const res = await get(echo.url, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
+    const catalog = JSON.parse(res.body.headers['x-service-catalog']) as { type: string; name: string; endpoints: Record<string, string>[] }[];
+    const image = catalog.find((s) => s.type === 'image')!;
+    assert.deepEqual(Object.keys(image), ['type', 'name', 'endpoints']);
+    assert.deepEqual(image.endpoints, [{ region: 'RegionOne', publicURL: mocks.glance.url, internalURL: mocks.glance.url, adminURL: mocks.glance.url }]);
+    // Python's separators, as upstream's jsonutils.dumps writes them.
+    assert.match(res.body.headers['x-service-catalog'], /^\[\{"type": "identity", "name": "keystone", "endpoints": \[\{"region": "RegionOne", "publicURL": /);
+  });
+
+  test('an empty X-Auth-Token does not fall back to X-Storage-Token', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': '', 'X-Storage-Token': token })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Storage-Token': token })).status, 200);
+  });
+
+  test('service-token roles are matched case-sensitively, as upstream matches them', async () => {
+    const strict = await echoApp();
+    const capital = await echoWith({ credentials: { authUrl: mocks.keystoneUrl, ...USERS.service }, serviceTokenRoles: ['Service'] });
+    try {
+      const user = await tokenFor(mocks.keystoneUrl, 'demo');
+      const service = await tokenFor(mocks.keystoneUrl, 'glance'); // roles admin, service
+      assert.equal((await get(strict.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 200);
+      assert.equal((await get(capital.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 401);
+    } finally {
+      await strict.close();
+      await capital.close();
+    }
+  });
+
+  test('an invalid service token decides the 401 alone: the user token is not sent to Keystone', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const res = await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': 'gAAAAAnot-a-service-token' });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"');
+    assert.equal(await validationsOf(user), 0);
+    const notService = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': notService })).status, 401);
+    assert.equal(await validationsOf(user), 0);
+  });
+});
+
+describe('WWW-Authenticate on every 401 that leaves the service', () => {
+  test('a route needing a user under delay_auth_decision, and a route answering 401 itself', async () => {
+    const echo = await echoWith({
+      credentials: { authUrl: mocks.keystoneUrl, ...USERS.service },
+      delayAuthDecision: true,
+      routes: async (ctx, next) => {
+        if (ctx.path === '/needs-user') {
+          requireUser(ctx.state.tokenAuth);
+          ctx.body = { ok: true };
+        } else if (ctx.path === '/plain-401') {
+          ctx.status = 401;
+          ctx.body = { error: 'upstream said no' };
+        } else if (ctx.path === '/act-as-caller') {
+          // The plugin itself refuses to act without a user: a 401, never a 403.
+          await ctx.state.tokenAuth.getHeaders(undefined as never);
+        } else await next();
+      },
+    });
+    try {
+      for (const path of ['/needs-user', '/plain-401', '/act-as-caller']) {
+        const res = await get(`${echo.url}${path}`);
+        assert.equal(res.status, 401, path);
+        assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"', path);
+      }
+      const ok = await get(`${echo.url}/needs-user`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('www-authenticate'), null);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('the short cache of rejected tokens', () => {
+  test('a revoked token sent 20 times costs one validation per TTL; the TTL runs on the injected clock', async () => {
+    let now = Date.now();
+    const echo = await echoApp({ invalidCacheTimeMs: 5000, now: () => now });
+    try {
+      const store = mocks.keystone.store;
+      const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+      const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+      store.revoke(revoked.id);
+      for (let i = 0; i < 20; i++) assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+      assert.equal(await validationsOf(revoked.id), 1);
+      now += 5001;
+      assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+      assert.equal(await validationsOf(revoked.id), 2);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('keyed with allow_expired: a token rejected as expired still passes with a trusted service token (keystonemiddleware bug 1987355)', async () => {
+    const echo = await echoApp({ invalidCacheTimeMs: 60_000 });
+    try {
+      const store = mocks.keystone.store;
+      const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+      const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+      assert.equal(await validationsOf(expired.id), 1);
+      // Nova finishing a long operation for the user: Keystone is asked again, with allow_expired.
+      const service = await tokenFor(mocks.keystoneUrl, 'glance');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
+      assert.equal(await validationsOf(expired.id), 2);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('Keystone failures are never cached', async () => {
+    const echo = await echoApp({ invalidCacheTimeMs: 60_000, cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200); // the service user is authenticated
+      await setFaults(mocks.keystone.url, { failStatus: 500, pathPrefix: '/v3/auth/tokens' });
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+});
+
+describe('validation calls to an overloaded Keystone', () => {
+  test('a 503 from Keystone is not retried (one call, like keystonemiddleware)', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      await setFaults(mocks.keystone.url, { failStatus: 503, pathPrefix: '/v3/auth/tokens' });
+      const before = (await stats(mocks.keystone.url)).counters.requests ?? 0;
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+      assert.equal(((await stats(mocks.keystone.url)).counters.requests ?? 0) - before, 1);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('admission: past the limit a request is shed at once with 503 + Retry-After and never reaches Keystone; cached tokens never wait', async () => {
+    const echo = await echoApp({ timeoutMs: 2000, admission: { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 } });
+    try {
+      const cached = await tokenFor(mocks.keystoneUrl, 'alt');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': cached })).status, 200);
+      const holder = await tokenFor(mocks.keystoneUrl, 'demo');
+      const shed = await tokenFor(mocks.keystoneUrl, 'wile');
+      await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/tokens' });
+      const heldBefore = (await stats(mocks.keystone.url)).counters.held ?? 0;
+      const holding = get(echo.url, { 'X-Auth-Token': holder });
+      await waitFor(async () => ((await stats(mocks.keystone.url)).counters.held ?? 0) > heldBefore, 10_000);
+      const requestsBefore = (await stats(mocks.keystone.url)).counters.requests ?? 0;
+      const res = await get(echo.url, { 'X-Auth-Token': shed });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(res.headers.get('www-authenticate'), null);
+      assert.match(res.body.error.message, /Too many token validations/);
+      assert.equal(((await stats(mocks.keystone.url)).counters.requests ?? 0) - requestsBefore, 0);
+      // The slot is still held by the hanging validation: a cached token does not care.
+      assert.equal((await get(echo.url, { 'X-Auth-Token': cached })).status, 200);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await holding).status, 503); // its validation timed out
+      assert.equal((await get(echo.url, { 'X-Auth-Token': shed })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
       await echo.close();
     }
   });
