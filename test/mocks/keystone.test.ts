@@ -1,7 +1,8 @@
-// The mock Keystone over real HTTP: every endpoint and error path, expiry, revocation, permissions.
+// The mock Keystone over real HTTP: every endpoint and error path, expiry, revocation, permissions,
+// application credentials with access rules, and the validation concurrency counter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMocks, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
 
 let mocks: Mocks;
 let ks: string;
@@ -209,5 +210,338 @@ describe('mock-only operations', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+// The seeded credentials of config/mock-keystone.json (demo in project demo).
+const DEMO_ID = '3d4e5f60718293a4b5c6d7e8f90a1b2c';
+const DEMO_PROJECT = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
+const SEEDED = {
+  images: { id: 'b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1', name: 'demo-images-only', secret: 'demo-images-only-secret' },
+  compute: { id: 'b2e4a6c8d0f2b4e6a8c0d2f4b6e8a0c2', name: 'demo-compute-only', secret: 'demo-compute-only-secret' },
+  plain: { id: 'b3f5b7d9e1a3b5f7b9d1e3a5b7f9b1d3', name: 'demo-no-rules', secret: 'demo-no-rules-secret' },
+};
+const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: 'image-names', path: '/images', method: 'GET' };
+
+const appCredBody = (block: unknown, scope?: unknown) => ({
+  auth: { identity: { methods: ['application_credential'], application_credential: block }, ...(scope === undefined ? {} : { scope }) },
+});
+
+async function appCredToken(block: unknown): Promise<string> {
+  const res = await post('/auth/tokens', appCredBody(block));
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.headers.get('x-subject-token')!;
+}
+
+async function tokensCall(method: string, caller: string | undefined, subject: string | undefined, extra: Record<string, string> = {}, query = '') {
+  const headers: Record<string, string> = { ...extra };
+  if (caller) headers['x-auth-token'] = caller;
+  if (subject) headers['x-subject-token'] = subject;
+  const res = await fetch(`${ks}/auth/tokens${query}`, { method, headers });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };
+}
+
+async function createAppCred(token: string, body: unknown, userId = DEMO_ID) {
+  const res = await fetch(`${ks}/users/${userId}/application_credentials`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-auth-token': token },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe('application credentials: authentication', () => {
+  test('by id and secret: project scope and roles of the credential, and the application_credential block', async () => {
+    const res = await post('/auth/tokens', appCredBody({ id: SEEDED.images.id, secret: SEEDED.images.secret }));
+    assert.equal(res.status, 201);
+    assert.match(res.headers.get('x-subject-token')!, /^gAAAAA/);
+    const t = res.body.token;
+    assert.deepEqual(t.methods, ['application_credential']);
+    assert.equal(t.user.id, DEMO_ID);
+    assert.equal(t.project.id, DEMO_PROJECT);
+    assert.deepEqual(t.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
+    assert.ok(Array.isArray(t.catalog));
+    assert.deepEqual(t.application_credential, { id: SEEDED.images.id, name: 'demo-images-only', restricted: true, access_rules: [IMAGES_RULE] });
+    // Keystone's key order, for whoever prints it.
+    assert.deepEqual(Object.keys(t), ['methods', 'user', 'audit_ids', 'expires_at', 'issued_at', 'project', 'is_domain', 'roles', 'catalog', 'application_credential']);
+    assert.deepEqual(Object.keys(t.application_credential.access_rules[0]), ['id', 'service', 'path', 'method']);
+  });
+
+  test('by name with the user by id, or by name and domain', async () => {
+    for (const user of [{ id: DEMO_ID }, { name: 'demo', domain: { name: 'Default' } }, { name: 'demo', domain: { id: 'default' } }]) {
+      const res = await post('/auth/tokens?nocatalog', appCredBody({ name: SEEDED.compute.name, secret: SEEDED.compute.secret, user }));
+      assert.equal(res.status, 201, JSON.stringify(user));
+      assert.equal(res.body.token.application_credential.id, SEEDED.compute.id);
+      assert.equal(res.body.token.catalog, undefined);
+    }
+  });
+
+  test('a credential without rules: no access_rules key; roles are those of the credential', async () => {
+    const res = await post('/auth/tokens', appCredBody({ id: SEEDED.plain.id, secret: SEEDED.plain.secret }));
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.body.token.application_credential, { id: SEEDED.plain.id, name: 'demo-no-rules', restricted: true });
+    assert.deepEqual(res.body.token.roles.map((r: any) => r.name), ['reader']);
+  });
+
+  test('errors: statuses and texts of the real Keystone', async () => {
+    const wrong = await post('/auth/tokens', appCredBody({ id: SEEDED.images.id, secret: 'nope' }));
+    assert.equal(wrong.status, 401);
+    assertKeystoneError(wrong.body, 401);
+    assert.match(wrong.headers.get('www-authenticate')!, /^Keystone uri=/);
+    assert.equal((await post('/auth/tokens', appCredBody({ id: SEEDED.images.id }))).status, 401);
+    const unknown = await post('/auth/tokens', appCredBody({ id: '0'.repeat(32), secret: 'x' }));
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.message, `Could not find Application Credential: ${'0'.repeat(32)}.`);
+    const neither = await post('/auth/tokens', appCredBody({ secret: 'x' }));
+    assert.equal(neither.status, 400);
+    assert.match(neither.body.error.message, /^Expecting to find name or ID in application credential\./);
+    const noUser = await post('/auth/tokens', appCredBody({ name: SEEDED.images.name, secret: SEEDED.images.secret }));
+    assert.equal(noUser.status, 400);
+    assert.match(noUser.body.error.message, /^Expecting to find user in application credential\./);
+    assert.equal((await post('/auth/tokens', appCredBody({ name: 'ghost', secret: 'x', user: { id: DEMO_ID } }))).status, 401);
+    assert.equal((await post('/auth/tokens', appCredBody({ name: SEEDED.images.name, secret: SEEDED.images.secret, user: { id: '0'.repeat(32) } }))).status, 401);
+    const noBlock = await post('/auth/tokens', { auth: { identity: { methods: ['application_credential'] } } });
+    assert.equal(noBlock.status, 400);
+    assert.match(noBlock.body.error.message, /^Expecting to find application_credential in identity\./);
+  });
+
+  test('asking for any scope: 401 with the extra identity key', async () => {
+    for (const scope of [{ project: { id: DEMO_PROJECT } }, { domain: { id: 'default' } }, 'unscoped']) {
+      const res = await post('/auth/tokens', appCredBody({ id: SEEDED.images.id, secret: SEEDED.images.secret }, scope));
+      assert.equal(res.status, 401);
+      assert.deepEqual(res.body, {
+        error: { code: 401, identity: {}, message: 'Error authenticating with application credential: Application credentials cannot request a scope.', title: 'Unauthorized' },
+      });
+      assert.match(res.headers.get('www-authenticate')!, /^Keystone uri=/);
+    }
+  });
+
+  test('app-cred tokens cannot be rescoped: 404 with access rules, 403 without', async () => {
+    const rescope = async (token: string) => post('/auth/tokens', { auth: { identity: { methods: ['token'], token: { id: token } }, scope: { project: { id: DEMO_PROJECT } } } });
+    const restricted = await rescope(await appCredToken({ id: SEEDED.images.id, secret: SEEDED.images.secret }));
+    assert.equal(restricted.status, 404);
+    assert.equal(restricted.body.error.message, 'Failed to validate token');
+    const plain = await rescope(await appCredToken({ id: SEEDED.plain.id, secret: SEEDED.plain.secret }));
+    assert.equal(plain.status, 403);
+    assert.match(plain.body.error.message, /Using a delegated token to create another token is not allowed/);
+  });
+});
+
+describe('application credentials: validation and the OpenStack-Identity-Access-Rules header', () => {
+  const RULES = 'openstack-identity-access-rules';
+  let service: string;
+  let restricted: string;
+  let plain: string;
+  before(async () => {
+    service = await tokenFor(ks, 'service');
+    restricted = await appCredToken({ id: SEEDED.images.id, secret: SEEDED.images.secret });
+    plain = await appCredToken({ id: SEEDED.plain.id, secret: SEEDED.plain.secret });
+  });
+
+  test('a token with access rules: 404 "Failed to validate token" without the header, 200 with it', async () => {
+    const without = await tokensCall('GET', service, restricted);
+    assert.equal(without.status, 404);
+    assert.deepEqual(without.body, { error: { code: 404, message: 'Failed to validate token', title: 'Not Found' } });
+    const withIt = await tokensCall('GET', service, restricted, { [RULES]: '1' });
+    assert.equal(withIt.status, 200);
+    assert.equal(withIt.headers.get('x-subject-token'), restricted);
+    assert.deepEqual(withIt.body.token.application_credential, { id: SEEDED.images.id, name: 'demo-images-only', restricted: true, access_rules: [IMAGES_RULE] });
+    assert.deepEqual(withIt.body.token.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
+  });
+
+  test('header values: a Python float of at least 1.0 (or nan); below, empty: 404; not a float: 500', async () => {
+    for (const value of ['1', '1.0', '1.1', '2', '1e0', '10_0', 'inf', 'nan', 'Infinity']) {
+      assert.equal((await tokensCall('GET', service, restricted, { [RULES]: value })).status, 200, value);
+    }
+    for (const value of ['0', '0.9', '-1', '-inf', '']) {
+      assert.equal((await tokensCall('GET', service, restricted, { [RULES]: value })).status, 404, value);
+    }
+    for (const value of ['yes', 'true', 'v1', '1.0.0', '0x1']) {
+      const res = await tokensCall('GET', service, restricted, { [RULES]: value });
+      assert.equal(res.status, 500, value);
+      assertKeystoneError(res.body, 500);
+    }
+  });
+
+  test('tokens of a credential without rules ignore the header', async () => {
+    for (const extra of [{}, { [RULES]: '1' }, { [RULES]: '0' }, { [RULES]: 'yes' }] as Record<string, string>[]) {
+      const res = await tokensCall('GET', service, plain, extra);
+      assert.equal(res.status, 200, JSON.stringify(extra));
+      assert.deepEqual(res.body.token.application_credential, { id: SEEDED.plain.id, name: 'demo-no-rules', restricted: true });
+    }
+    assert.equal((await tokensCall('HEAD', plain, plain)).status, 200);
+  });
+
+  test('HEAD, allow_expired and the owner: the same refusal, before policy', async () => {
+    assert.equal((await tokensCall('HEAD', restricted, restricted)).status, 404);
+    assert.equal((await tokensCall('HEAD', restricted, restricted, { [RULES]: '1' })).status, 200);
+    assert.equal((await tokensCall('GET', service, restricted, {}, '?allow_expired=1')).status, 404);
+    assert.equal((await tokensCall('GET', service, restricted, { [RULES]: '1' }, '?allow_expired=1')).status, 200);
+    // Another plain user: 404 without the header (the token check comes first), 403 with it.
+    const alt = await tokenFor(ks, 'alt');
+    assert.equal((await tokensCall('GET', alt, restricted)).status, 404);
+    assert.equal((await tokensCall('GET', alt, restricted, { [RULES]: '1' })).status, 403);
+  });
+
+  test('a restricted token works as the caller on Keystone itself', async () => {
+    assert.equal((await tokensCall('GET', restricted, plain)).status, 200);
+    const projects = await fetch(`${ks}/auth/projects`, { headers: { 'x-auth-token': restricted } });
+    assert.equal(projects.status, 200);
+  });
+
+  test('DELETE never revokes a token with access rules (404 even with the header); others are revoked', async () => {
+    const admin = await tokenFor(ks, 'admin');
+    const token = await appCredToken({ id: SEEDED.compute.id, secret: SEEDED.compute.secret });
+    assert.equal((await tokensCall('DELETE', admin, token)).status, 404);
+    const withHeader = await tokensCall('DELETE', admin, token, { [RULES]: '1' });
+    assert.equal(withHeader.status, 404);
+    assert.equal(withHeader.body.error.message, 'Failed to validate token');
+    assert.equal((await tokensCall('GET', admin, token, { [RULES]: '1' })).status, 200);
+    const other = await appCredToken({ id: SEEDED.plain.id, secret: SEEDED.plain.secret });
+    assert.equal((await tokensCall('DELETE', admin, other)).status, 204);
+    assert.equal((await tokensCall('GET', admin, other)).status, 404);
+  });
+});
+
+describe('application credentials: POST /v3/users/{user_id}/application_credentials', () => {
+  test('with access rules: 201, the secret once, rule ids; its token carries them', async () => {
+    const demo = await tokenFor(ks, 'demo');
+    const res = await createAppCred(demo, { application_credential: { name: 'mine-images', access_rules: [{ service: 'image-names', method: 'GET', path: '/images/*' }] } });
+    assert.equal(res.status, 201);
+    const c = res.body.application_credential;
+    assert.deepEqual(Object.keys(c), ['id', 'name', 'description', 'user_id', 'project_id', 'system', 'expires_at', 'unrestricted', 'roles', 'access_rules', 'secret', 'links']);
+    assert.match(c.id, /^[0-9a-f]{32}$/);
+    assert.match(c.secret, /^[A-Za-z0-9_-]{86}$/);
+    assert.equal(c.user_id, DEMO_ID);
+    assert.equal(c.project_id, DEMO_PROJECT);
+    assert.equal(c.unrestricted, null);
+    assert.equal(c.description, null);
+    assert.deepEqual(c.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
+    assert.equal(c.access_rules.length, 1);
+    assert.match(c.access_rules[0].id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(c.access_rules[0], { id: c.access_rules[0].id, service: 'image-names', path: '/images/*', method: 'GET' });
+    assert.equal(c.links.self, `${ks}/application_credentials/${c.id}`);
+    const issued = await post('/auth/tokens', appCredBody({ id: c.id, secret: c.secret }));
+    assert.equal(issued.status, 201);
+    assert.deepEqual(issued.body.token.application_credential, { id: c.id, name: 'mine-images', restricted: true, access_rules: c.access_rules });
+  });
+
+  test('without rules, or with []: no access_rules key; unrestricted and roles as asked', async () => {
+    const demo = await tokenFor(ks, 'demo');
+    const none = await createAppCred(demo, { application_credential: { name: 'mine-none' } });
+    assert.equal(none.status, 201);
+    assert.equal('access_rules' in none.body.application_credential, false);
+    const empty = await createAppCred(demo, { application_credential: { name: 'mine-empty', access_rules: [], unrestricted: true, roles: [{ name: 'reader' }] } });
+    assert.equal(empty.status, 201);
+    assert.equal('access_rules' in empty.body.application_credential, false);
+    assert.equal(empty.body.application_credential.unrestricted, true);
+    assert.deepEqual(empty.body.application_credential.roles.map((r: any) => r.name), ['reader']);
+    const token = await post('/auth/tokens', appCredBody({ name: 'mine-empty', secret: empty.body.application_credential.secret, user: { id: DEMO_ID } }));
+    assert.deepEqual(token.body.token.application_credential, { id: empty.body.application_credential.id, name: 'mine-empty', restricted: false });
+    assert.deepEqual(token.body.token.roles.map((r: any) => r.name), ['reader']);
+  });
+
+  test("a user's identical rules share one id; a rule may be named by id alone", async () => {
+    const demo = await tokenFor(ks, 'demo');
+    const again = await createAppCred(demo, { application_credential: { name: 'mine-again', access_rules: [{ service: 'image-names', method: 'GET', path: '/images' }] } });
+    assert.equal(again.status, 201);
+    assert.deepEqual(again.body.application_credential.access_rules, [IMAGES_RULE]);
+    const byId = await createAppCred(demo, { application_credential: { name: 'mine-by-id', access_rules: [{ id: IMAGES_RULE.id }] } });
+    assert.equal(byId.status, 201);
+    assert.deepEqual(byId.body.application_credential.access_rules, [IMAGES_RULE]);
+  });
+
+  test('the service type is not checked against the catalog', async () => {
+    const demo = await tokenFor(ks, 'demo');
+    const res = await createAppCred(demo, { application_credential: { name: 'mine-compute', access_rules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }] } });
+    assert.equal(res.status, 201);
+  });
+
+  test('from an unscoped token: no project, no roles, and unscoped tokens', async () => {
+    const unscoped = await post('/auth/tokens', passwordBody('demo'));
+    const res = await createAppCred(unscoped.headers.get('x-subject-token')!, { application_credential: { name: 'mine-unscoped' } });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.application_credential.project_id, null);
+    assert.deepEqual(res.body.application_credential.roles, []);
+    const token = await post('/auth/tokens', appCredBody({ id: res.body.application_credential.id, secret: res.body.application_credential.secret }));
+    assert.equal(token.status, 201);
+    assert.equal(token.body.token.project, undefined);
+    assert.equal(token.body.token.roles, undefined);
+    assert.equal(token.body.token.application_credential.name, 'mine-unscoped');
+  });
+
+  test('who may create: only the user, and not with a restricted app-cred token', async () => {
+    const demo = await tokenFor(ks, 'demo');
+    const admin = await tokenFor(ks, 'admin');
+    const forOther = await createAppCred(admin, { application_credential: { name: 'x1' } });
+    assert.equal(forOther.status, 403);
+    assert.equal(forOther.body.error.message, 'You are not authorized to perform the requested action: identity:create_application_credential.');
+    const restricted = await appCredToken({ id: SEEDED.plain.id, secret: SEEDED.plain.secret });
+    const fromCred = await createAppCred(restricted, { application_credential: { name: 'x2' } });
+    assert.equal(fromCred.status, 403);
+    assert.match(fromCred.body.error.message, /Using method 'application_credential' is not allowed for managing additional application credentials\.\.$/);
+    const unrestricted = await createAppCred(demo, { application_credential: { name: 'x3', unrestricted: true } });
+    const fromUnrestricted = await createAppCred(await appCredToken({ id: unrestricted.body.application_credential.id, secret: unrestricted.body.application_credential.secret }), { application_credential: { name: 'x4' } });
+    assert.equal(fromUnrestricted.status, 201);
+    const noToken = await fetch(`${ks}/users/${DEMO_ID}/application_credentials`, { method: 'POST', body: '{}' });
+    assert.equal(noToken.status, 401);
+  });
+
+  test('bad bodies: 400; a duplicate name: 409; a role the token lacks: 400', async () => {
+    const demo = await tokenFor(ks, 'demo');
+    const bad: unknown[] = [
+      {},
+      { application_credential: {} },
+      { application_credential: { name: 'b', access_rules: [{ service: 'image', method: 'OPTIONS', path: '/x' }] } },
+      { application_credential: { name: 'b', access_rules: [{ service: 'image', method: 'get', path: '/x' }] } },
+      { application_credential: { name: 'b', access_rules: [{ service: 'image', method: 'GET', path: 'x' }] } },
+      { application_credential: { name: 'b', access_rules: [{ service: 'image', method: 'GET', path: '/x', x: 1 }] } },
+      { application_credential: { name: 'b', access_rules: [{ service: 'im age', method: 'GET', path: '/x' }] } },
+      { application_credential: { name: 'b', access_rules: [{ method: 'GET', path: '/x' }] } },
+      { application_credential: { name: 'b', access_rules: {} } },
+    ];
+    for (const body of bad) {
+      const res = await createAppCred(demo, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assertKeystoneError(res.body, 400);
+    }
+    const dup = await createAppCred(demo, { application_credential: { name: 'demo-images-only' } });
+    assert.equal(dup.status, 409);
+    assert.equal(dup.body.error.message, 'Conflict occurred attempting to store application_credential - Duplicate entry found with name demo-images-only.');
+    const role = await createAppCred(demo, { application_credential: { name: 'b', roles: [{ name: 'admin' }] } });
+    assert.equal(role.status, 400);
+    assert.equal(role.body.error.message, 'Invalid application credential: Cannot create an application credential with unassigned role');
+  });
+});
+
+describe('validations in flight', () => {
+  test('the peak counts concurrent GET /v3/auth/tokens including injected latency; reset clears it', async () => {
+    const base = mocks.keystone.url;
+    await fetch(`${base}/__mock/reset`, { method: 'POST' });
+    const service = await tokenFor(ks, 'service');
+    const user = await tokenFor(ks, 'demo');
+    try {
+      await setFaults(base, { latencyMs: 300 });
+      const running = Array.from({ length: 5 }, () => tokensCall('GET', service, user));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const during = (await (await fetch(`${base}/__mock/stats`)).json()) as any;
+      assert.equal(during.validations_inflight, 5);
+      assert.equal(during.counters.validations_inflight_peak, 5);
+      for (const res of await Promise.all(running)) assert.equal(res.status, 200);
+      // Other requests do not count.
+      await Promise.all([tokenFor(ks, 'demo'), tokensCall('HEAD', service, user), tokensCall('HEAD', service, user)]);
+      const after = (await (await fetch(`${base}/__mock/stats`)).json()) as any;
+      assert.equal(after.validations_inflight, 0);
+      assert.equal(after.counters.validations_inflight_peak, 5);
+    } finally {
+      await fetch(`${base}/__mock/reset`, { method: 'POST' });
+    }
+    assert.equal((await stats(base)).counters.validations_inflight_peak, undefined);
+    assert.equal((await tokensCall('GET', service, user)).status, 200);
+    assert.equal((await stats(base)).counters.validations_inflight_peak, 1);
+    // Failed validations count too (the window is the request's).
+    await tokensCall('GET', service, 'gAAAAAbogus');
+    assert.equal((await stats(base)).counters.validations_inflight_peak, 1);
   });
 });

@@ -1,6 +1,6 @@
 // The mock Keystone's state: identities from a seed file, tokens in memory. Tokens are random, URL-safe and
 // about as long as Fernet tokens; expiry follows an injectable clock.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface Seed {
   domains: { id: string; name: string }[];
@@ -10,6 +10,42 @@ export interface Seed {
   /** user, project/domain and role by name (or id); domain by name. */
   assignments: { user: string; project?: string; domain?: string; role: string }[];
   services: { id: string; type: string; name: string; endpoints: { id: string; interface: string; region: string; url: string }[] }[];
+  /** Optional application credentials; user, project and roles by name or id (roles default to the user's on the project). */
+  application_credentials?: SeedAppCred[];
+}
+
+export interface SeedAppCred {
+  id: string;
+  name: string;
+  user: string;
+  project?: string;
+  secret: string;
+  roles?: string[];
+  unrestricted?: boolean;
+  access_rules?: { id?: string; service: string; method: string; path: string }[];
+}
+
+export interface AccessRule {
+  id: string;
+  service: string;
+  path: string;
+  method: string;
+}
+
+export interface AppCredential {
+  id: string;
+  name: string;
+  description: string | null;
+  userId: string;
+  /** null for a credential made with an unscoped token: its tokens are unscoped. */
+  projectId: string | null;
+  secret: string;
+  expiresAt: number | null;
+  /** As given at creation (null when not given); tokens say `restricted: !unrestricted`. */
+  unrestricted: boolean | null;
+  roles: { id: string; name: string }[];
+  /** Absent when the credential has none: Keystone then omits the key, never sends []. */
+  accessRules?: AccessRule[];
 }
 
 export type Scope = { project: string } | { domain: string } | { unscoped: true };
@@ -22,11 +58,16 @@ export interface TokenRecord {
   issuedAt: number;
   expiresAt: number;
   auditIds: string[];
+  /** Set for tokens issued with the application_credential method. */
+  appCredId?: string;
 }
 
 export class KeystoneStore {
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly revoked = new Set<string>();
+  private readonly appCreds = new Map<string, AppCredential>();
+  /** Access rules per user, shared by that user's credentials as Keystone does. */
+  private readonly accessRules = new Map<string, AccessRule & { userId: string }>();
 
   constructor(
     readonly seed: Seed,
@@ -34,7 +75,24 @@ export class KeystoneStore {
     readonly catalogVars: Record<string, string>,
     readonly tokenTtlMs: number,
     readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    for (const c of seed.application_credentials ?? []) this.seedAppCred(c);
+  }
+
+  private seedAppCred(c: SeedAppCred): void {
+    const matches = (ref: string, obj: { id: string; name: string }) => ref === obj.id || ref === obj.name;
+    const user = this.seed.users.find((u) => matches(c.user, u));
+    if (!user) throw new Error(`seed application credential ${c.name}: unknown user ${c.user}`);
+    const project = c.project === undefined ? undefined : this.seed.projects.find((p) => matches(c.project!, p));
+    if (c.project !== undefined && !project) throw new Error(`seed application credential ${c.name}: unknown project ${c.project}`);
+    const held = project ? this.rolesOn(user.id, { project: project.id }) : [];
+    const roles = c.roles === undefined ? held : c.roles.map((ref) => {
+      const role = this.seed.roles.find((r) => matches(ref, r));
+      if (!role) throw new Error(`seed application credential ${c.name}: unknown role ${ref}`);
+      return role;
+    });
+    this.createAppCred({ id: c.id, name: c.name, userId: user.id, projectId: project?.id ?? null, secret: c.secret, roles, unrestricted: c.unrestricted ?? null, accessRules: c.access_rules });
+  }
 
   domain(ref: { id?: unknown; name?: unknown } | undefined) {
     if (!ref) return undefined;
@@ -75,7 +133,80 @@ export class KeystoneStore {
     return this.seed.roles.filter((r) => names.some((a) => matches(a.role, r)));
   }
 
-  issue(userId: string, methods: string[], scope: Scope, expiresAt?: number): TokenRecord {
+  /**
+   * A new application credential. Access rules are shared per user like Keystone's: a rule naming an
+   * existing rule's id, or the same (service, path, method) as one of the user's rules, reuses that rule.
+   */
+  createAppCred(input: {
+    id?: string;
+    name: string;
+    description?: string | null;
+    userId: string;
+    projectId: string | null;
+    secret?: string;
+    expiresAt?: number | null;
+    roles: { id: string; name: string }[];
+    unrestricted?: boolean | null;
+    accessRules?: { id?: string; service?: string; method?: string; path?: string }[];
+  }): AppCredential {
+    let accessRules: AccessRule[] | undefined;
+    if (input.accessRules && input.accessRules.length > 0) {
+      accessRules = input.accessRules.map((r) => {
+        const existing =
+          (r.id !== undefined ? this.accessRules.get(r.id) : undefined) ??
+          [...this.accessRules.values()].find((a) => a.userId === input.userId && a.service === r.service && a.path === r.path && a.method === r.method);
+        if (existing) return { id: existing.id, service: existing.service, path: existing.path, method: existing.method };
+        if (r.service === undefined || r.method === undefined || r.path === undefined) throw new Error('an access rule needs service, method and path');
+        const rule = { id: r.id ?? randomUUID().replaceAll('-', ''), service: r.service, path: r.path, method: r.method };
+        this.accessRules.set(rule.id, { ...rule, userId: input.userId });
+        return rule;
+      });
+    }
+    const cred: AppCredential = {
+      id: input.id ?? randomUUID().replaceAll('-', ''),
+      name: input.name,
+      description: input.description ?? null,
+      userId: input.userId,
+      projectId: input.projectId,
+      // Keystone's: 64 random bytes, URL-safe base64 without padding.
+      secret: input.secret ?? randomBytes(64).toString('base64url'),
+      expiresAt: input.expiresAt ?? null,
+      unrestricted: input.unrestricted ?? null,
+      roles: input.roles.map((r) => ({ id: r.id, name: r.name })),
+      ...(accessRules ? { accessRules } : {}),
+    };
+    this.appCreds.set(cred.id, cred);
+    return cred;
+  }
+
+  appCred(id: string): AppCredential | undefined {
+    return this.appCreds.get(id);
+  }
+
+  appCredByName(userId: string, name: string): AppCredential | undefined {
+    return [...this.appCreds.values()].find((c) => c.userId === userId && c.name === name);
+  }
+
+  /** An access rule by id (for a rule given only by id at creation). */
+  accessRule(id: string): AccessRule | undefined {
+    const rule = this.accessRules.get(id);
+    return rule && { id: rule.id, service: rule.service, path: rule.path, method: rule.method };
+  }
+
+  /** The access rules of the credential a token came from; undefined when none (or not an app-cred token). */
+  accessRulesOf(record: TokenRecord): AccessRule[] | undefined {
+    return record.appCredId === undefined ? undefined : this.appCreds.get(record.appCredId)?.accessRules;
+  }
+
+  /** The roles a token carries: the user's on the scope, or for an app-cred token those of the credential the user still holds. */
+  tokenRoles(record: TokenRecord): { id: string; name: string }[] {
+    const held = this.rolesOn(record.userId, record.scope);
+    const cred = record.appCredId === undefined ? undefined : this.appCreds.get(record.appCredId);
+    if (!cred) return held;
+    return cred.roles.filter((r) => held.some((h) => h.id === r.id));
+  }
+
+  issue(userId: string, methods: string[], scope: Scope, expiresAt?: number, appCredId?: string): TokenRecord {
     const now = this.now();
     // Fernet tokens start with gAAAAA and run to ~180-250 URL-safe characters.
     const id = `gAAAAA${randomBytes(138).toString('base64url')}`;
@@ -87,6 +218,7 @@ export class KeystoneStore {
       issuedAt: now,
       expiresAt: expiresAt ?? now + this.tokenTtlMs,
       auditIds: [randomBytes(16).toString('base64url').slice(0, 22)],
+      ...(appCredId === undefined ? {} : { appCredId }),
     };
     this.tokens.set(id, record);
     return record;
@@ -136,8 +268,18 @@ export class KeystoneStore {
       token.domain = { id: domain.id, name: domain.name };
     }
     if (!('unscoped' in record.scope)) {
-      token.roles = this.rolesOn(record.userId, record.scope).map((r) => ({ id: r.id, name: r.name }));
+      token.roles = this.tokenRoles(record).map((r) => ({ id: r.id, name: r.name }));
       if (catalog) token.catalog = this.catalog();
+    }
+    const cred = record.appCredId === undefined ? undefined : this.appCreds.get(record.appCredId);
+    if (cred) {
+      // Keystone's shape: id, name, restricted, and access_rules only when there are some.
+      token.application_credential = {
+        id: cred.id,
+        name: cred.name,
+        restricted: !cred.unrestricted,
+        ...(cred.accessRules ? { access_rules: cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method })) } : {}),
+      };
     }
     return { token };
   }
