@@ -15,7 +15,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     authDecisions: new Counter({
       name: 'auth_token_decisions_total',
-      help: 'auth_token outcomes: confirmed, rejected (401), delayed (delay_auth_decision), unavailable (503).',
+      help: 'auth_token outcomes: confirmed, rejected (401), delayed (delay_auth_decision), unavailable (503), shed (503, too many validations waiting).',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
