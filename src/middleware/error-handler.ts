@@ -16,6 +16,7 @@ import {
   TlsError,
   UNAUTHORIZED_MESSAGE,
   UpstreamError,
+  ValidationOverloadedError,
 } from '../errors.js';
 import type { RequestContext } from '../request-context.js';
 import type { RequestState } from './request-context.js';
@@ -70,7 +71,9 @@ export function errorHandler(context: RequestContext): Middleware<RequestState> 
     } catch (err) {
       const api = toApiError(err);
       const cause = api.cause;
-      if (cause instanceof RequestAbortedError) {
+      if (cause instanceof ValidationOverloadedError) {
+        // auth_token already logged the shed request, once and without a stack: a flood must stay cheap.
+      } else if (cause instanceof RequestAbortedError) {
         // The client left: nothing went wrong here, and nobody is waiting for the answer.
         context.log.info({ status: 499 }, 'client went away; upstream calls aborted');
       } else if (api.status >= 500 || cause instanceof UpstreamError) {

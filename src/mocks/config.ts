@@ -13,6 +13,11 @@ const schema = {
     seed: { doc: 'Seed file: domains, projects, users, roles, assignments, catalog.', format: String, default: configDir('mock-keystone.json') },
     public_url: { doc: 'URL clients reach this Keystone at ({keystone_url} in the catalog); empty = the listen address.', format: String, default: '' },
     glance_url: { doc: 'URL of Glance in the catalog ({glance_url}).', format: String, default: 'http://127.0.0.1:9292' },
+    image_names_url: {
+      doc: 'URL of this project\'s service in the catalog ({image_names_url}, service type image-names, which access rules name).',
+      format: String,
+      default: 'http://127.0.0.1:8080',
+    },
     token_ttl: { doc: 'Token lifetime in seconds.', format: 'nat', default: 3600 },
     control: { doc: 'Serve /__mock/ (counters and fault injection).', format: Boolean, default: false },
   },

@@ -44,7 +44,8 @@ export async function startMockGlance(config: MockConfig['mock_glance'], logger:
     admission: new AdmissionControl({ maxInflight: 1024, maxQueuedPerClient: 100_000, maxQueued: 100_000, maxWaitMs: 60_000 }),
     context,
     identityFilter: { serviceType: 'identity', interface: 'internal' },
-    includeCatalog: false,
+    // Like Glance's keystonemiddleware (include_service_catalog defaults to true); access rules need it.
+    includeCatalog: true,
     cacheTimeMs: 300_000,
     timeoutMs: 10_000,
     connectRetries: 2,

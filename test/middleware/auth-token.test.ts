@@ -582,3 +582,87 @@ describe('validation calls to an overloaded Keystone', () => {
     }
   });
 });
+
+describe('application-credential access rules (against the mock Keystone)', () => {
+  /** A token from one of the seeded application credentials of user demo (config/mock-keystone.json). */
+  async function appCredToken(name: 'demo-images-only' | 'demo-compute-only' | 'demo-no-rules'): Promise<string> {
+    const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['application_credential'], application_credential: { name, secret: `${name}-secret`, user: { name: 'demo', domain: { name: 'Default' } } } } } }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    return res.headers.get('x-subject-token')!;
+  }
+  const call = (url: string, method: string, headers: Record<string, string>) =>
+    fetch(url, { method, headers }).then(async (r) => {
+      const text = await r.text(); // HEAD: no body
+      return { status: r.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+    });
+
+  test('service_type set: only what a rule allows passes', async () => {
+    const echo = await echoApp({ serviceType: 'image-names' });
+    try {
+      const images = await appCredToken('demo-images-only');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status, 200);
+      assert.equal((await call(`${echo.url}/images?visibility=public`, 'GET', { 'X-Auth-Token': images })).status, 200);
+      for (const [method, path] of [['GET', '/'], ['GET', '/images/'], ['POST', '/images'], ['HEAD', '/images'], ['GET', '/imagesx']] as const) {
+        assert.equal((await call(`${echo.url}${path}`, method, { 'X-Auth-Token': images })).status, 401, `${method} ${path}`);
+      }
+      // Percent-encoding does not get round a rule: compared as webob quotes it.
+      assert.equal((await call(`${echo.url}/imag%65s`, 'GET', { 'X-Auth-Token': images })).status, 200);
+      const compute = await appCredToken('demo-compute-only');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': compute })).status, 401);
+      const unrestricted = await appCredToken('demo-no-rules');
+      const ok = await call(`${echo.url}/anything`, 'POST', { 'X-Auth-Token': unrestricted });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.headers['x-roles'], 'reader');
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('service_type unset: every token with access rules is a 401, others pass', async () => {
+    const echo = await echoApp();
+    try {
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status, 401);
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status, 401);
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status, 200);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('service_type not in the token catalog: 401 even for a chain of service calls', async () => {
+    const echo = await echoApp({ serviceType: 'no-such-service' });
+    try {
+      const service = await tokenFor(mocks.keystoneUrl, 'glance');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only'), 'X-Service-Token': service })).status, 401);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('a chain of service calls skips the rules only with a confirmed service token holding a service role', async () => {
+    const echo = await echoApp({ serviceType: 'image-names' });
+    const delayed = await echoApp({ serviceType: 'image-names', delayAuthDecision: true });
+    const lenient = await echoApp({ serviceType: 'image-names', serviceTokenRolesRequired: false });
+    try {
+      const restricted = await appCredToken('demo-compute-only');
+      const service = await tokenFor(mocks.keystoneUrl, 'glance');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status, 200);
+      // Upstream skips the rules for any X-Service-Token under delay_auth_decision; here a garbage one does not.
+      const garbage = await call(`${delayed.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': 'gAAAAAgarbage' });
+      assert.equal(garbage.status, 200);
+      assert.equal(garbage.body.headers['x-identity-status'], 'Invalid');
+      assert.equal(garbage.body.hasUserToken, false);
+      // Nor the restricted token posing as its own service token, even where roles are not required.
+      const self = await call(`${lenient.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': restricted });
+      assert.equal(self.status, 401);
+    } finally {
+      await echo.close();
+      await delayed.close();
+      await lenient.close();
+    }
+  });
+});

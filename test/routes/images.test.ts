@@ -120,8 +120,15 @@ describe('upstream failures map to gateway errors with the request id', () => {
     await expectError({ failStatus: 500, pathPrefix: '/v2/' }, 502);
     await expectError({ failStatus: 503, pathPrefix: '/v2/' }, 502);
   });
-  test('Glance 401: 401; Glance 403: 403', async () => {
+  test('Glance 401: 401 with WWW-Authenticate, as upstream adds it to every 401; Glance 403: 403', async () => {
     await expectError({ failStatus: 401, pathPrefix: '/v2/' }, 401);
+    await setFaults(mocks.glance.url, { failStatus: 401, pathPrefix: '/v2/' });
+    try {
+      const res = await getJson(`${service.url}/`, { 'X-Auth-Token': tokens.wile! });
+      assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
+    } finally {
+      await setFaults(mocks.glance.url, {});
+    }
     await expectError({ failStatus: 403, pathPrefix: '/v2/' }, 403);
   });
   test('Glance too slow or hanging: 504 within the session timeout', async () => {
@@ -179,5 +186,45 @@ describe('parseImageFilters', () => {
     });
     assert.throws(() => parseImageFilters(new URLSearchParams('marker=x')), (e: ApiError) => e.status === 400 && e.parameter === 'marker');
     assert.throws(() => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))), ApiError);
+  });
+});
+
+describe('an application credential restricted to GET /images (service_type image-names)', () => {
+  let restricted: Service;
+  before(async () => {
+    restricted = await startService(serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } }), { level: 'warn' });
+  });
+  after(() => restricted.close());
+
+  async function appCredToken(name: string): Promise<string> {
+    const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['application_credential'], application_credential: { name, secret: `${name}-secret`, user: { name: 'demo', domain: { name: 'Default' } } } } } }),
+    });
+    assert.equal(res.status, 201);
+    return res.headers.get('x-subject-token')!;
+  }
+
+  test("GET /images lists the caller's images; Glance accepts the chain because our service token comes along", async () => {
+    const token = await appCredToken('demo-images-only');
+    const res = await getJson(`${restricted.url}/images`, { 'X-Auth-Token': token });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual((res.body as string[]).slice(0, 3), ['rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁']);
+  });
+
+  test('GET / is not in the rules: 401 with WWW-Authenticate, and Glance is never asked', async () => {
+    const token = await appCredToken('demo-images-only');
+    const before = (await stats(mocks.glance.url)).counters.list_requests ?? 0;
+    const res = await getJson(`${restricted.url}/`, { 'X-Auth-Token': token });
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri="/);
+    assert.equal((await stats(mocks.glance.url)).counters.list_requests ?? 0, before);
+  });
+
+  test('the default service (service_type unset) refuses the token and logs why', async () => {
+    const token = await appCredToken('demo-images-only');
+    assert.equal((await getJson(`${service.url}/images`, { 'X-Auth-Token': token })).status, 401);
+    assert.ok(service.lines.some((l) => String(l.msg).includes('Set service_type in [keystone_authtoken]')));
   });
 });
