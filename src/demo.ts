@@ -31,10 +31,18 @@ const config = loadConfig({
   overrides: {
     server: { port: port('DEMO_SERVICE_PORT') },
     log: { level: env.DEMO_LOG_LEVEL ?? 'info' },
-    keystone_authtoken: { auth_url: `${keystone.url}/v3`, www_authenticate_uri: `${keystone.url}/v3`, username: 'image-names', password: 'image-names-pw' },
+    keystone_authtoken: {
+      auth_url: `${keystone.url}/v3`,
+      www_authenticate_uri: `${keystone.url}/v3`,
+      username: 'image-names',
+      password: 'image-names-pw',
+      // This service's type in the mock catalog: application credentials' access rules name it.
+      service_type: 'image-names',
+    },
   },
 });
 const service = await startService(config, logger);
+keystone.store.catalogVars.image_names_url = service.url;
 
 // A token for the demo user, the way any client gets one.
 const session = new Session(sessionOptionsFromConfig(config.communication), new RequestContext(logger));
@@ -55,6 +63,8 @@ A token for demo (valid until ${access.expiresAt.toISOString()}); the names of t
 curl -H "X-Auth-Token: ${access.authToken}" ${service.url}/
 
 Other users: alt/altpw (project alt), wile/wilepw (domain acme, project dev), admin/adminpw.
+Application credentials of demo (method application_credential, name + secret): demo-images-only (access
+rule: image-names GET /images), demo-compute-only (compute only: a 401 here), demo-no-rules.
 Ctrl-C stops everything.
 `);
 
