@@ -41,7 +41,7 @@ test('openstack token issue, catalog list, token revoke', { skip }, async () => 
   assert.equal(token.user_id, '3d4e5f60718293a4b5c6d7e8f90a1b2c');
   assert.match(token.id!, /^gAAAAA/);
   const catalog = (await openstack(['catalog', 'list'])) as { Type: string }[];
-  assert.deepEqual(catalog.map((c) => c.Type).sort(), ['identity', 'image']);
+  assert.deepEqual(catalog.map((c) => c.Type).sort(), ['identity', 'image', 'image-names']);
   const service = await fetch(`${mocks.keystoneUrl}/auth/tokens`, { headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! } });
   assert.equal(service.status, 200);
   await run('openstack', ['token', 'revoke', token.id!], {
