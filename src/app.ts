@@ -2,22 +2,22 @@
 // does that, and tests build apps with their own config, session and logger.
 import Koa from 'koa';
 import type { Config } from './config.js';
-import { PasswordPlugin } from './auth/password.js';
-import type { SecurityStrategy } from './auth/memcache-crypt.js';
-import { MemcacheTokenCache } from './auth/memcache-token-cache.js';
-import { AdmissionControl } from './auth/admission.js';
-import { InvalidTokenCache, MemoryTokenCache, NoTokenCache, type TokenCache } from './auth/token-cache.js';
-import { TokenValidator } from './auth/token-validator.js';
-import type { Logger } from './logger.js';
+import { PasswordPlugin } from './keystoneauth/password.js';
+import type { SecurityStrategy } from './auth-token/memcache-crypt.js';
+import { MemcacheTokenCache } from './auth-token/memcache.js';
+import { AdmissionControl } from './auth-token/admission.js';
+import { InvalidTokenCache, MemoryTokenCache, NoTokenCache, type TokenCache } from './auth-token/cache.js';
+import { TokenValidator } from './auth-token/validator.js';
+import type { Logger } from './common/logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { authChallenge, authToken } from './middleware/auth-token.js';
+import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
 import { Readiness } from './readiness.js';
-import type { RequestContext } from './request-context.js';
+import type { RequestContext } from './common/request-scope.js';
 import { PROBE_PATHS, healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
-import type { Session } from './session/session.js';
+import type { Session } from './keystoneauth/session.js';
 
 export interface AppDependencies {
   config: Config;

@@ -2,15 +2,15 @@
 // a ready token and a curl line to paste. Ports come from DEMO_KEYSTONE_PORT, DEMO_GLANCE_PORT and
 // DEMO_SERVICE_PORT, or are picked free. Ctrl-C stops all three.
 import { fileURLToPath } from 'node:url';
-import { PasswordPlugin } from './auth/password.js';
+import { PasswordPlugin } from './keystoneauth/password.js';
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger } from './common/logger.js';
 import { loadMockConfig } from './mocks/config.js';
-import { startMockGlance } from './mocks/glance.js';
-import { startMockKeystone } from './mocks/keystone.js';
-import { RequestContext } from './request-context.js';
+import { startMockGlance } from './mocks/glance/main.js';
+import { startMockKeystone } from './mocks/keystone/main.js';
+import { RequestContext } from './common/request-scope.js';
 import { startService } from './server.js';
-import { Session, sessionOptionsFromConfig } from './session/session.js';
+import { Session, sessionOptionsFromConfig } from './keystoneauth/session.js';
 
 const env = process.env;
 const port = (name: string) => Number(env[name] ?? 0);

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp, passwordPluginFromConfig, tokenCacheFromConfig } from './app.js';
 import { loadConfig, maskedConfig, VERSION, type Config } from './config.js';
-import { isEntryPoint } from './entry-point.js';
-import { ConfigError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import { isEntryPoint } from './common/entry-point.js';
+import { ConfigError } from './config.js';
+import { createLogger, type Logger } from './common/logger.js';
 import { Readiness } from './readiness.js';
-import { RequestContext } from './request-context.js';
-import { Session, sessionOptionsFromConfig } from './session/session.js';
+import { RequestContext } from './common/request-scope.js';
+import { Session, sessionOptionsFromConfig } from './keystoneauth/session.js';
 
 export interface RunningService {
   server: http.Server;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadConfig, maskedConfig } from '../src/config.js';
 import { renderConfigReference } from '../src/config-reference.js';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError } from '../src/config.js';
 
 const secret = { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'pw' };
 

@@ -3,22 +3,10 @@
 // and stack traces stay in the log.
 import type { Middleware } from 'koa';
 import { STATUS_CODES } from 'node:http';
-import {
-  ApiError,
-  ConnectionError,
-  EmptyCatalogError,
-  EndpointNotFoundError,
-  HttpError,
-  InvalidTokenError,
-  ProtocolError,
-  RequestAbortedError,
-  TimeoutError,
-  TlsError,
-  UNAUTHORIZED_MESSAGE,
-  UpstreamError,
-  ValidationOverloadedError,
-} from '../errors.js';
-import type { RequestContext } from '../request-context.js';
+import { ApiError } from '../errors.js';
+import { ConnectionError, EmptyCatalogError, EndpointNotFoundError, HttpError, ProtocolError, RequestAbortedError, TimeoutError, TlsError, UpstreamError } from '../keystoneauth/errors.js';
+import { InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } from '../auth-token/errors.js';
+import type { RequestContext } from '../common/request-scope.js';
 import type { RequestState } from './request-context.js';
 
 const SERVICE_NAMES: Record<string, string> = { glance: 'image service', keystone: 'identity service' };

@@ -5,8 +5,8 @@
 // Written here rather than with pino-http: pino-http builds two child loggers per request even when the
 // access line is disabled, which measured as several percent of the hot path (README, Benchmarks).
 import type { Middleware } from 'koa';
-import type { Logger } from '../logger.js';
-import { isValidRequestId, newRequestId, type RequestContext, type RequestStore } from '../request-context.js';
+import type { Logger } from '../common/logger.js';
+import { isValidRequestId, newRequestId, type RequestContext, type RequestStore } from '../common/request-scope.js';
 
 export interface RequestContextOptions {
   context: RequestContext;

@@ -2,7 +2,7 @@
 import convict from 'convict';
 import { fileURLToPath } from 'node:url';
 import { explainConvictError, withEnvNames, type ConfigValues } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../config.js';
 
 const configDir = (file: string) => fileURLToPath(new URL(`../../config/${file}`, import.meta.url));
 

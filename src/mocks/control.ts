@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import { ApiError } from '../errors.js';
-import { newRequestId } from '../request-context.js';
+import { newRequestId } from '../common/request-scope.js';
 
 export interface Faults {
   /** Added before every answer, in ms. */

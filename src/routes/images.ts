@@ -2,11 +2,11 @@
 // caller can see, as a JSON array in Glance's order. The client is built per request from the global
 // session and the caller's keystone.token_auth plugin.
 import Router from '@koa/router';
-import { requireUser, type AuthState } from '../middleware/auth-token.js';
+import { requireUser, type AuthState } from '../auth-token/middleware.js';
 import type { RequestState } from '../middleware/request-context.js';
-import { ImageClient, type ImageClientOptions, type ImageFilters } from '../clients/image.js';
+import { ImageClient, type ImageClientOptions, type ImageFilters } from '../glance/images.js';
 import { ApiError } from '../errors.js';
-import type { Session } from '../session/session.js';
+import type { Session } from '../keystoneauth/session.js';
 
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
 const STATUSES = new Set(['queued', 'saving', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated', 'uploading', 'importing']);

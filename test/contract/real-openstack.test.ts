@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { PasswordPlugin, type PasswordCredentials } from '../../src/auth/password.js';
+import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { serviceConfig, startMocks, startService, tokenFor as mockTokenFor, type Mocks, type Service } from '../helpers/stack.js';
 

@@ -1,16 +1,16 @@
 // A Koa app with only the auth_token middleware and a route that shows what a handler sees: identity
 // headers, the keystone.token_auth plugin and its serialized form.
 import Koa from 'koa';
-import { PasswordPlugin, type PasswordCredentials } from '../../src/auth/password.js';
-import { AdmissionControl, type AdmissionOptions } from '../../src/auth/admission.js';
-import { InvalidTokenCache, MemoryTokenCache } from '../../src/auth/token-cache.js';
-import { TokenValidator } from '../../src/auth/token-validator.js';
+import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
+import { AdmissionControl, type AdmissionOptions } from '../../src/auth-token/admission.js';
+import { InvalidTokenCache, MemoryTokenCache } from '../../src/auth-token/cache.js';
+import { TokenValidator } from '../../src/auth-token/validator.js';
 import { defaultConfig } from '../../src/config.js';
-import { authChallenge, authToken, type AuthState } from '../../src/middleware/auth-token.js';
+import { authChallenge, authToken, type AuthState } from '../../src/auth-token/middleware.js';
 import { errorHandler } from '../../src/middleware/error-handler.js';
 import { requestContext } from '../../src/middleware/request-context.js';
-import { RequestContext } from '../../src/request-context.js';
-import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
+import { RequestContext } from '../../src/common/request-scope.js';
+import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 import { captureLogger, serveOnPort0 } from './stack.js';
 
 export interface EchoOptions {

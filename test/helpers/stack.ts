@@ -4,16 +4,16 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { createApp } from '../../src/app.js';
-import { PasswordPlugin } from '../../src/auth/password.js';
+import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/common/logger.js';
 import { loadMockConfig } from '../../src/mocks/config.js';
-import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance.js';
+import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
 import { completeImage } from '../../src/mocks/glance/store.js';
-import { startMockKeystone, type RunningMockKeystone } from '../../src/mocks/keystone.js';
+import { startMockKeystone, type RunningMockKeystone } from '../../src/mocks/keystone/main.js';
 import { Readiness } from '../../src/readiness.js';
-import { RequestContext } from '../../src/request-context.js';
-import { Session, sessionOptionsFromConfig } from '../../src/session/session.js';
+import { RequestContext } from '../../src/common/request-scope.js';
+import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 
 export const USERS = {
   demo: { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },

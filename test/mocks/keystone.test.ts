@@ -202,7 +202,7 @@ describe('validate, check, revoke', () => {
 
 describe('mock-only operations', () => {
   test('off unless enabled', async () => {
-    const { startMockKeystone } = await import('../../src/mocks/keystone.js');
+    const { startMockKeystone } = await import('../../src/mocks/keystone/main.js');
     const { loadMockConfig } = await import('../../src/mocks/config.js');
     const plain = await startMockKeystone(loadMockConfig({}, { mock_keystone: { port: 0 } }).mock_keystone);
     try {

@@ -4,7 +4,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
-import { authToken, type AuthState, type AuthTokenOptions } from '../../middleware/auth-token.js';
+import { authToken, type AuthState, type AuthTokenOptions } from '../../auth-token/middleware.js';
 import { MockError, mockErrors, type MockControl } from '../control.js';
 import { SORT_KEYS, type GlanceStore, type ListQuery, type StoredImage, type Viewer } from './store.js';
 

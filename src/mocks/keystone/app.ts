@@ -5,7 +5,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
-import { sha256Hex } from '../../redact.js';
+import { sha256Hex } from '../../common/redact.js';
 import { MockError, mockErrors, readJson, type MockControl } from '../control.js';
 import type { AccessRule, KeystoneStore, Scope, TokenRecord } from './store.js';
 

@@ -1,0 +1,233 @@
+// keystonemiddleware's auth_token, for Koa. On every request: strip identity headers a caller could forge,
+// validate the service token (if any) and the user token with Keystone, enforce application-credential access
+// rules, then either reject (401 / 503) or set the identity headers and ctx.state.tokenAuth, the
+// keystone.token_auth plugin a handler uses to act as the caller. Where this differs from upstream it is on
+// the safe side; the README lists each difference.
+import type { Middleware } from 'koa';
+import type { AccessInfo } from '../keystoneauth/access-info.js';
+import type { AuthPlugin } from '../keystoneauth/plugin.js';
+import type { TokenValidator } from './validator.js';
+import { UserAuthPlugin } from './user-plugin.js';
+import { ApiError } from '../errors.js';
+import { IdentityUnavailableError, InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } from './errors.js';
+import type { Metrics } from '../metrics.js';
+import type { RequestContext } from '../common/request-scope.js';
+import { checkAccessRules, requestPathForRules } from './access-rules.js';
+import { TrustedProxies, clientAddress } from './client-address.js';
+import { serviceCatalogHeader } from './service-catalog-header.js';
+
+export interface AuthTokenOptions {
+  validator: TokenValidator;
+  /** Advertised in WWW-Authenticate on 401. */
+  wwwAuthenticateUri: string;
+  delayAuthDecision: boolean;
+  includeServiceCatalog: boolean;
+  serviceTokenRoles: readonly string[];
+  serviceTokenRolesRequired: boolean;
+  /** This service's type in the catalog, for application-credential access rules; '' rejects restricted tokens. */
+  serviceType: string;
+  /** Reverse proxies whose X-Forwarded-For tells clients apart (fair queuing of validations). */
+  trustedProxies: readonly string[];
+  /** Logs the access-rule and service-token decisions with the request id. */
+  context: RequestContext;
+  /** The service's own identity, sent as X-Service-Token when the handler calls other services. */
+  serviceAuth?: AuthPlugin;
+  /** Paths served without a token (probes, metrics); identity headers are still stripped there. */
+  publicPaths?: readonly string[];
+  metrics?: Metrics;
+}
+
+export interface AuthState {
+  tokenAuth: UserAuthPlugin;
+}
+
+const IDENTITY_SUFFIXES = [
+  'Domain-Id', 'Domain-Name', 'Project-Id', 'Project-Name', 'Project-Domain-Id', 'Project-Domain-Name',
+  'User-Id', 'User-Name', 'User-Domain-Id', 'User-Domain-Name', 'Roles',
+];
+
+/** Upstream's deprecated names, still set for old consumers: alias -> the header it copies. */
+const DEPRECATED_ALIASES: readonly (readonly [string, string])[] = [
+  ['x-role', 'x-roles'],
+  ['x-user', 'x-user-name'],
+  ['x-tenant-id', 'x-project-id'],
+  ['x-tenant-name', 'x-project-name'],
+  // Upstream's docstring says the project id; its code copies the name, and the code is what services see.
+  ['x-tenant', 'x-project-name'],
+];
+
+/** Every header a caller could forge to pose as someone (keystonemiddleware's list, plus OpenStack-System-Scope). */
+export const SPOOFABLE_HEADERS: readonly string[] = [
+  'X-Identity-Status', 'X-Service-Identity-Status', 'X-Service-Catalog', 'X-Is-Admin-Project',
+  ...IDENTITY_SUFFIXES.flatMap((s) => [`X-${s}`, `X-Service-${s}`]),
+  ...DEPRECATED_ALIASES.map(([alias]) => alias),
+  // keystonemiddleware sets it from system-scoped tokens but forgets to strip it.
+  'OpenStack-System-Scope',
+].map((h) => h.toLowerCase());
+
+// Keystone's own tokens are <= 255 characters (Fernet), JWS about 800; anything far longer is not a token.
+const MAX_TOKEN_LENGTH = 4096;
+const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
+
+/** A header value as a token: trimmed, empty means missing. */
+function readToken(value: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  const token = raw?.trim();
+  return token === undefined || token === '' ? undefined : token;
+}
+
+/** Upstream: X-Auth-Token when the header is present (even empty), else X-Storage-Token. */
+function readUserToken(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers['x-auth-token'];
+  return readToken(auth !== undefined ? auth : headers['x-storage-token']);
+}
+
+function isWellFormed(token: string): boolean {
+  return token.length <= MAX_TOKEN_LENGTH && TOKEN_SHAPE.test(token);
+}
+
+/** The WWW-Authenticate challenge keystonemiddleware sends with a 401. */
+export function wwwAuthenticate(uri: string): Record<string, string> {
+  return { 'WWW-Authenticate': `Keystone uri="${uri}"` };
+}
+
+/**
+ * keystonemiddleware's process_response: every 401 that leaves the service carries the challenge, whoever
+ * produced it (this middleware, a route, or Glance's 401 passed on). Mount it outside the error handler.
+ */
+export function authChallenge(wwwAuthenticateUri: string): Middleware {
+  const [[name, value]] = Object.entries(wwwAuthenticate(wwwAuthenticateUri)) as [[string, string]];
+  return async function authChallengeMiddleware(ctx, next) {
+    try {
+      await next();
+    } finally {
+      if (ctx.status === 401 && !ctx.response.get(name)) ctx.set(name, value);
+    }
+  };
+}
+
+/** The one guard a route that acts as the caller needs: no confirmed user token (delay_auth_decision) is a 401. */
+export function requireUser(tokenAuth: UserAuthPlugin): asserts tokenAuth is UserAuthPlugin & { user: AccessInfo } {
+  if (!tokenAuth.hasUserToken) throw new InvalidTokenError('no confirmed user token');
+}
+
+export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
+  const publicPaths = new Set(options.publicPaths ?? []);
+  const challenge = wwwAuthenticate(options.wwwAuthenticateUri);
+  const serviceRoles = new Set(options.serviceTokenRoles);
+  const proxies = new TrustedProxies(options.trustedProxies);
+  const { metrics, context } = options;
+
+  const reject = (): never => {
+    metrics?.authDecisions.inc({ outcome: 'rejected' });
+    throw new ApiError(401, UNAUTHORIZED_MESSAGE, { headers: challenge });
+  };
+
+  const validate = async (token: string, client: string, allowExpired = false): Promise<AccessInfo | undefined> => {
+    if (!isWellFormed(token)) return undefined; // never sent to Keystone
+    try {
+      return await options.validator.validate(token, { allowExpired, client });
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return undefined;
+      throw err;
+    }
+  };
+
+  return async function authTokenMiddleware(ctx, next) {
+    const headers = ctx.request.headers;
+    for (const name of SPOOFABLE_HEADERS) delete headers[name];
+
+    if (publicPaths.has(ctx.path)) {
+      ctx.state.tokenAuth = new UserAuthPlugin(undefined, undefined, options.serviceAuth);
+      return next();
+    }
+
+    const userToken = readUserToken(headers);
+    const serviceToken = readToken(headers['x-service-token']);
+    const client = clientAddress(ctx.req.socket.remoteAddress, headers['x-forwarded-for'], proxies);
+    let user: AccessInfo | undefined;
+    let service: AccessInfo | undefined;
+    // A valid service token with one of service_token_roles: may use expired user tokens and skip access rules.
+    let trustedService = false;
+    try {
+      if (serviceToken !== undefined) {
+        service = await validate(serviceToken, client);
+        trustedService = service !== undefined && service.roleNames.some((r) => serviceRoles.has(r));
+        if (service !== undefined && !trustedService && options.serviceTokenRolesRequired) service = undefined;
+        if (service === undefined) {
+          context.log.info('Invalid service token');
+          // The request fails whatever the user token is: do not spend a Keystone call on it.
+          if (!options.delayAuthDecision) reject();
+        }
+      }
+      if (userToken !== undefined) {
+        user = await validate(userToken, client, trustedService);
+        if (user !== undefined && !allowedByAccessRules(user, ctx.method, ctx.path, trustedService)) user = undefined;
+      }
+    } catch (err) {
+      if (err instanceof ValidationOverloadedError) {
+        metrics?.authDecisions.inc({ outcome: 'shed' });
+        context.log.warn({ reason: err.reason, client }, 'token validation shed: too many validations waiting');
+        throw new ApiError(503, 'Too many token validations are waiting; try again later.', {
+          headers: { 'Retry-After': String(err.retryAfterSeconds) },
+          cause: err,
+        });
+      }
+      if (!(err instanceof IdentityUnavailableError)) throw err;
+      metrics?.authDecisions.inc({ outcome: 'unavailable' });
+      throw new ApiError(503, 'The identity service is unavailable; try again later.', { cause: err });
+    }
+
+    const confirmed = user !== undefined && (serviceToken === undefined || service !== undefined);
+    if (!confirmed && !options.delayAuthDecision) reject();
+
+    headers['x-identity-status'] = user ? 'Confirmed' : 'Invalid';
+    if (user) {
+      setIdentityHeaders(headers, 'x-', user);
+      headers['x-is-admin-project'] = user.isAdminProject ? 'True' : 'False';
+      for (const [alias, source] of DEPRECATED_ALIASES) if (headers[source] !== undefined) headers[alias] = headers[source];
+      if (options.includeServiceCatalog && !user.catalog.isEmpty) headers['x-service-catalog'] = serviceCatalogHeader(user.catalog);
+    }
+    if (serviceToken !== undefined) {
+      headers['x-service-identity-status'] = service ? 'Confirmed' : 'Invalid';
+      // Unlike upstream, the service token's system scope never overwrites the user's OpenStack-System-Scope.
+      if (service) setIdentityHeaders(headers, 'x-service-', service);
+    }
+    metrics?.authDecisions.inc({ outcome: confirmed ? 'confirmed' : 'delayed' });
+    ctx.state.tokenAuth = new UserAuthPlugin(user, service, options.serviceAuth);
+    return next();
+  };
+
+  /** keystonemiddleware's validate_allowed_request, with the decision logged as upstream logs it. */
+  function allowedByAccessRules(user: AccessInfo, method: string, rawPath: string, trustedService: boolean): boolean {
+    const decision = checkAccessRules(user, options.serviceType, { method, path: requestPathForRules(rawPath) }, trustedService);
+    if (decision.allowed) return true;
+    const log = context.log;
+    if (decision.reason === 'service_type_unset') {
+      log.warn('Cannot validate request with restricted access rules. Set service_type in [keystone_authtoken] to allow access rule validation.');
+    } else if (decision.reason === 'service_type_not_in_catalog') {
+      log.warn('Cannot validate request with restricted access rules. service_type in [keystone_authtoken] is not a valid service type in the catalog.');
+    } else {
+      log.info({ application_credential_id: user.applicationCredentialId, method }, 'Token authorization failed: no access rule allows this request');
+    }
+    return false;
+  }
+}
+
+function setIdentityHeaders(headers: Record<string, string | string[] | undefined>, prefix: string, a: AccessInfo): void {
+  const set = (name: string, value: string | undefined) => {
+    if (value !== undefined) headers[`${prefix}${name}`] = value;
+  };
+  set('user-id', a.userId);
+  set('user-name', a.userName);
+  set('user-domain-id', a.userDomainId);
+  set('user-domain-name', a.userDomainName);
+  set('project-id', a.projectId);
+  set('project-name', a.projectName);
+  set('project-domain-id', a.projectDomainId);
+  set('project-domain-name', a.projectDomainName);
+  set('domain-id', a.domainId);
+  set('domain-name', a.domainName);
+  set('roles', a.roleNames.join(','));
+  if (prefix === 'x-' && a.systemAll) headers['openstack-system-scope'] = 'all';
+}

@@ -1,0 +1,94 @@
+// The service's own identity: Keystone v3 password authentication (keystoneauth's v3.Password), with the
+// token cached, renewed shortly before it expires or after a 401, and one authentication shared by every
+// concurrent caller.
+import { ProtocolError } from './errors.js';
+import type { Session } from './session.js';
+import { versionedUrl } from './url.js';
+import { AccessInfo } from './access-info.js';
+import type { AuthPlugin, EndpointFilter } from './plugin.js';
+
+export interface PasswordCredentials {
+  authUrl: string;
+  username: string;
+  password: string;
+  userDomainName: string;
+  projectName: string;
+  projectDomainName: string;
+}
+
+export interface PasswordPluginOptions {
+  /** Re-authenticate when the token has less than this left (keystoneauth uses 30 s). */
+  expiryMarginMs?: number;
+  /** Deadline of one authentication call. */
+  timeoutMs?: number;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+}
+
+export class PasswordPlugin implements AuthPlugin {
+  private access: AccessInfo | undefined;
+  private inflight: Promise<AccessInfo> | undefined;
+  private readonly expiryMarginMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly credentials: PasswordCredentials,
+    private readonly options: PasswordPluginOptions = {},
+  ) {
+    this.expiryMarginMs = options.expiryMarginMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A valid token of the service user, authenticating when needed (one call for all concurrent callers). */
+  async getAccess(session: Session): Promise<AccessInfo> {
+    const current = this.access;
+    if (current && !current.willExpireSoon(this.expiryMarginMs, this.now())) return current;
+    // Shared by every waiting caller, so no single caller's AbortSignal may cancel it.
+    this.inflight ??= this.authenticate(session).finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  async getHeaders(session: Session): Promise<Record<string, string>> {
+    return { 'X-Auth-Token': (await this.getAccess(session)).authToken };
+  }
+
+  async getEndpoint(session: Session, filter: EndpointFilter): Promise<string> {
+    const access = await this.getAccess(session);
+    // keystoneauth answers identity lookups from auth_url when the catalog has no identity endpoint.
+    if (filter.serviceType === 'identity' && !access.catalog.entries.some((e) => e.type === 'identity')) {
+      return this.credentials.authUrl;
+    }
+    return access.catalog.urlFor(filter);
+  }
+
+  invalidate(): boolean {
+    this.access = undefined;
+    return true;
+  }
+
+  private async authenticate(session: Session): Promise<AccessInfo> {
+    const c = this.credentials;
+    const response = await session.request(versionedUrl(c.authUrl, 'v3', 'auth/tokens'), {
+      method: 'POST',
+      service: 'keystone',
+      timeoutMs: this.options.timeoutMs,
+      json: {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: c.username, password: c.password, domain: { name: c.userDomainName } } },
+          },
+          scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
+        },
+      },
+    });
+    const token = response.headers['x-subject-token'];
+    if (typeof token !== 'string' || token === '') {
+      throw new ProtocolError('Keystone issued a token without X-Subject-Token', { status: response.status, requestId: response.requestId });
+    }
+    this.access = AccessInfo.fromBody(response.json(), token);
+    return this.access;
+  }
+}

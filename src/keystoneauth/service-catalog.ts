@@ -1,0 +1,83 @@
+// Endpoint lookup in a Keystone v3 catalog, as keystoneauth's ServiceCatalogV3 does it: by service type
+// (with the official aliases), interface preferences and region.
+import { EmptyCatalogError, EndpointNotFoundError } from './errors.js';
+import type { EndpointFilter } from './plugin.js';
+
+export interface CatalogEndpoint {
+  readonly id?: string;
+  readonly interface: string;
+  readonly region?: string | null;
+  readonly region_id?: string | null;
+  readonly url: string;
+}
+
+export interface CatalogEntry {
+  readonly id?: string;
+  readonly type: string;
+  readonly name?: string;
+  readonly endpoints: readonly CatalogEndpoint[];
+}
+
+// From OpenStack's service-types-authority: the official type first, then the historical aliases.
+const ALIAS_GROUPS: readonly (readonly string[])[] = [
+  ['block-storage', 'volumev3', 'volumev2', 'volume', 'block-store'],
+  ['shared-file-system', 'sharev2', 'share'],
+  ['container-infrastructure-management', 'container-infrastructure', 'container-infra'],
+  ['baremetal', 'bare-metal'],
+  ['clustering', 'cluster'],
+  ['load-balancer'],
+  ['workflow', 'workflowv2'],
+];
+
+function typesFor(serviceType: string): readonly string[] {
+  return ALIAS_GROUPS.find((group) => group.includes(serviceType)) ?? [serviceType];
+}
+
+/** "publicURL" (v2 style) -> "public". */
+export function normalizeInterface(value: string): string {
+  return value.endsWith('URL') ? value.slice(0, -3) : value;
+}
+
+export class ServiceCatalog {
+  readonly entries: readonly CatalogEntry[];
+  // Every request with a cached token asks the same question: remember the answers.
+  private readonly found = new Map<string, string>();
+
+  constructor(entries: readonly CatalogEntry[] | undefined) {
+    this.entries = entries ?? [];
+  }
+
+  get isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
+  /** The URL of the first endpoint matching the filter, in interface-preference order. */
+  urlFor(filter: EndpointFilter): string {
+    if (this.isEmpty) {
+      throw new EmptyCatalogError('the token has no service catalog (unscoped token, or validated without a catalog)');
+    }
+    const interfaces = (typeof filter.interface === 'string' ? [filter.interface] : (filter.interface ?? ['public'])).map(normalizeInterface);
+    const region = filter.regionName ?? '';
+    const key = `${filter.serviceType}|${interfaces.join(',')}|${region}`;
+    let url = this.found.get(key);
+    if (url === undefined) {
+      url = this.lookup(filter.serviceType, interfaces, region);
+      this.found.set(key, url);
+    }
+    return url;
+  }
+
+  private lookup(serviceType: string, interfaces: readonly string[], region: string): string {
+    const types = typesFor(serviceType);
+    const candidates = this.entries
+      .filter((entry) => types.includes(entry.type))
+      .flatMap((entry) => entry.endpoints)
+      .filter((ep) => region === '' || ep.region_id === region || ep.region === region);
+    for (const wanted of interfaces) {
+      const hit = candidates.find((ep) => normalizeInterface(ep.interface) === wanted);
+      if (hit) return hit.url;
+    }
+    const where = region === '' ? '' : ` in region ${region}`;
+    throw new EndpointNotFoundError(`${interfaces.join(' or ')} endpoint for ${serviceType} service${where} not found`);
+  }
+}

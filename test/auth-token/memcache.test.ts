@@ -1,0 +1,169 @@
+// The shared token cache: protection of entries, consistent hashing, and two service instances sharing
+// one real memcached (Debian's), including memcached dying mid-load.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import memjs from 'memjs';
+import { deriveKeys, protect, TamperedEntryError, unprotect } from '../../src/auth-token/memcache-crypt.js';
+import { HashRing } from '../../src/auth-token/memcache-ring.js';
+import { sha256Hex } from '../../src/common/redact.js';
+import { serviceConfig, startMocks, startService, stats, tokenFor, type Mocks, type Service } from '../helpers/stack.js';
+import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
+
+describe('entry protection (keystonemiddleware MAC / ENCRYPT equivalent)', () => {
+  const plain = Buffer.from(JSON.stringify({ user: 'demo', project: 'secret-project' }));
+
+  test('keys are derived per token and per secret; the token never appears in the key', () => {
+    const a = deriveKeys('tok-1', 's1', 'MAC');
+    assert.notEqual(a.cacheKey, deriveKeys('tok-2', 's1', 'MAC').cacheKey);
+    assert.notEqual(a.cacheKey, deriveKeys('tok-1', 's2', 'MAC').cacheKey);
+    assert.notEqual(a.cacheKey, deriveKeys('tok-1', 's1', 'ENCRYPT').cacheKey);
+    assert.doesNotMatch(a.cacheKey, /tok-1/);
+    assert.ok(!a.cacheKey.includes(sha256Hex('tok-1')), 'with a secret, the key is not a plain hash');
+  });
+
+  for (const strategy of ['MAC', 'ENCRYPT'] as const) {
+    test(`${strategy}: round trip; wrong secret, tampering and truncation are rejected`, () => {
+      const keys = deriveKeys('tok', 'right', strategy);
+      const stored = protect(plain, keys, strategy);
+      assert.deepEqual(unprotect(stored, keys, strategy), plain);
+      assert.throws(() => unprotect(stored, deriveKeys('tok', 'wrong', strategy), strategy), TamperedEntryError);
+      const tampered = Buffer.from(stored);
+      tampered[tampered.length - 3]! ^= 0x01;
+      assert.throws(() => unprotect(tampered, keys, strategy), TamperedEntryError);
+      assert.throws(() => unprotect(stored.subarray(0, 10), keys, strategy), TamperedEntryError);
+      // A forgery made without the secret does not verify.
+      assert.throws(() => unprotect(protect(Buffer.from('{"forged":true}'), deriveKeys('tok', 'guess', strategy), strategy), keys, strategy), TamperedEntryError);
+    });
+  }
+
+  test('ENCRYPT hides the value; MAC only authenticates it', () => {
+    assert.ok(protect(plain, deriveKeys('t', 's', 'MAC'), 'MAC').includes('secret-project'));
+    assert.ok(!protect(plain, deriveKeys('t', 's', 'ENCRYPT'), 'ENCRYPT').includes('secret-project'));
+  });
+});
+
+describe('consistent hashing', () => {
+  test('keys spread over servers, and removing one moves only its keys', () => {
+    const names = ['a:1', 'b:1', 'c:1', 'd:1'];
+    const full = new HashRing(names.map((name) => ({ name, node: name })));
+    const less = new HashRing(names.filter((n) => n !== 'd:1').map((name) => ({ name, node: name })));
+    const keys = Array.from({ length: 4000 }, (_, i) => `key-${i}`);
+    const counts = new Map<string, number>();
+    for (const k of keys) counts.set(full.get(k), (counts.get(full.get(k)) ?? 0) + 1);
+    for (const n of names) assert.ok((counts.get(n) ?? 0) > 600, `${n}: ${counts.get(n)}`);
+    const moved = keys.filter((k) => full.get(k) !== 'd:1' && full.get(k) !== less.get(k));
+    assert.equal(moved.length, 0);
+  });
+});
+
+describe('two service instances sharing one memcached', { skip: skipWithoutMemcached }, () => {
+  let mocks: Mocks;
+  let memcached: Memcached;
+  const services: Service[] = [];
+  before(async () => {
+    mocks = await startMocks();
+    memcached = await startMemcached();
+  });
+  after(async () => {
+    await Promise.all(services.map((s) => s.close()));
+    await memcached.kill();
+    await mocks.close();
+  });
+
+  async function instance(strategy: 'None' | 'MAC' | 'ENCRYPT', secret = '') {
+    const service = await startService(
+      serviceConfig(mocks.keystoneUrl, {
+        keystone_authtoken: { memcached_servers: [memcached.address], memcache_security_strategy: strategy, memcache_secret_key: secret },
+      }),
+      { level: 'warn' },
+    );
+    services.push(service);
+    return service;
+  }
+
+  // An authenticated request that does not reach Glance (404 after auth), so only our validations count.
+  const touch = async (service: Service, token: string) => (await fetch(`${service.url}/after-auth`, { headers: { 'X-Auth-Token': token } })).status;
+  const validations = async (token: string) => (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
+
+  for (const strategy of ['None', 'MAC', 'ENCRYPT'] as const) {
+    test(`${strategy}: a token validated through A is a cache hit on B`, async () => {
+      const a = await instance(strategy, strategy === 'None' ? '' : 'shared-secret');
+      const b = await instance(strategy, strategy === 'None' ? '' : 'shared-secret');
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal(await touch(a, token), 404);
+      assert.equal(await touch(b, token), 404);
+      assert.equal(await validations(token), 1, 'one Keystone call in total');
+      // And the real work still flows: B answers with names from Glance.
+      assert.equal((await fetch(`${b.url}/`, { headers: { 'X-Auth-Token': token } })).status, 200);
+    });
+  }
+
+  test('with the wrong secret an entry is neither readable nor trusted', async () => {
+    const a = await instance('ENCRYPT', 'secret-one');
+    const b = await instance('ENCRYPT', 'secret-two');
+    const token = await tokenFor(mocks.keystoneUrl, 'alt');
+    await touch(a, token);
+    await touch(b, token);
+    assert.equal(await validations(token), 2, 'B could not use A’s entry');
+    const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
+    const stored = (await raw.get(deriveKeys(token, 'secret-one', 'ENCRYPT').cacheKey)).value!;
+    raw.close();
+    assert.ok(stored && !stored.includes('alt') && !stored.includes('c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4'), 'the entry is encrypted');
+  });
+
+  test('a tampered or forged entry is ignored with a warning, never trusted', async () => {
+    const a = await instance('MAC', 'mac-secret');
+    const token = await tokenFor(mocks.keystoneUrl, 'wile');
+    await touch(a, token);
+    const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
+    const key = deriveKeys(token, 'mac-secret', 'MAC').cacheKey;
+    const stored = Buffer.from((await raw.get(key)).value!);
+    // Make the cached identity someone else, keeping the old MAC.
+    const forged = Buffer.from(stored.toString('latin1').replace('"wile"', '"root"'), 'latin1');
+    await raw.set(key, forged, { expires: 60 });
+    raw.close();
+    const c = await instance('MAC', 'mac-secret');
+    const res = await fetch(`${c.url}/after-auth`, { headers: { 'X-Auth-Token': token } });
+    assert.equal(res.status, 404);
+    assert.equal(await validations(token), 2, 'the forged entry was not used');
+    assert.ok(c.lines.some((l) => l.msg === 'ignoring a token cache entry' && typeof l.request_id === 'string'), 'a warning with the request id');
+  });
+
+  test('memcached killed mid-load: no errors for callers; the cache comes back by itself', async () => {
+    const s = await instance('ENCRYPT', 'k');
+    // Many distinct tokens, so memcached keeps being asked (a token seen before is in the local LRU).
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const tokens = Array.from({ length: 400 }, () => store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }).id);
+    const statuses: number[] = [];
+    let killed = false;
+    const until = Date.now() + 3000;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let i = w; Date.now() < until; i++) {
+          if (!killed && statuses.length > 50) {
+            killed = true;
+            await memcached.kill();
+          }
+          statuses.push((await fetch(`${s.url}/`, { headers: { 'X-Auth-Token': tokens[(i * 10 + w) % tokens.length]! } })).status);
+        }
+      }),
+    );
+    assert.ok(killed);
+    assert.deepEqual([...new Set(statuses)], [200]);
+    assert.ok(s.lines.some((l) => l.msg === 'memcached unavailable; validating with Keystone meanwhile'));
+    await memcached.restart();
+    // New tokens go into memcached again once the pause is over (5 s): wait for that, bounded.
+    const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
+    const deadline = Date.now() + 15_000;
+    let back = false;
+    while (!back && Date.now() < deadline) {
+      const fresh = await tokenFor(mocks.keystoneUrl, 'demo');
+      await fetch(`${s.url}/after-auth`, { headers: { 'X-Auth-Token': fresh } });
+      back = (await raw.get(deriveKeys(fresh, 'k', 'ENCRYPT').cacheKey).catch(() => ({ value: null }))).value !== null;
+      if (!back) await new Promise((r) => setTimeout(r, 50));
+    }
+    raw.close();
+    assert.ok(back, 'the service never used memcached again');
+  });
+});

@@ -1,0 +1,668 @@
+// The auth_token middleware over real HTTP against the mock Keystone: the decision table, header
+// stripping, caching, single-flight, failures of Keystone, service tokens and hostile tokens.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { SPOOFABLE_HEADERS, requireUser } from '../../src/auth-token/middleware.js';
+import { sha256Hex } from '../../src/common/redact.js';
+import { echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
+import { closedUrl, waitFor } from '../helpers/net.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+
+let mocks: Mocks;
+
+interface EchoOptions extends Omit<HelperEchoOptions, 'credentials'> {
+  serviceUser?: keyof typeof USERS;
+  keystoneUrl?: string;
+}
+
+/** The middleware alone, validating against the mock Keystone as a given service user. */
+function echoApp({ serviceUser = 'service', keystoneUrl, ...options }: EchoOptions = {}): Promise<Echo> {
+  return echoWith({ ...options, credentials: { authUrl: keystoneUrl ?? mocks.keystoneUrl, ...USERS[serviceUser] } });
+}
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+const UNAUTHORIZED = { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' };
+
+async function validationsOf(token: string): Promise<number> {
+  return (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
+}
+
+before(async () => {
+  mocks = await startMocks();
+});
+after(async () => {
+  await mocks.close();
+});
+
+describe('decision table', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  test('no token: 401 with the keystonemiddleware body and WWW-Authenticate', async () => {
+    const res = await get(echo.url);
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.body.error, UNAUTHORIZED);
+    assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"');
+    assert.match(res.body.request_id, /^req-/);
+  });
+
+  test('forged identity headers without a token: still 401', async () => {
+    const res = await get(echo.url, { 'X-Roles': 'admin', 'X-Identity-Status': 'Confirmed', 'X-User-Id': 'x' });
+    assert.equal(res.status, 401);
+  });
+
+  test('valid token: 200, and the handler sees only validated identity headers', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'demo');
+    const forged = Object.fromEntries(SPOOFABLE_HEADERS.map((h) => [h, 'forged']));
+    const res = await get(echo.url, { ...forged, 'X-Auth-Token': token });
+    assert.equal(res.status, 200);
+    const h = res.body.headers;
+    assert.equal(h['x-identity-status'], 'Confirmed');
+    assert.equal(h['x-user-id'], '3d4e5f60718293a4b5c6d7e8f90a1b2c');
+    assert.equal(h['x-user-name'], 'demo');
+    assert.equal(h['x-user-domain-id'], 'default');
+    assert.equal(h['x-user-domain-name'], 'Default');
+    assert.equal(h['x-project-id'], '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e');
+    assert.equal(h['x-project-name'], 'demo');
+    assert.equal(h['x-project-domain-id'], 'default');
+    assert.equal(h['x-project-domain-name'], 'Default');
+    assert.equal(h['x-roles'], 'member,reader');
+    assert.equal(h['x-is-admin-project'], 'True');
+    assert.ok(Array.isArray(JSON.parse(h['x-service-catalog'])));
+    // Every forged header is gone or replaced by the validated value.
+    for (const [name, value] of Object.entries(h)) assert.notEqual(value, 'forged', `${name} kept a forged value`);
+    assert.equal(h['openstack-system-scope'], undefined);
+    assert.equal(h['x-service-identity-status'], undefined);
+    assert.equal(res.body.hasUserToken, true);
+    assert.equal(res.body.hasServiceToken, false);
+  });
+
+  test('X-Storage-Token is read when X-Auth-Token is absent; surrounding whitespace is trimmed', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Storage-Token': token })).body.headers['x-user-name'], 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': `  ${token}\t` })).status, 200);
+  });
+
+  test('a token from a non-default domain', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'wile');
+    const res = await get(echo.url, { 'X-Auth-Token': token });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.headers['x-user-domain-name'], 'acme');
+    assert.equal(res.body.headers['x-project-domain-id'], '9b1f0c5e3a7d4e2f8c6b5a4d3e2f1a0b');
+  });
+
+  test('garbage, revoked and expired tokens: 401', async () => {
+    assert.equal((await get(echo.url, { 'X-Auth-Token': 'gAAAAAnot-a-token' })).status, 401);
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 1000);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+    const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+    store.revoke(revoked.id);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+  });
+
+  test('invalid tokens are not cached: every try asks Keystone', async () => {
+    const before = await validationsOf('gAAAAAstill-not-a-token');
+    await get(echo.url, { 'X-Auth-Token': 'gAAAAAstill-not-a-token' });
+    await get(echo.url, { 'X-Auth-Token': 'gAAAAAstill-not-a-token' });
+    assert.equal((await validationsOf('gAAAAAstill-not-a-token')) - before, 2);
+  });
+
+  test('a cached token is re-checked for expiry on every use, without asking Keystone', async () => {
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const shortLived = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() + 2000); // Keystone truncates expiry to whole seconds
+    assert.equal((await get(echo.url, { 'X-Auth-Token': shortLived.id })).status, 200);
+    assert.equal(await validationsOf(shortLived.id), 1);
+    await waitFor(async () => (await get(echo.url, { 'X-Auth-Token': shortLived.id })).status === 401, 5000);
+  });
+});
+
+describe('hostile and malformed tokens never reach Keystone', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  /** Send raw bytes (fetch refuses what we want to test) and read the status line. */
+  function rawStatus(url: string, tokenBytes: Buffer): Promise<number> {
+    const { port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Auth-Token: '), tokenBytes, Buffer.from('\r\n\r\n')]));
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString('latin1')));
+      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
+      socket.on('error', reject);
+    });
+  }
+
+  test('empty, whitespace, 8 KiB, non-ASCII and control characters', async () => {
+    const before = (await stats(mocks.keystone.url)).counters.validations ?? 0;
+    assert.equal((await get(echo.url, { 'X-Auth-Token': '' })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': '   ' })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': 'a'.repeat(8192) })).status, 401);
+    assert.equal(await rawStatus(echo.url, Buffer.from('gAAAAAé€token', 'utf8')), 401);
+    assert.equal(await rawStatus(echo.url, Buffer.from('gAAAAA\u00e9latin1', 'latin1')), 401);
+    const control = await rawStatus(echo.url, Buffer.from('gAAAAA\x01\x7fctl', 'latin1'));
+    assert.ok(control === 401 || control === 400, `control characters: ${control}`);
+    const after = (await stats(mocks.keystone.url)).counters.validations ?? 0;
+    assert.equal(after, before, 'Keystone was asked about a malformed token');
+  });
+});
+
+describe('service tokens', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  test('a valid service token with the service role is confirmed alongside the user', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const res = await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': service });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
+    assert.equal(res.body.headers['x-service-user-name'], 'glance');
+    assert.equal(res.body.headers['x-service-roles'], 'admin,service');
+    assert.equal(res.body.hasServiceToken, true);
+  });
+
+  test('a service token without a service role is rejected when roles are required', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const notService = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': notService })).status, 401);
+    const lenient = await echoApp({ serviceTokenRolesRequired: false });
+    try {
+      const res = await get(lenient.url, { 'X-Auth-Token': user, 'X-Service-Token': notService });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  test('an invalid service token is a 401 even with a valid user token', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': 'gAAAAAbogus' })).status, 401);
+  });
+
+  test('an expired user token passes only with a valid service token holding a service role', async () => {
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const notService = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': notService })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+  });
+});
+
+describe('delay_auth_decision', () => {
+  test('nothing is rejected; the request is marked Invalid and carries no user', async () => {
+    const echo = await echoApp({ delayAuthDecision: true });
+    try {
+      const none = await get(echo.url, { 'X-Roles': 'admin' });
+      assert.equal(none.status, 200);
+      assert.equal(none.body.headers['x-identity-status'], 'Invalid');
+      assert.equal(none.body.headers['x-roles'], undefined);
+      assert.equal(none.body.hasUserToken, false);
+      const bad = await get(echo.url, { 'X-Auth-Token': 'gAAAAAbogus' });
+      assert.equal(bad.status, 200);
+      assert.equal(bad.body.headers['x-identity-status'], 'Invalid');
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('Keystone failures are 503, bounded in time, and recover by themselves', () => {
+  test('Keystone answering 500', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      await setFaults(mocks.keystone.url, { failStatus: 500, pathPrefix: '/v3/auth/tokens' });
+      const res = await get(echo.url, { 'X-Auth-Token': token });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('www-authenticate'), null);
+      assert.equal(res.body.error.code, 503);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('Keystone slower than the validation timeout', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0, timeoutMs: 300 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      await get(echo.url, { 'X-Auth-Token': token }); // service user authenticated before the fault
+      await setFaults(mocks.keystone.url, { latencyMs: 3000, pathPrefix: '/v3/auth/tokens' });
+      const started = Date.now();
+      const res = await get(echo.url, { 'X-Auth-Token': token });
+      assert.equal(res.status, 503);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('Keystone hanging', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0, timeoutMs: 300 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      await get(echo.url, { 'X-Auth-Token': token });
+      await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/tokens' });
+      const started = Date.now();
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+      assert.ok(Date.now() - started < 2000);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('Keystone not listening', async () => {
+    const echo = await echoApp({ keystoneUrl: await closedUrl('/v3') });
+    try {
+      const res = await get(echo.url, { 'X-Auth-Token': 'gAAAAAwhatever' });
+      assert.equal(res.status, 503);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'title']);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('Keystone refusing the service user (403) is a 503, not a 401', async () => {
+    const echo = await echoApp({ serviceUser: 'nobody' });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'alt');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test("the service's own token revoked: re-authenticate once and carry on", async () => {
+    const echo = await echoApp({ cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      const own = (await echo.serviceAuth.getAccess(undefined as never)).authToken;
+      mocks.keystone.store.revoke(own);
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      assert.notEqual((await echo.serviceAuth.getAccess(undefined as never)).authToken, own);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('concurrency', () => {
+  test('single-flight: 100 concurrent requests with one new token make one Keystone call', async () => {
+    const echo = await echoApp();
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      const results = await Promise.all(Array.from({ length: 100 }, () => get(echo.url, { 'X-Auth-Token': token })));
+      assert.ok(results.every((r) => r.status === 200));
+      assert.equal(await validationsOf(token), 1);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('no cross-user leakage: 50 users in parallel each see only themselves', async () => {
+    const store = mocks.keystone.store;
+    const users = Array.from({ length: 50 }, (_, i) => {
+      const id = `leak${String(i).padStart(28, '0')}`;
+      store.seed.users.push({ id, name: `leak-user-${i}`, domain_id: 'default', password: `pw-${i}` });
+      store.seed.projects.push({ id: `proj${String(i).padStart(28, '0')}`, name: `leak-project-${i}`, domain_id: 'default' });
+      store.seed.assignments.push({ user: id, project: `proj${String(i).padStart(28, '0')}`, role: 'member' });
+      return { id, token: store.issue(id, ['password'], { project: `proj${String(i).padStart(28, '0')}` }).id };
+    });
+    const echo = await echoApp();
+    try {
+      const rounds = await Promise.all(
+        [...users, ...users, ...users].map(async (u) => ({ u, res: await get(echo.url, { 'X-Auth-Token': u.token }) })),
+      );
+      for (const { u, res } of rounds) {
+        assert.equal(res.status, 200);
+        assert.equal(res.body.userId, u.id);
+        assert.equal(res.body.headers['x-user-id'], u.id);
+        assert.equal(res.body.serialized.user.token, u.token);
+      }
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('keystone.token_auth serializes', () => {
+  test('a plugin rebuilt in another process calls Keystone as the user', async () => {
+    const echo = await echoApp();
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      const { body } = await get(echo.url, { 'X-Auth-Token': token });
+      const script = `
+        import { UserAuthPlugin } from './src/auth-token/user-plugin.ts';
+        import { Session, sessionOptionsFromConfig } from './src/keystoneauth/session.ts';
+        import { RequestContext } from './src/common/request-scope.ts';
+        import { defaultConfig } from './src/config.ts';
+        import { createLogger } from './src/common/logger.ts';
+        let input = '';
+        for await (const chunk of process.stdin) input += chunk;
+        const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
+        const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestContext(createLogger({ level: 'silent' })));
+        const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
+        process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
+        await session.close();
+      `;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+      child.stdin.end(JSON.stringify(body.serialized));
+      let out = '';
+      for await (const chunk of child.stdout) out += chunk;
+      const result = JSON.parse(out) as { status: number; projects: string[]; userId: string };
+      assert.equal(result.status, 200);
+      assert.deepEqual(result.projects, ['demo']);
+      assert.equal(result.userId, body.userId);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('headers exactly as keystonemiddleware sets them', () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp();
+  });
+  after(() => echo.close());
+
+  test('the deprecated aliases copy the headers they stand for (X-Tenant is the project name)', async () => {
+    const res = await get(echo.url, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo'), 'X-Tenant': 'forged', 'X-Role': 'admin' });
+    const h = res.body.headers;
+    assert.equal(h['x-role'], h['x-roles']);
+    assert.equal(h['x-role'], 'member,reader');
+    assert.equal(h['x-user'], 'demo');
+    assert.equal(h['x-tenant-id'], '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e');
+    assert.equal(h['x-tenant-name'], 'demo');
+    assert.equal(h['x-tenant'], 'demo');
+  });
+
+  test('X-Service-Catalog is the v2 catalog: type, name, endpoints per region with <interface>URL', async () => {
+    const res = await get(echo.url, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
+    const catalog = JSON.parse(res.body.headers['x-service-catalog']) as { type: string; name: string; endpoints: Record<string, string>[] }[];
+    const image = catalog.find((s) => s.type === 'image')!;
+    assert.deepEqual(Object.keys(image), ['type', 'name', 'endpoints']);
+    assert.deepEqual(image.endpoints, [{ region: 'RegionOne', publicURL: mocks.glance.url, internalURL: mocks.glance.url, adminURL: mocks.glance.url }]);
+    // Python's separators, as upstream's jsonutils.dumps writes them.
+    assert.match(res.body.headers['x-service-catalog'], /^\[\{"type": "identity", "name": "keystone", "endpoints": \[\{"region": "RegionOne", "publicURL": /);
+  });
+
+  test('an empty X-Auth-Token does not fall back to X-Storage-Token', async () => {
+    const token = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': '', 'X-Storage-Token': token })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Storage-Token': token })).status, 200);
+  });
+
+  test('service-token roles are matched case-sensitively, as upstream matches them', async () => {
+    const strict = await echoApp();
+    const capital = await echoWith({ credentials: { authUrl: mocks.keystoneUrl, ...USERS.service }, serviceTokenRoles: ['Service'] });
+    try {
+      const user = await tokenFor(mocks.keystoneUrl, 'demo');
+      const service = await tokenFor(mocks.keystoneUrl, 'glance'); // roles admin, service
+      assert.equal((await get(strict.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 200);
+      assert.equal((await get(capital.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 401);
+    } finally {
+      await strict.close();
+      await capital.close();
+    }
+  });
+
+  test('an invalid service token decides the 401 alone: the user token is not sent to Keystone', async () => {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const res = await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': 'gAAAAAnot-a-service-token' });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"');
+    assert.equal(await validationsOf(user), 0);
+    const notService = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': notService })).status, 401);
+    assert.equal(await validationsOf(user), 0);
+  });
+});
+
+describe('WWW-Authenticate on every 401 that leaves the service', () => {
+  test('a route needing a user under delay_auth_decision, and a route answering 401 itself', async () => {
+    const echo = await echoWith({
+      credentials: { authUrl: mocks.keystoneUrl, ...USERS.service },
+      delayAuthDecision: true,
+      routes: async (ctx, next) => {
+        if (ctx.path === '/needs-user') {
+          requireUser(ctx.state.tokenAuth);
+          ctx.body = { ok: true };
+        } else if (ctx.path === '/plain-401') {
+          ctx.status = 401;
+          ctx.body = { error: 'upstream said no' };
+        } else if (ctx.path === '/act-as-caller') {
+          // The plugin itself refuses to act without a user: a 401, never a 403.
+          await ctx.state.tokenAuth.getHeaders(undefined as never);
+        } else await next();
+      },
+    });
+    try {
+      for (const path of ['/needs-user', '/plain-401', '/act-as-caller']) {
+        const res = await get(`${echo.url}${path}`);
+        assert.equal(res.status, 401, path);
+        assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"', path);
+      }
+      const ok = await get(`${echo.url}/needs-user`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('www-authenticate'), null);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
+describe('the short cache of rejected tokens', () => {
+  test('a revoked token sent 20 times costs one validation per TTL; the TTL runs on the injected clock', async () => {
+    let now = Date.now();
+    const echo = await echoApp({ invalidCacheTimeMs: 5000, now: () => now });
+    try {
+      const store = mocks.keystone.store;
+      const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+      const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+      store.revoke(revoked.id);
+      for (let i = 0; i < 20; i++) assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+      assert.equal(await validationsOf(revoked.id), 1);
+      now += 5001;
+      assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+      assert.equal(await validationsOf(revoked.id), 2);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('keyed with allow_expired: a token rejected as expired still passes with a trusted service token (keystonemiddleware bug 1987355)', async () => {
+    const echo = await echoApp({ invalidCacheTimeMs: 60_000 });
+    try {
+      const store = mocks.keystone.store;
+      const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+      const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+      assert.equal(await validationsOf(expired.id), 1);
+      // Nova finishing a long operation for the user: Keystone is asked again, with allow_expired.
+      const service = await tokenFor(mocks.keystoneUrl, 'glance');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
+      assert.equal(await validationsOf(expired.id), 2);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('Keystone failures are never cached', async () => {
+    const echo = await echoApp({ invalidCacheTimeMs: 60_000, cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200); // the service user is authenticated
+      await setFaults(mocks.keystone.url, { failStatus: 500, pathPrefix: '/v3/auth/tokens' });
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+});
+
+describe('validation calls to an overloaded Keystone', () => {
+  test('a 503 from Keystone is not retried (one call, like keystonemiddleware)', async () => {
+    const echo = await echoApp({ cacheTimeMs: 0 });
+    try {
+      const token = await tokenFor(mocks.keystoneUrl, 'demo');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+      await setFaults(mocks.keystone.url, { failStatus: 503, pathPrefix: '/v3/auth/tokens' });
+      const before = (await stats(mocks.keystone.url)).counters.requests ?? 0;
+      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
+      assert.equal(((await stats(mocks.keystone.url)).counters.requests ?? 0) - before, 1);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+
+  test('admission: past the limit a request is shed at once with 503 + Retry-After and never reaches Keystone; cached tokens never wait', async () => {
+    const echo = await echoApp({ timeoutMs: 2000, admission: { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 } });
+    try {
+      const cached = await tokenFor(mocks.keystoneUrl, 'alt');
+      assert.equal((await get(echo.url, { 'X-Auth-Token': cached })).status, 200);
+      const holder = await tokenFor(mocks.keystoneUrl, 'demo');
+      const shed = await tokenFor(mocks.keystoneUrl, 'wile');
+      await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/tokens' });
+      const heldBefore = (await stats(mocks.keystone.url)).counters.held ?? 0;
+      const holding = get(echo.url, { 'X-Auth-Token': holder });
+      await waitFor(async () => ((await stats(mocks.keystone.url)).counters.held ?? 0) > heldBefore, 10_000);
+      const requestsBefore = (await stats(mocks.keystone.url)).counters.requests ?? 0;
+      const res = await get(echo.url, { 'X-Auth-Token': shed });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(res.headers.get('www-authenticate'), null);
+      assert.match(res.body.error.message, /Too many token validations/);
+      assert.equal(((await stats(mocks.keystone.url)).counters.requests ?? 0) - requestsBefore, 0);
+      // The slot is still held by the hanging validation: a cached token does not care.
+      assert.equal((await get(echo.url, { 'X-Auth-Token': cached })).status, 200);
+      await setFaults(mocks.keystone.url, {});
+      assert.equal((await holding).status, 503); // its validation timed out
+      assert.equal((await get(echo.url, { 'X-Auth-Token': shed })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+      await echo.close();
+    }
+  });
+});
+
+describe('application-credential access rules (against the mock Keystone)', () => {
+  /** A token from one of the seeded application credentials of user demo (config/mock-keystone.json). */
+  async function appCredToken(name: 'demo-images-only' | 'demo-compute-only' | 'demo-no-rules'): Promise<string> {
+    const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['application_credential'], application_credential: { name, secret: `${name}-secret`, user: { name: 'demo', domain: { name: 'Default' } } } } } }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    return res.headers.get('x-subject-token')!;
+  }
+  const call = (url: string, method: string, headers: Record<string, string>) =>
+    fetch(url, { method, headers }).then(async (r) => {
+      const text = await r.text(); // HEAD: no body
+      return { status: r.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+    });
+
+  test('service_type set: only what a rule allows passes', async () => {
+    const echo = await echoApp({ serviceType: 'image-names' });
+    try {
+      const images = await appCredToken('demo-images-only');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status, 200);
+      assert.equal((await call(`${echo.url}/images?visibility=public`, 'GET', { 'X-Auth-Token': images })).status, 200);
+      for (const [method, path] of [['GET', '/'], ['GET', '/images/'], ['POST', '/images'], ['HEAD', '/images'], ['GET', '/imagesx']] as const) {
+        assert.equal((await call(`${echo.url}${path}`, method, { 'X-Auth-Token': images })).status, 401, `${method} ${path}`);
+      }
+      // Percent-encoding does not get round a rule: compared as webob quotes it.
+      assert.equal((await call(`${echo.url}/imag%65s`, 'GET', { 'X-Auth-Token': images })).status, 200);
+      const compute = await appCredToken('demo-compute-only');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': compute })).status, 401);
+      const unrestricted = await appCredToken('demo-no-rules');
+      const ok = await call(`${echo.url}/anything`, 'POST', { 'X-Auth-Token': unrestricted });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.headers['x-roles'], 'reader');
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('service_type unset: every token with access rules is a 401, others pass', async () => {
+    const echo = await echoApp();
+    try {
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status, 401);
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status, 401);
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status, 200);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('service_type not in the token catalog: 401 even for a chain of service calls', async () => {
+    const echo = await echoApp({ serviceType: 'no-such-service' });
+    try {
+      const service = await tokenFor(mocks.keystoneUrl, 'glance');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only'), 'X-Service-Token': service })).status, 401);
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('a chain of service calls skips the rules only with a confirmed service token holding a service role', async () => {
+    const echo = await echoApp({ serviceType: 'image-names' });
+    const delayed = await echoApp({ serviceType: 'image-names', delayAuthDecision: true });
+    const lenient = await echoApp({ serviceType: 'image-names', serviceTokenRolesRequired: false });
+    try {
+      const restricted = await appCredToken('demo-compute-only');
+      const service = await tokenFor(mocks.keystoneUrl, 'glance');
+      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status, 200);
+      // Upstream skips the rules for any X-Service-Token under delay_auth_decision; here a garbage one does not.
+      const garbage = await call(`${delayed.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': 'gAAAAAgarbage' });
+      assert.equal(garbage.status, 200);
+      assert.equal(garbage.body.headers['x-identity-status'], 'Invalid');
+      assert.equal(garbage.body.hasUserToken, false);
+      // Nor the restricted token posing as its own service token, even where roles are not required.
+      const self = await call(`${lenient.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': restricted });
+      assert.equal(self.status, 401);
+    } finally {
+      await echo.close();
+      await delayed.close();
+      await lenient.close();
+    }
+  });
+});

@@ -1,0 +1,39 @@
+// Redaction: a token or a password never appears in any log line at any level, through a whole flow.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startService } from '../../src/server.js';
+import { captureLogger, serviceConfig, startMocks, tokenFor, USERS } from '../helpers/stack.js';
+
+test('known paths: token headers become {SHA256}<hex>, passwords [Redacted]', () => {
+  const { logger, raw } = captureLogger('trace');
+  logger.info({ req: { headers: { 'x-auth-token': 'tok-123', authorization: 'Bearer abc' } }, password: 'pw1', nested: { password: 'pw2', deeper: { password: 'pw3' } } }, 'line');
+  const line = raw.join('\n');
+  assert.doesNotMatch(line, /tok-123|Bearer abc|pw1|pw2|pw3/);
+  assert.match(line, /\{SHA256\}[0-9a-f]{64}/);
+  assert.match(line, /\[Redacted\]/);
+});
+
+test('a whole flow at trace level: start-up, validation, Glance paging, failures', async () => {
+  const mocks = await startMocks({ generate: 30 });
+  const { logger, raw } = captureLogger('trace');
+  const config = serviceConfig(mocks.keystoneUrl, { image: { page_size: 7 } });
+  const service = await startService(config, logger);
+  try {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const serviceToken = await tokenFor(mocks.keystoneUrl, 'glance');
+    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user } })).status, 200);
+    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user, 'X-Service-Token': serviceToken } })).status, 200);
+    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': 'gAAAAAinvalid-secret-token' } })).status, 401);
+    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user, 'X-OpenStack-Request-ID': 'bogus' } })).status, 200);
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    const all = raw.join('\n');
+    assert.ok(raw.length > 20, 'expected a chatty trace log');
+    for (const secret of [user, serviceToken, 'gAAAAAinvalid-secret-token', USERS.service.password, USERS.demo.password, USERS.glance.password]) {
+      assert.equal(all.includes(secret), false, `a secret leaked into the log`);
+    }
+    assert.match(all, /\{SHA256\}[0-9a-f]{64}/);
+  } finally {
+    await service.shutdown('test');
+    await mocks.close();
+  }
+});

@@ -1,0 +1,160 @@
+// ImageClient against the mock Glance: every page size that matters, Glance's odd pages, catalog choices
+// and each failure as a typed error.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AccessInfo } from '../../src/keystoneauth/access-info.js';
+import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
+import { ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
+import { defaultConfig } from '../../src/config.js';
+import { ConnectionError, EndpointNotFoundError, ForbiddenError, ProtocolError, ServerError, TimeoutError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
+import { loadMockConfig } from '../../src/mocks/config.js';
+import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
+import { RequestContext } from '../../src/common/request-scope.js';
+import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
+import { captureLogger, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
+import { closedUrl } from '../helpers/net.js';
+
+const DEMO_PROJECT = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
+const SEED_VISIBLE_TO_DEMO = 10;
+
+let mocks: Mocks;
+let token: string;
+let session: Session;
+const glances: RunningMockGlance[] = [];
+
+before(async () => {
+  mocks = await startMocks();
+  token = await tokenFor(mocks.keystoneUrl, 'demo');
+  const { logger } = captureLogger('silent');
+  session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }), new RequestContext(logger));
+});
+after(async () => {
+  await Promise.all(glances.map((g) => g.close()));
+  await session.close();
+  await mocks.close();
+});
+
+/** A plugin for the demo user whose catalog points the image service wherever the test wants. */
+function demoAuth(endpoints: { url: string; interface?: string; region?: string }[]): UserAuthPlugin {
+  const body = {
+    token: {
+      user: { id: 'u', name: 'demo', domain: { id: 'default', name: 'Default' } },
+      project: { id: DEMO_PROJECT, name: 'demo', domain: { id: 'default', name: 'Default' } },
+      roles: [{ name: 'member' }],
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      catalog: [{ type: 'image', name: 'glance', endpoints: endpoints.map((e, i) => ({ id: String(i), interface: e.interface ?? 'public', region_id: e.region ?? 'RegionOne', region: e.region ?? 'RegionOne', url: e.url })) }],
+    },
+  };
+  return new UserAuthPlugin(AccessInfo.fromBody(body, token), undefined);
+}
+
+async function glanceWith(generate: number): Promise<RunningMockGlance> {
+  const config = loadMockConfig({}, { mock_glance: { port: 0, control: true, generate, generate_owner: DEMO_PROJECT, auth_url: mocks.keystoneUrl } });
+  const g = await startMockGlance(config.mock_glance, captureLogger('silent').logger);
+  glances.push(g);
+  return g;
+}
+
+async function collect(client: ImageClient, filters?: ImageFilters): Promise<Image[]> {
+  const out: Image[] = [];
+  for await (const image of client.list(filters)) out.push(image);
+  return out;
+}
+
+const client = (url: string, pageSize = 1000, opts: { interface?: string; regionName?: string } = {}) =>
+  new ImageClient(session, demoAuth([{ url }]), { interface: opts.interface ?? 'public', regionName: opts.regionName ?? '', pageSize });
+
+describe('pagination', () => {
+  for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
+    test(`${generated} generated images (+${SEED_VISIBLE_TO_DEMO} seeded), in Glance's order`, async () => {
+      const g = await glanceWith(generated);
+      const before = (await fetch(`${g.url}/__mock/stats`).then((r) => r.json()) as any).counters.list_requests ?? 0;
+      const images = await collect(client(g.url));
+      assert.equal(images.length, generated + SEED_VISIBLE_TO_DEMO);
+      assert.equal(new Set(images.map((i) => i.id)).size, images.length, 'an image came twice');
+      const gen = images.filter((i) => i.name?.startsWith('generated-')).map((i) => i.name);
+      assert.deepEqual(gen, Array.from({ length: generated }, (_, k) => `generated-${String(generated - 1 - k).padStart(6, '0')}`));
+      const pages = ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests - before;
+      assert.equal(pages, Math.max(1, Math.ceil((generated + SEED_VISIBLE_TO_DEMO) / 1000)));
+    });
+  }
+
+  test('small pages, and repeated tags that the next link collapses are re-applied', async () => {
+    const g = await glanceWith(30);
+    assert.equal((await collect(client(g.url, 7))).length, 40);
+    const evens = await collect(client(g.url, 4), { tag: ['even', 'generated'] });
+    assert.equal(evens.length, 15);
+    assert.ok(evens.every((i) => (i.tags as string[]).includes('even')));
+  });
+
+  test('short pages and empty pages that carry a next link are not the end', async () => {
+    const g = await glanceWith(60);
+    await setFaults(g.url, { shortPages: true });
+    const images = await collect(client(g.url, 10));
+    assert.equal(images.length, 70);
+    assert.equal(new Set(images.map((i) => i.id)).size, 70);
+  });
+
+  test('a next link that repeats a page stops with a ProtocolError', async () => {
+    const g = await glanceWith(30);
+    await setFaults(g.url, { loopNext: true });
+    await assert.rejects(collect(client(g.url, 10)), ProtocolError);
+  });
+
+  test('markers are percent-encoded', async () => {
+    const g = await glanceWith(3);
+    const [first] = g.store.images;
+    first!.id = 'odd id/with&chars?=#';
+    const images = await collect(client(g.url, 1));
+    assert.equal(images.length, 13);
+  });
+});
+
+describe('endpoint from the catalog', () => {
+  test('an unversioned root, a versioned /v2 and /v2/ all give /v2/images once', async () => {
+    const g = await glanceWith(0);
+    for (const url of [g.url, `${g.url}/`, `${g.url}/v2`, `${g.url}/v2/`]) {
+      assert.equal((await collect(client(url))).length, SEED_VISIBLE_TO_DEMO, url);
+    }
+  });
+
+  test('interface and region select the endpoint; a miss is a clear error', async () => {
+    const g = await glanceWith(2);
+    const auth = demoAuth([
+      { url: 'http://127.0.0.1:9/public-region-one', interface: 'public', region: 'RegionOne' },
+      { url: g.url, interface: 'internal', region: 'RegionTwo' },
+      { url: 'http://127.0.0.1:9/public-region-two', interface: 'public', region: 'RegionTwo' },
+    ]);
+    const internal = new ImageClient(session, auth, { interface: 'internalURL', regionName: 'RegionTwo', pageSize: 1000 });
+    assert.equal((await collect(internal)).length, 12);
+    const missing = new ImageClient(session, auth, { interface: 'admin', regionName: 'RegionThree', pageSize: 1000 });
+    await assert.rejects(collect(missing), (err: Error) => err instanceof EndpointNotFoundError && /admin endpoint for image service in region RegionThree not found/.test(err.message));
+  });
+
+  test('construction does no I/O', () => {
+    const started = performance.now();
+    for (let i = 0; i < 10_000; i++) new ImageClient(session, demoAuth([{ url: 'http://127.0.0.1:9' }]), { interface: 'public', regionName: '', pageSize: 1 });
+    assert.ok(performance.now() - started < 2000);
+  });
+});
+
+describe('failures are typed, with the upstream request id', () => {
+  test('401, 403 and 500 from Glance', async () => {
+    const g = await glanceWith(0);
+    const badToken = new ImageClient(session, new UserAuthPlugin(AccessInfo.fromBody({ token: { user: { id: 'x' }, expires_at: new Date(Date.now() + 60_000).toISOString(), catalog: [{ type: 'image', endpoints: [{ interface: 'public', url: g.url }] }] } }, 'gAAAAAbogus'), undefined), { interface: 'public', regionName: '', pageSize: 10 });
+    await assert.rejects(collect(badToken), UnauthorizedError);
+    await setFaults(g.url, { failStatus: 403 });
+    await assert.rejects(collect(client(g.url)), ForbiddenError);
+    await setFaults(g.url, { failStatus: 500 });
+    await assert.rejects(collect(client(g.url)), (err: Error) => err instanceof ServerError && err.status === 500 && err.service === 'glance');
+  });
+
+  test('Glance too slow, hanging, or not listening', async () => {
+    const g = await glanceWith(0);
+    await setFaults(g.url, { latencyMs: 5000 });
+    await assert.rejects(collect(client(g.url)), TimeoutError);
+    await setFaults(g.url, { hang: true });
+    await assert.rejects(collect(client(g.url)), TimeoutError);
+    await assert.rejects(collect(client(await closedUrl())), ConnectionError);
+  });
+});

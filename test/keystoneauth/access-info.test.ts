@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AccessInfo } from '../../src/keystoneauth/access-info.js';
+import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
+import { ProtocolError } from '../../src/keystoneauth/errors.js';
+
+const body = {
+  token: {
+    methods: ['password'],
+    user: { id: 'u1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+    project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+    roles: [{ id: 'r1', name: 'member' }, { id: 'r2', name: 'Reader' }],
+    expires_at: '2030-01-01T00:00:00.000000Z',
+    issued_at: '2029-12-31T23:00:00.000000Z',
+    audit_ids: ['a1'],
+    'OS-TRUST:trust': { id: 't1', trustee_user: { id: 'u2' }, trustor_user: { id: 'u3' } },
+    application_credential: { id: 'ac1' },
+    catalog: [],
+  },
+};
+
+test('parses a project-scoped v3 token into an immutable object', () => {
+  const a = AccessInfo.fromBody(body, 'tok');
+  assert.equal(a.authToken, 'tok');
+  assert.equal(a.scope, 'project');
+  assert.deepEqual([a.userId, a.userDomainName, a.projectId, a.projectDomainId], ['u1', 'Default', 'p1', 'default']);
+  assert.deepEqual(a.roleNames, ['member', 'Reader']);
+  assert.equal(a.trustId, 't1');
+  assert.equal(a.trusteeUserId, 'u2');
+  assert.equal(a.applicationCredentialId, 'ac1');
+  assert.equal(a.isAdminProject, true);
+  // Role names match exactly, as keystonemiddleware's set intersection does.
+  assert.ok(a.hasRole(['Reader']));
+  assert.equal(a.hasRole(['reader']), false);
+  assert.equal(a.accessRules, undefined);
+  assert.equal(a.systemAll, false);
+  assert.equal(a.expiresAt.toISOString(), '2030-01-01T00:00:00.000Z');
+  assert.ok(Object.isFrozen(a));
+  assert.throws(() => {
+    (a as { userId: string }).userId = 'x';
+  });
+  assert.equal(a.isExpired(Date.parse('2030-01-01T00:00:01Z')), true);
+  assert.equal(a.willExpireSoon(60_000, Date.parse('2029-12-31T23:59:30Z')), true);
+});
+
+test('domain scope and unscoped', () => {
+  const { project: _p, ...rest } = body.token;
+  assert.equal(AccessInfo.fromBody({ token: { ...rest, domain: { id: 'd', name: 'D' } } }, 't').scope, 'domain');
+  assert.equal(AccessInfo.fromBody({ token: rest }, 't').scope, 'unscoped');
+});
+
+test('a body that is not a token is a ProtocolError', () => {
+  for (const bad of [null, {}, { token: {} }, { token: { user: { id: 'u' }, expires_at: 'never' } }, { token: { user: { id: 'u' }, expires_at: '2030-01-01T00:00:00Z', roles: 'admin' } }]) {
+    assert.throws(() => AccessInfo.fromBody(bad, 't'), ProtocolError);
+  }
+});
+
+test('UserAuthPlugin round-trips through JSON', () => {
+  const plugin = new UserAuthPlugin(AccessInfo.fromBody(body, 'user-token'), AccessInfo.fromBody(body, 'service-token'));
+  const copy = UserAuthPlugin.fromJSON(JSON.parse(JSON.stringify(plugin)));
+  assert.equal(copy.user?.authToken, 'user-token');
+  assert.equal(copy.service?.authToken, 'service-token');
+  assert.equal(copy.hasServiceToken, true);
+  assert.equal(copy.invalidate(), false);
+  assert.throws(() => UserAuthPlugin.fromJSON({ version: 2 }), ProtocolError);
+});
+
+test('application-credential access rules: parsed, and unreadable ones refused rather than ignored', () => {
+  const rules = [{ id: 'r', service: 'image', method: 'GET', path: '/v2/images' }];
+  const withRules = AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', restricted: true, access_rules: rules } } }, 't');
+  assert.deepEqual(withRules.accessRules, [{ service: 'image', method: 'GET', path: '/v2/images' }]);
+  // null is "no rules" (upstream: `is None`); [] is "no request allowed".
+  assert.equal(AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't').accessRules, undefined);
+  assert.deepEqual(AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't').accessRules, []);
+  for (const bad of ['image', [{ service: 'image', method: 'GET' }], [null]]) {
+    assert.throws(() => AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: bad } } }, 't'), ProtocolError);
+  }
+});

@@ -1,0 +1,335 @@
+// The global session against local test servers: pooling, each timeout, retry rules, redirects, TLS,
+// request ids and redacted logs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { defaultConfig, type Config } from '../../src/config.js';
+import { ConnectionError, ServerError, TimeoutError, TlsError, RequestAbortedError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
+import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
+import { RequestContext } from '../../src/common/request-scope.js';
+import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
+import { backoffMs, retryAfterMs } from '../../src/keystoneauth/retry.js';
+import { serviceRoot, versionedUrl } from '../../src/keystoneauth/url.js';
+import { captureLogger } from '../helpers/stack.js';
+import { closedUrl } from '../helpers/net.js';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+const servers: { close(): Promise<void> }[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+async function listen(handler: Handler, server: http.Server | https.Server = http.createServer()): Promise<{ url: string; sockets: () => number; requests: http.IncomingMessage[] }> {
+  const requests: http.IncomingMessage[] = [];
+  let sockets = 0;
+  server.on('connection', () => sockets++);
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    requests.push(req);
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push({
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+  const scheme = server instanceof https.Server ? 'https' : 'http';
+  return { url: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets: () => sockets, requests };
+}
+
+function makeSession(overrides: Partial<Config['communication']> = {}, level = 'trace') {
+  const capture = captureLogger(level);
+  const context = new RequestContext(capture.logger);
+  const session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, retry_delay: 0.01, ...overrides }), context);
+  servers.push({ close: () => session.close() });
+  return { session, context, ...capture };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+class StaticAuth implements AuthPlugin {
+  invalidations = 0;
+  constructor(public token: string, private readonly endpoint = 'http://127.0.0.1:9') {}
+  async getHeaders() {
+    return { 'X-Auth-Token': this.token };
+  }
+  async getEndpoint() {
+    return this.endpoint;
+  }
+  invalidate() {
+    this.invalidations++;
+    this.token = `${this.token}-renewed`;
+    return true;
+  }
+}
+
+describe('url joining', () => {
+  test('exactly one version segment', () => {
+    assert.equal(versionedUrl('http://g:9292', 'v2', 'images'), 'http://g:9292/v2/images');
+    assert.equal(versionedUrl('http://g:9292/v2/', 'v2', '/images'), 'http://g:9292/v2/images');
+    assert.equal(versionedUrl('http://k/identity/v3', 'v3', 'auth/tokens'), 'http://k/identity/v3/auth/tokens');
+    assert.equal(serviceRoot('http://g:9292/v2', 'v2'), 'http://g:9292');
+    assert.equal(serviceRoot('http://g:9292/image', 'v2'), 'http://g:9292/image');
+  });
+});
+
+describe('pooling', () => {
+  test('sequential requests reuse one keep-alive connection', async () => {
+    const server = await listen(json(200, { ok: true }));
+    const { session } = makeSession();
+    for (let i = 0; i < 50; i++) assert.equal((await session.request(server.url)).status, 200);
+    // undici may open a second socket while the first is being released; never one per request.
+    assert.ok(server.sockets() <= 2, `${server.sockets()} connections for 50 requests`);
+  });
+
+  test('headers: User-Agent, Accept, JSON bodies; relative paths resolve through the plugin', async () => {
+    const server = await listen(json(200, { ok: true }));
+    const { session } = makeSession({ user_agent: 'probe/1.0' });
+    const auth = new StaticAuth('tok', `${server.url}/base/`);
+    const res = await session.request('things?x=1', { method: 'POST', json: { a: 1 }, auth, endpointFilter: { serviceType: 'thing' } });
+    assert.deepEqual(res.json(), { ok: true });
+    const req = server.requests.at(-1)!;
+    assert.equal(req.url, '/base/things?x=1');
+    assert.equal(req.headers['user-agent'], 'probe/1.0');
+    assert.equal(req.headers['content-type'], 'application/json');
+    assert.equal(req.headers['x-auth-token'], 'tok');
+  });
+});
+
+describe('timeouts: every kind ends in a TimeoutError', () => {
+  test('connect (a TLS server that never completes the handshake)', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => silent.close(() => resolve())) });
+    const { session } = makeSession({ connect_timeout: 0.2, connect_retries: 0 });
+    await assert.rejects(session.request(`https://127.0.0.1:${(silent.address() as AddressInfo).port}/`), TimeoutError);
+  });
+
+  test('headers', async () => {
+    const server = await listen(() => {});
+    const { session } = makeSession({ headers_timeout: 0.2 });
+    const started = Date.now();
+    await assert.rejects(session.request(server.url), TimeoutError);
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  test('body (headers sent, then silence)', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(200);
+      res.write('{"partial":');
+    });
+    const { session } = makeSession({ body_timeout: 0.2 });
+    await assert.rejects(session.request(server.url), TimeoutError);
+  });
+
+  test('overall deadline, even while data trickles in', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const { session } = makeSession({ timeout: 0.4, body_timeout: 5 });
+    const started = Date.now();
+    await assert.rejects(session.request(server.url), TimeoutError);
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  test("the caller's AbortSignal is honoured as an abort, not a timeout", async () => {
+    const server = await listen(() => {});
+    const { session } = makeSession();
+    const controller = new AbortController();
+    const pending = session.request(server.url, { signal: controller.signal });
+    setImmediate(() => controller.abort());
+    await assert.rejects(pending, RequestAbortedError);
+  });
+});
+
+describe('retries', () => {
+  test('a 503 to a GET is retried; a 503 to a POST is not', async () => {
+    let calls = 0;
+    const server = await listen((req, res) => {
+      calls++;
+      json(calls % 2 === 1 ? 503 : 200, {})(req, res);
+    });
+    const { session } = makeSession({ status_code_retries: 1 });
+    assert.equal((await session.request(server.url)).status, 200);
+    assert.equal(calls, 2);
+    calls = 0;
+    await assert.rejects(session.request(server.url, { method: 'POST', json: {} }), ServerError);
+    assert.equal(calls, 1);
+  });
+
+  test('retries give up after status_code_retries', async () => {
+    let calls = 0;
+    const server = await listen((req, res) => {
+      calls++;
+      json(503, {})(req, res);
+    });
+    const { session } = makeSession({ status_code_retries: 2 });
+    await assert.rejects(session.request(server.url), (e: ServerError) => e.status === 503);
+    assert.equal(calls, 3);
+  });
+
+  test('Retry-After is honoured, capped by max_retry_delay', async () => {
+    let calls = 0;
+    const times: number[] = [];
+    const server = await listen((req, res) => {
+      times.push(Date.now());
+      calls++;
+      json(calls === 1 ? 503 : 200, {}, calls === 1 ? { 'retry-after': '1' } : {})(req, res);
+    });
+    const { session } = makeSession({ status_code_retries: 1, max_retry_delay: 0.3 });
+    await session.request(server.url);
+    const waited = times[1]! - times[0]!;
+    assert.ok(waited >= 250 && waited < 900, `waited ${waited} ms`);
+  });
+
+  test('a refused connection is retried for any method (it was never sent)', async () => {
+    const { session, lines } = makeSession({ connect_retries: 2 });
+    await assert.rejects(session.request(await closedUrl('/'), { method: 'POST', json: {} }), ConnectionError);
+    assert.equal(lines.filter((l) => l.msg === 'retrying upstream request').length, 2);
+  });
+
+  test('a POST whose connection dies after sending is not retried', async () => {
+    let calls = 0;
+    const server = await listen((req) => {
+      calls++;
+      req.socket.destroy();
+    });
+    const { session } = makeSession({ connect_retries: 3 });
+    await assert.rejects(session.request(server.url, { method: 'POST', json: {} }), ConnectionError);
+    assert.equal(calls, 1);
+    calls = 0;
+    await assert.rejects(session.request(server.url), ConnectionError);
+    assert.equal(calls, 4, 'an idempotent GET is retried');
+  });
+
+  test('backoff is exponential with full jitter and capped', () => {
+    assert.equal(backoffMs(0, 100, 2000, () => 1), 100);
+    assert.equal(backoffMs(3, 100, 2000, () => 1), 800);
+    assert.equal(backoffMs(10, 100, 2000, () => 1), 2000);
+    assert.equal(backoffMs(10, 100, 2000, () => 0), 0);
+    assert.equal(retryAfterMs('2'), 2000);
+    assert.equal(retryAfterMs(new Date(Date.now() + 5000).toUTCString(), Date.now()) !== undefined, true);
+    assert.equal(retryAfterMs('soon'), undefined);
+  });
+
+  test('a 401 makes the plugin invalidate and retries once with the new token', async () => {
+    const server = await listen((req, res) => json(req.headers['x-auth-token'] === 'old-renewed' ? 200 : 401, {})(req, res));
+    const { session } = makeSession();
+    const auth = new StaticAuth('old');
+    assert.equal((await session.request(server.url, { auth })).status, 200);
+    assert.equal(auth.invalidations, 1);
+    const stubborn = await listen(json(401, {}));
+    await assert.rejects(session.request(stubborn.url, { auth: new StaticAuth('x') }), UnauthorizedError);
+  });
+});
+
+describe('redirects', () => {
+  test('same origin keeps the token; another origin never receives it', async () => {
+    const other = await listen(json(200, { where: 'other' }));
+    const origin = await listen((req, res) => {
+      if (req.url === '/same') return json(200, { where: 'same' })(req, res);
+      res.writeHead(302, { location: req.url === '/to-same' ? '/same' : `${other.url}/landing` });
+      res.end();
+    });
+    const { session } = makeSession();
+    const auth = new StaticAuth('secret-token');
+    const same = await session.request(`${origin.url}/to-same`, { auth, headers: { 'X-Subject-Token': 'subject' } });
+    assert.deepEqual(same.json(), { where: 'same' });
+    assert.equal(origin.requests.at(-1)!.headers['x-auth-token'], 'secret-token');
+    const cross = await session.request(`${origin.url}/to-other`, { auth, headers: { 'X-Subject-Token': 'subject', 'X-Service-Token': 'svc' } });
+    assert.deepEqual(cross.json(), { where: 'other' });
+    const landed = other.requests.at(-1)!.headers;
+    assert.equal(landed['x-auth-token'], undefined);
+    assert.equal(landed['x-subject-token'], undefined);
+    assert.equal(landed['x-service-token'], undefined);
+  });
+
+  test('a redirect loop stops at max_redirects', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(302, { location: '/again' });
+      res.end();
+    });
+    const { session } = makeSession({ max_redirects: 3 });
+    const res = await session.request(server.url, { raiseExc: false });
+    assert.equal(res.status, 302);
+    assert.equal(server.requests.length, 4);
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let server: { url: string };
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca');
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+    server = await listen(json(200, { tls: true }), https.createServer({ key: fs.readFileSync(path.join(dir, 'server.key')), cert: fs.readFileSync(path.join(dir, 'server.pem')) }));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a self-signed CA via cafile', async () => {
+    const { session } = makeSession({ cafile: path.join(dir, 'ca.pem') });
+    assert.deepEqual((await session.request(server.url)).json(), { tls: true });
+  });
+  test('without the CA: a TlsError, not retried', async () => {
+    const { session } = makeSession();
+    await assert.rejects(session.request(server.url), TlsError);
+  });
+  test('insecure skips verification', async () => {
+    const { session } = makeSession({ insecure: true });
+    assert.equal((await session.request(server.url)).status, 200);
+  });
+});
+
+describe('request ids and logs', () => {
+  test('the current request id is sent upstream; tokens are logged only as {SHA256}', async () => {
+    const server = await listen(json(200, {}));
+    const { session, context, logger, raw } = makeSession();
+    const id = 'req-11111111-2222-4333-8444-555555555555';
+    await context.run({ requestId: id, log: logger.child({ request_id: id }) }, () =>
+      session.request(`${server.url}/x?marker=abc`, { auth: new StaticAuth('super-secret-token'), headers: { 'X-Subject-Token': 'subject-secret' } }),
+    );
+    assert.equal(server.requests.at(-1)!.headers['x-openstack-request-id'], id);
+    const all = raw.join('\n');
+    assert.doesNotMatch(all, /super-secret-token|subject-secret/);
+    assert.match(all, /\{SHA256\}[0-9a-f]{64}/);
+    assert.doesNotMatch(all, /marker=abc/, 'query strings stay out of logs');
+    const line = JSON.parse(raw.find((l) => l.includes('"upstream request"'))!);
+    assert.equal(line.request_id, id);
+    assert.equal(line.upstream.status, 200);
+  });
+
+  test('collect_timing', async () => {
+    const server = await listen(json(200, {}));
+    const capture = captureLogger('silent');
+    const session = new Session({ ...sessionOptionsFromConfig(defaultConfig().communication), collectTiming: true }, new RequestContext(capture.logger));
+    servers.push({ close: () => session.close() });
+    await session.request(server.url);
+    await session.request(server.url, { method: 'HEAD' });
+    assert.deepEqual(session.getTimings().map((t) => [t.method, t.status]), [['GET', 200], ['HEAD', 200]]);
+    session.resetTimings();
+    assert.equal(session.getTimings().length, 0);
+  });
+
+  test('an oversized response is refused', async () => {
+    const server = await listen((_req, res) => res.end('x'.repeat(10_000)));
+    const { session } = makeSession({ max_response_bytes: 1000 });
+    await assert.rejects(session.request(server.url), /larger than 1000 bytes/);
+  });
+});
