@@ -116,7 +116,7 @@ const schema = {
   log: {
     level: {
       doc: 'Log level. Output is pino JSON; pretty-printed only when stdout is a TTY.',
-      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
       default: 'info',
     },
   },
@@ -127,7 +127,7 @@ const schema = {
       default: '',
     },
     auth_url: { doc: "Keystone URL used to authenticate the service's own user.", format: 'url', default: 'http://127.0.0.1:5000/v3' },
-    auth_type: { doc: "Auth plugin of the service's own user.", format: ['password'], default: 'password' },
+    auth_type: { doc: "Auth plugin of the service's own user.", format: ['password'] as const, default: 'password' },
     username: { doc: "The service's own user name.", format: String, default: 'image-names' },
     password: { doc: "The service's own user password (required).", format: String, default: '', sensitive: true },
     user_domain_name: { doc: "Domain of the service's own user.", format: String, default: 'Default' },
@@ -136,7 +136,7 @@ const schema = {
     region_name: { doc: 'Region of the identity endpoint used for validation; empty matches any.', format: String, default: '' },
     interface: {
       doc: 'Interface of the identity endpoint used for token validation.',
-      format: ['public', 'internal', 'admin'],
+      format: ['public', 'internal', 'admin'] as const,
       default: 'internal',
     },
     timeout: {
@@ -212,7 +212,7 @@ const schema = {
     },
     memcache_security_strategy: {
       doc: 'Protection of memcached entries: None, MAC (authenticated) or ENCRYPT (authenticated and encrypted).',
-      format: ['None', 'MAC', 'ENCRYPT'],
+      format: ['None', 'MAC', 'ENCRYPT'] as const,
       default: 'None',
     },
     memcache_secret_key: {
@@ -266,7 +266,7 @@ const schema = {
   image: {
     interface: {
       doc: 'Interface of the image endpoint taken from the caller\'s catalog (publicURL style accepted).',
-      format: ['public', 'internal', 'admin', 'publicURL', 'internalURL', 'adminURL'],
+      format: ['public', 'internal', 'admin', 'publicURL', 'internalURL', 'adminURL'] as const,
       default: 'public',
     },
     region_name: { doc: 'Region of the image endpoint; empty matches any.', format: String, default: '' },
@@ -276,8 +276,10 @@ const schema = {
 
 type Leaf = { default: unknown };
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly string[] ? string[] : T;
+/** An enum option (`format: [...] as const`) keeps its literal union; others widen their default's type. */
+type ValueOf<L extends Leaf> = L extends { format: readonly (infer E)[] } ? (E extends string ? E : never) : Widen<L['default']>;
 /** The values a grouped convict schema validates to (the mocks' schema uses it too). */
-export type ConfigValues<S> = { readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? Widen<S[G][K]['default']> : never } };
+export type ConfigValues<S> = { readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? ValueOf<S[G][K]> : never } };
 
 /** The validated configuration, grouped like oslo.config. */
 export type Config = ConfigValues<typeof schema>;

@@ -5,10 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { PasswordPlugin } from './keystoneauth/password.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './common/logger.js';
-import { loadMockConfig } from './mocks/config.js';
-import { startMockGlance } from './mocks/glance/main.js';
-import { startMockKeystone } from './mocks/keystone/main.js';
-import { RequestContext } from './common/request-scope.js';
+import { startMockCloud } from './mocks/cloud.js';
+import { RequestScope } from './common/request-scope.js';
 import { startService } from './server.js';
 import { Session, sessionOptionsFromConfig } from './keystoneauth/session.js';
 
@@ -17,13 +15,12 @@ const port = (name: string) => Number(env[name] ?? 0);
 // Service logs go to stderr so stdout stays the instructions.
 const logger = createLogger({ level: env.DEMO_LOG_LEVEL ?? 'info', fd: 2 });
 
-const mocks = loadMockConfig(env, {
-  mock_keystone: { port: port('DEMO_KEYSTONE_PORT'), control: true },
-  mock_glance: { port: port('DEMO_GLANCE_PORT'), control: true },
+const cloud = await startMockCloud({
+  env,
+  keystone: { port: port('DEMO_KEYSTONE_PORT'), control: true },
+  glance: { port: port('DEMO_GLANCE_PORT'), control: true },
 });
-const keystone = await startMockKeystone(mocks.mock_keystone);
-const glance = await startMockGlance({ ...mocks.mock_glance, auth_url: `${keystone.url}/v3` }, logger.child({ component: 'mock-glance' }));
-keystone.store.catalogVars.glance_url = glance.url;
+const { keystone, glance } = cloud;
 
 const config = loadConfig({
   env: {},
@@ -45,7 +42,7 @@ const service = await startService(config, logger);
 keystone.store.catalogVars.image_names_url = service.url;
 
 // A token for the demo user, the way any client gets one.
-const session = new Session(sessionOptionsFromConfig(config.communication), new RequestContext(logger));
+const session = new Session(sessionOptionsFromConfig(config.communication), new RequestScope(logger));
 const demo = { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' };
 const access = await new PasswordPlugin({ authUrl: `${keystone.url}/v3`, ...demo }).getAccess(session);
 await session.close();
@@ -73,8 +70,7 @@ const stop = async () => {
   if (stopping) process.exit(1);
   stopping = true;
   await service.shutdown('demo stopped');
-  await glance.close();
-  await keystone.close();
+  await cloud.close();
   logger.flush(() => process.exit(0));
 };
 process.on('SIGINT', () => void stop());

@@ -1,8 +1,22 @@
-// Prometheus metrics on an injected registry (never prom-client's global one, so apps built in tests
-// stay independent).
+// Prometheus metrics on an injected registry (never prom-client's global one, so apps built in tests stay
+// independent), or a no-op set when metrics are disabled, so call sites never check.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function createMetrics(registry: Registry = new Registry()) {
+interface Inc<L extends string> {
+  inc(labels: Record<L, string>): void;
+}
+
+export interface Metrics {
+  /** Served at /metrics; undefined when metrics are disabled. */
+  readonly registry: Registry | undefined;
+  readonly httpRequestDuration: { observe(labels: Record<'method' | 'route' | 'status', string>, seconds: number): void };
+  readonly authDecisions: Inc<'outcome'>;
+  readonly tokenCacheLookups: Inc<'result'>;
+  readonly keystoneValidations: Inc<'outcome'>;
+  readonly keystoneValidationDuration: { observe(seconds: number): void };
+}
+
+export function createMetrics(registry: Registry = new Registry()): Metrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
@@ -40,4 +54,14 @@ export function createMetrics(registry: Registry = new Registry()) {
   };
 }
 
-export type Metrics = ReturnType<typeof createMetrics>;
+const ignore = () => undefined;
+
+/** server.metrics_enabled = false: the same calls, doing nothing. */
+export const NO_METRICS: Metrics = Object.freeze({
+  registry: undefined,
+  httpRequestDuration: { observe: ignore },
+  authDecisions: { inc: ignore },
+  tokenCacheLookups: { inc: ignore },
+  keystoneValidations: { inc: ignore },
+  keystoneValidationDuration: { observe: ignore },
+});

@@ -1,16 +1,13 @@
-// The process: the only file that reads the environment and listens. Loads the configuration, creates the
-// one global session, serves the app and shuts down gracefully on SIGTERM/SIGINT.
+// The process: the only file that reads the environment and listens. Loads the configuration, builds the
+// long-lived dependencies (createServices), serves the app and shuts down gracefully on SIGTERM/SIGINT.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createApp, passwordPluginFromConfig, tokenCacheFromConfig } from './app.js';
-import { loadConfig, maskedConfig, VERSION, type Config } from './config.js';
+import { createApp } from './app.js';
 import { isEntryPoint } from './common/entry-point.js';
-import { ConfigError } from './config.js';
 import { createLogger, type Logger } from './common/logger.js';
-import { Readiness } from './readiness.js';
-import { RequestContext } from './common/request-scope.js';
-import { Session, sessionOptionsFromConfig } from './keystoneauth/session.js';
+import { ConfigError, loadConfig, maskedConfig, VERSION, type Config } from './config.js';
+import { createServices, type ServiceOverrides } from './services.js';
 
 export interface RunningService {
   server: http.Server;
@@ -20,14 +17,10 @@ export interface RunningService {
 }
 
 /** Build everything from a validated config and listen. */
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const context = new RequestContext(logger);
-  // The global session (keystoneauth's Session.load_from_conf_options(CONF, 'communication')).
-  const session = new Session(sessionOptionsFromConfig(config.communication), context);
-  const readiness = new Readiness();
-  const serviceAuth = passwordPluginFromConfig(config);
-  const tokenCache = tokenCacheFromConfig(config, context);
-  const app = createApp({ config, session, logger, context, serviceAuth, tokenCache, readiness });
+export async function startService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<RunningService> {
+  const services = createServices(config, logger, overrides);
+  const { session, serviceAuth, readiness } = services;
+  const app = createApp(services);
 
   const s = config.server;
   const server = http.createServer(
@@ -76,8 +69,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         server.closeAllConnections();
         await closed;
       }
-      await session.close();
-      await tokenCache.close?.();
+      await services.close();
       logger.info({ outcome }, 'stopped');
     })());
 

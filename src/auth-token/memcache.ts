@@ -17,7 +17,7 @@ export interface MemcacheTokenCacheOptions {
   timeoutSeconds: number;
   /** Entries of the in-process first level. */
   localSize: number;
-  /** Where warnings go: the request's logger when there is one (RequestContext), so they carry request_id. */
+  /** Where warnings go: the request's logger when there is one (RequestScope), so they carry request_id. */
   context: { readonly log: Logger };
   /** How long a failing server is skipped before it is tried again. */
   retryAfterMs?: number;

@@ -11,7 +11,7 @@ import { UserAuthPlugin } from './user-plugin.js';
 import { ApiError } from '../errors.js';
 import { IdentityUnavailableError, InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } from './errors.js';
 import type { Metrics } from '../metrics.js';
-import type { RequestContext } from '../common/request-scope.js';
+import type { RequestScope } from '../common/request-scope.js';
 import { checkAccessRules, requestPathForRules } from './access-rules.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
 import { serviceCatalogHeader } from './service-catalog-header.js';
@@ -29,12 +29,12 @@ export interface AuthTokenOptions {
   /** Reverse proxies whose X-Forwarded-For tells clients apart (fair queuing of validations). */
   trustedProxies: readonly string[];
   /** Logs the access-rule and service-token decisions with the request id. */
-  context: RequestContext;
+  context: RequestScope;
   /** The service's own identity, sent as X-Service-Token when the handler calls other services. */
   serviceAuth?: AuthPlugin;
   /** Paths served without a token (probes, metrics); identity headers are still stripped there. */
   publicPaths?: readonly string[];
-  metrics?: Metrics;
+  metrics: Metrics;
 }
 
 export interface AuthState {
@@ -119,7 +119,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
   const { metrics, context } = options;
 
   const reject = (): never => {
-    metrics?.authDecisions.inc({ outcome: 'rejected' });
+    metrics.authDecisions.inc({ outcome: 'rejected' });
     throw new ApiError(401, UNAUTHORIZED_MESSAGE, { headers: challenge });
   };
 
@@ -166,7 +166,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
       }
     } catch (err) {
       if (err instanceof ValidationOverloadedError) {
-        metrics?.authDecisions.inc({ outcome: 'shed' });
+        metrics.authDecisions.inc({ outcome: 'shed' });
         context.log.warn({ reason: err.reason, client }, 'token validation shed: too many validations waiting');
         throw new ApiError(503, 'Too many token validations are waiting; try again later.', {
           headers: { 'Retry-After': String(err.retryAfterSeconds) },
@@ -174,7 +174,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
         });
       }
       if (!(err instanceof IdentityUnavailableError)) throw err;
-      metrics?.authDecisions.inc({ outcome: 'unavailable' });
+      metrics.authDecisions.inc({ outcome: 'unavailable' });
       throw new ApiError(503, 'The identity service is unavailable; try again later.', { cause: err });
     }
 
@@ -193,7 +193,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
       // Unlike upstream, the service token's system scope never overwrites the user's OpenStack-System-Scope.
       if (service) setIdentityHeaders(headers, 'x-service-', service);
     }
-    metrics?.authDecisions.inc({ outcome: confirmed ? 'confirmed' : 'delayed' });
+    metrics.authDecisions.inc({ outcome: confirmed ? 'confirmed' : 'delayed' });
     ctx.state.tokenAuth = new UserAuthPlugin(user, service, options.serviceAuth);
     return next();
   };

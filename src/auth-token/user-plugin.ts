@@ -2,9 +2,8 @@
 // validated tokens. Handlers pass it to a client with the global session to act as the caller.
 import { InvalidTokenError } from './errors.js';
 import { ProtocolError } from '../keystoneauth/errors.js';
-import type { Session } from '../keystoneauth/session.js';
 import { AccessInfo, type TokenBody } from '../keystoneauth/access-info.js';
-import type { AuthPlugin, EndpointFilter } from '../keystoneauth/plugin.js';
+import type { AuthPlugin, EndpointFilter, PluginSession } from '../keystoneauth/plugin.js';
 
 /** The serialized form: enough for a backend worker to act as the caller. It holds tokens: treat it as a secret. */
 export interface SerializedUserAuth {
@@ -33,7 +32,7 @@ export class UserAuthPlugin implements AuthPlugin {
     return this.service !== undefined;
   }
 
-  async getHeaders(session: Session, signal?: AbortSignal): Promise<Record<string, string>> {
+  async getHeaders(session: PluginSession, signal?: AbortSignal): Promise<Record<string, string>> {
     if (!this.user) throw new InvalidTokenError('no confirmed user token on this request');
     const headers: Record<string, string> = { 'X-Auth-Token': this.user.authToken };
     if (this.serviceAuth) {
@@ -44,7 +43,7 @@ export class UserAuthPlugin implements AuthPlugin {
     return headers;
   }
 
-  async getEndpoint(_session: Session, filter: EndpointFilter): Promise<string> {
+  async getEndpoint(_session: PluginSession, filter: EndpointFilter): Promise<string> {
     if (!this.user) throw new InvalidTokenError('no confirmed user token on this request');
     return this.user.catalog.urlFor(filter);
   }

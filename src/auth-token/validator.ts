@@ -5,7 +5,7 @@
 import { IdentityUnavailableError, InvalidTokenError } from './errors.js';
 import { NotFoundError, UnauthorizedError, UpstreamError } from '../keystoneauth/errors.js';
 import type { Metrics } from '../metrics.js';
-import type { RequestContext } from '../common/request-scope.js';
+import type { RequestScope } from '../common/request-scope.js';
 import type { Session } from '../keystoneauth/session.js';
 import { versionedUrl } from '../keystoneauth/url.js';
 import { AccessInfo } from '../keystoneauth/access-info.js';
@@ -23,8 +23,8 @@ export interface TokenValidatorOptions {
   invalidCache: InvalidTokenCache;
   /** Bounds and orders the calls that reach Keystone. */
   admission: AdmissionControl;
-  context: RequestContext;
-  metrics?: Metrics;
+  context: RequestScope;
+  metrics: Metrics;
   /** Where Keystone is, in the service user's catalog. */
   identityFilter: EndpointFilter;
   includeCatalog: boolean;
@@ -51,7 +51,7 @@ export class TokenValidator {
    */
   async validate(token: string, { allowExpired = false, client = 'unknown' } = {}): Promise<AccessInfo> {
     const cached = await this.cacheGet(token);
-    this.options.metrics?.tokenCacheLookups.inc({ result: cached ? 'hit' : 'miss' });
+    this.options.metrics.tokenCacheLookups.inc({ result: cached ? 'hit' : 'miss' });
     let access = cached;
     if (access === undefined) {
       const key = `${allowExpired ? 'x' : 'v'}${sha256Hex(token)}`;
@@ -105,15 +105,15 @@ export class TokenValidator {
       });
       access = AccessInfo.fromBody(response.json(), token);
     } catch (err) {
-      o.metrics?.keystoneValidationDuration.observe((performance.now() - started) / 1000);
+      o.metrics.keystoneValidationDuration.observe((performance.now() - started) / 1000);
       if (err instanceof NotFoundError) {
-        o.metrics?.keystoneValidations.inc({ outcome: 'invalid' });
+        o.metrics.keystoneValidations.inc({ outcome: 'invalid' });
         log.info({ token: redactToken(token), keystone_request_id: err.requestId }, 'Keystone does not know the token');
         // Only Keystone's definitive answer is remembered; failures (below) never are.
         o.invalidCache.add(key);
         throw new InvalidTokenError('not found');
       }
-      o.metrics?.keystoneValidations.inc({ outcome: 'error' });
+      o.metrics.keystoneValidations.inc({ outcome: 'error' });
       const upstream = err instanceof UpstreamError ? err : undefined;
       const why =
         err instanceof UnauthorizedError
@@ -124,8 +124,8 @@ export class TokenValidator {
       log.error({ token: redactToken(token), keystone_request_id: upstream?.requestId, reason: why }, 'token validation failed');
       throw new IdentityUnavailableError(`identity service unavailable (${upstream?.code ?? 'error'})`, { cause: err });
     }
-    o.metrics?.keystoneValidationDuration.observe((performance.now() - started) / 1000);
-    o.metrics?.keystoneValidations.inc({ outcome: 'valid' });
+    o.metrics.keystoneValidationDuration.observe((performance.now() - started) / 1000);
+    o.metrics.keystoneValidations.inc({ outcome: 'valid' });
     const ttl = Math.min(o.cacheTimeMs, access.expiresAt.getTime() - this.now());
     if (ttl > 0) {
       await o.cache.set(token, access, ttl).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'token cache write failed'));

@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from './logger.js';
 
-export interface RequestStore {
+export interface ScopedRequest {
   readonly requestId: string;
   readonly log: Logger;
 }
@@ -20,12 +20,12 @@ export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && REQUEST_ID.test(value);
 }
 
-export class RequestContext {
-  private readonly storage = new AsyncLocalStorage<RequestStore>();
+export class RequestScope {
+  private readonly storage = new AsyncLocalStorage<ScopedRequest>();
 
   constructor(private readonly rootLogger: Logger) {}
 
-  run<T>(store: RequestStore, fn: () => T): T {
+  run<T>(store: ScopedRequest, fn: () => T): T {
     return this.storage.run(store, fn);
   }
 

@@ -2,10 +2,9 @@
 // token cached, renewed shortly before it expires or after a 401, and one authentication shared by every
 // concurrent caller.
 import { ProtocolError } from './errors.js';
-import type { Session } from './session.js';
 import { versionedUrl } from './url.js';
 import { AccessInfo } from './access-info.js';
-import type { AuthPlugin, EndpointFilter } from './plugin.js';
+import type { AuthPlugin, EndpointFilter, PluginSession } from './plugin.js';
 
 export interface PasswordCredentials {
   authUrl: string;
@@ -40,7 +39,7 @@ export class PasswordPlugin implements AuthPlugin {
   }
 
   /** A valid token of the service user, authenticating when needed (one call for all concurrent callers). */
-  async getAccess(session: Session): Promise<AccessInfo> {
+  async getAccess(session: PluginSession): Promise<AccessInfo> {
     const current = this.access;
     if (current && !current.willExpireSoon(this.expiryMarginMs, this.now())) return current;
     // Shared by every waiting caller, so no single caller's AbortSignal may cancel it.
@@ -50,11 +49,11 @@ export class PasswordPlugin implements AuthPlugin {
     return this.inflight;
   }
 
-  async getHeaders(session: Session): Promise<Record<string, string>> {
+  async getHeaders(session: PluginSession): Promise<Record<string, string>> {
     return { 'X-Auth-Token': (await this.getAccess(session)).authToken };
   }
 
-  async getEndpoint(session: Session, filter: EndpointFilter): Promise<string> {
+  async getEndpoint(session: PluginSession, filter: EndpointFilter): Promise<string> {
     const access = await this.getAccess(session);
     // keystoneauth answers identity lookups from auth_url when the catalog has no identity endpoint.
     if (filter.serviceType === 'identity' && !access.catalog.entries.some((e) => e.type === 'identity')) {
@@ -68,7 +67,7 @@ export class PasswordPlugin implements AuthPlugin {
     return true;
   }
 
-  private async authenticate(session: Session): Promise<AccessInfo> {
+  private async authenticate(session: PluginSession): Promise<AccessInfo> {
     const c = this.credentials;
     const response = await session.request(versionedUrl(c.authUrl, 'v3', 'auth/tokens'), {
       method: 'POST',

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { ConnectionError, ProtocolError, RequestAbortedError, TimeoutError, TlsError, UpstreamError, httpErrorFor } from './errors.js';
-import type { AuthPlugin, EndpointFilter } from './plugin.js';
+import type { AuthPlugin, EndpointFilter, PluginRequestOptions, PluginResponse, PluginSession } from './plugin.js';
 import { redactHeaders, TOKEN_HEADERS } from '../common/redact.js';
-import type { RequestContext } from '../common/request-scope.js';
+import type { RequestScope } from '../common/request-scope.js';
 import { backoffMs, isIdempotent, retryAfterMs } from './retry.js';
 import { joinUrl, loggableUrl } from './url.js';
 
@@ -33,31 +33,15 @@ export interface SessionOptions {
   collectTiming?: boolean;
 }
 
-export interface RequestOptions {
-  method?: string;
-  headers?: Record<string, string>;
-  /** JSON request body (sets Content-Type). */
-  json?: unknown;
-  body?: string | Buffer;
-  query?: URLSearchParams;
+export interface RequestOptions extends PluginRequestOptions {
   /** Who the call is made as: the plugin supplies the token headers and, for a relative path, the endpoint. */
   auth?: AuthPlugin;
   endpointFilter?: EndpointFilter;
-  /** Caller's cancellation (a disconnected client); the session's own deadline still applies. */
-  signal?: AbortSignal;
-  /** This call's overall deadline in ms, when shorter than the session's. */
-  timeoutMs?: number;
-  connectRetries?: number;
-  statusCodeRetries?: number;
-  /** Throw an HttpError for statuses >= 400 (default true). */
-  raiseExc?: boolean;
   /** On 401, ask the plugin to invalidate and retry once (default true). */
   allowReauth?: boolean;
-  /** Name used in errors and logs ("keystone", "glance"). */
-  service?: string;
 }
 
-export interface SessionResponse {
+export interface SessionResponse extends PluginResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly url: string;
@@ -101,14 +85,14 @@ export function sessionOptionsFromConfig(c: Config['communication']): SessionOpt
   };
 }
 
-export class Session {
+export class Session implements PluginSession {
   readonly options: Readonly<SessionOptions>;
   private readonly dispatcher: Dispatcher;
   private readonly timings: Timing[] = [];
 
   constructor(
     options: SessionOptions,
-    private readonly context: RequestContext,
+    private readonly context: RequestScope,
     dispatcher?: Dispatcher,
   ) {
     this.options = Object.freeze({ ...options });

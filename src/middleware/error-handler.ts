@@ -6,8 +6,8 @@ import { STATUS_CODES } from 'node:http';
 import { ApiError } from '../errors.js';
 import { ConnectionError, EmptyCatalogError, EndpointNotFoundError, HttpError, ProtocolError, RequestAbortedError, TimeoutError, TlsError, UpstreamError } from '../keystoneauth/errors.js';
 import { InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } from '../auth-token/errors.js';
-import type { RequestContext } from '../common/request-scope.js';
-import type { RequestState } from './request-context.js';
+import type { RequestScope } from '../common/request-scope.js';
+import type { RequestIdState } from './request-scope.js';
 
 const SERVICE_NAMES: Record<string, string> = { glance: 'image service', keystone: 'identity service' };
 
@@ -44,7 +44,7 @@ function toApiError(err: unknown): ApiError {
   return new ApiError(500, 'An unexpected error occurred.', { cause: err });
 }
 
-export function errorHandler(context: RequestContext): Middleware<RequestState> {
+export function errorHandler(context: RequestScope): Middleware<RequestIdState> {
   return async function errorHandlerMiddleware(ctx, next) {
     try {
       await next();

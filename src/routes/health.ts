@@ -5,7 +5,7 @@ import type { Readiness } from '../readiness.js';
 
 export const PROBE_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
 
-export function healthRoutes({ readiness, metrics }: { readiness: Readiness; metrics?: Metrics }): Router {
+export function healthRoutes({ readiness, metrics }: { readiness: Readiness; metrics: Metrics }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -15,10 +15,11 @@ export function healthRoutes({ readiness, metrics }: { readiness: Readiness; met
     ctx.status = report.status === 'ready' ? 200 : 503;
     ctx.body = report;
   });
-  if (metrics) {
+  const registry = metrics.registry;
+  if (registry) {
     router.get('/metrics', async (ctx) => {
-      ctx.type = metrics.registry.contentType;
-      ctx.body = await metrics.registry.metrics();
+      ctx.type = registry.contentType;
+      ctx.body = await registry.metrics();
     });
   }
   return router;

@@ -3,7 +3,7 @@
 // session and the caller's keystone.token_auth plugin.
 import Router from '@koa/router';
 import { requireUser, type AuthState } from '../auth-token/middleware.js';
-import type { RequestState } from '../middleware/request-context.js';
+import type { RequestIdState } from '../middleware/request-scope.js';
 import { ImageClient, type ImageClientOptions, type ImageFilters } from '../glance/images.js';
 import { ApiError } from '../errors.js';
 import type { Session } from '../keystoneauth/session.js';
@@ -56,8 +56,8 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
   return filters;
 }
 
-export function imageRoutes({ session, image }: { session: Session; image: ImageClientOptions }): Router<AuthState & RequestState> {
-  const router = new Router<AuthState & RequestState>();
+export function imageRoutes({ session, image }: { session: Session; image: ImageClientOptions }): Router<AuthState & RequestIdState> {
+  const router = new Router<AuthState & RequestIdState>();
   router.get(['/', '/images'], async (ctx) => {
     const auth = ctx.state.tokenAuth;
     // Reached without a user only under delay_auth_decision: this route acts as the caller, so it needs one.

@@ -366,13 +366,13 @@ describe('keystone.token_auth serializes', () => {
       const script = `
         import { UserAuthPlugin } from './src/auth-token/user-plugin.ts';
         import { Session, sessionOptionsFromConfig } from './src/keystoneauth/session.ts';
-        import { RequestContext } from './src/common/request-scope.ts';
+        import { RequestScope } from './src/common/request-scope.ts';
         import { defaultConfig } from './src/config.ts';
         import { createLogger } from './src/common/logger.ts';
         let input = '';
         for await (const chunk of process.stdin) input += chunk;
         const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
-        const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestContext(createLogger({ level: 'silent' })));
+        const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
         const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
         process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
         await session.close();

@@ -9,7 +9,7 @@ import { defaultConfig } from '../../src/config.js';
 import { ConnectionError, EndpointNotFoundError, ForbiddenError, ProtocolError, ServerError, TimeoutError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
 import { loadMockConfig } from '../../src/mocks/config.js';
 import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
-import { RequestContext } from '../../src/common/request-scope.js';
+import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 import { captureLogger, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
 import { closedUrl } from '../helpers/net.js';
@@ -26,7 +26,7 @@ before(async () => {
   mocks = await startMocks();
   token = await tokenFor(mocks.keystoneUrl, 'demo');
   const { logger } = captureLogger('silent');
-  session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }), new RequestContext(logger));
+  session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }), new RequestScope(logger));
 });
 after(async () => {
   await Promise.all(glances.map((g) => g.close()));
@@ -50,7 +50,7 @@ function demoAuth(endpoints: { url: string; interface?: string; region?: string 
 
 async function glanceWith(generate: number): Promise<RunningMockGlance> {
   const config = loadMockConfig({}, { mock_glance: { port: 0, control: true, generate, generate_owner: DEMO_PROJECT, auth_url: mocks.keystoneUrl } });
-  const g = await startMockGlance(config.mock_glance, captureLogger('silent').logger);
+  const g = await startMockGlance(config.mock_glance);
   glances.push(g);
   return g;
 }

@@ -1,16 +1,15 @@
 // A Koa app with only the auth_token middleware and a route that shows what a handler sees: identity
 // headers, the keystone.token_auth plugin and its serialized form.
 import Koa from 'koa';
-import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
-import { AdmissionControl, type AdmissionOptions } from '../../src/auth-token/admission.js';
-import { InvalidTokenCache, MemoryTokenCache } from '../../src/auth-token/cache.js';
-import { TokenValidator } from '../../src/auth-token/validator.js';
-import { defaultConfig } from '../../src/config.js';
-import { authChallenge, authToken, type AuthState } from '../../src/auth-token/middleware.js';
+import { authTokenMiddlewares } from '../../src/app.js';
+import type { AdmissionOptions } from '../../src/auth-token/admission.js';
+import type { AuthState } from '../../src/auth-token/middleware.js';
+import { loadConfig } from '../../src/config.js';
+import type { PasswordCredentials, PasswordPlugin } from '../../src/keystoneauth/password.js';
+import type { Session } from '../../src/keystoneauth/session.js';
 import { errorHandler } from '../../src/middleware/error-handler.js';
-import { requestContext } from '../../src/middleware/request-context.js';
-import { RequestContext } from '../../src/common/request-scope.js';
-import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
+import { requestScope, type RequestIdState } from '../../src/middleware/request-scope.js';
+import { createServices } from '../../src/services.js';
 import { captureLogger, serveOnPort0 } from './stack.js';
 
 export interface EchoOptions {
@@ -32,7 +31,7 @@ export interface EchoOptions {
   admission?: Partial<AdmissionOptions>;
   trustedProxies?: string[];
   /** Routes mounted after the middleware, before the echo handler (route-level 401s and the like). */
-  routes?: Koa.Middleware<AuthState & { requestId: string }>;
+  routes?: Koa.Middleware<AuthState & RequestIdState>;
 }
 
 export interface Echo {
@@ -42,45 +41,55 @@ export interface Echo {
   close(): Promise<void>;
 }
 
+/** The keystone_authtoken settings these options stand for (everything else: the schema's defaults). */
+function echoConfig(options: EchoOptions) {
+  const c = options.credentials;
+  const a = options.admission ?? {};
+  return loadConfig({
+    env: {},
+    configDir: '/nonexistent',
+    overrides: {
+      server: { metrics_enabled: false, trusted_proxies: options.trustedProxies ?? [] },
+      communication: { timeout: 30, retry_delay: 0.01 },
+      keystone_authtoken: {
+        auth_url: c.authUrl,
+        username: c.username,
+        password: c.password,
+        user_domain_name: c.userDomainName,
+        project_name: c.projectName,
+        project_domain_name: c.projectDomainName,
+        www_authenticate_uri: 'http://keystone.example/v3',
+        interface: options.interface ?? 'internal',
+        timeout: (options.timeoutMs ?? 5000) / 1000,
+        http_request_max_retries: 1,
+        token_cache_time: (options.cacheTimeMs ?? 300_000) / 1000,
+        token_cache_size: 1000,
+        // 0 by default here, so tests see every Keystone call.
+        invalid_token_cache_time: (options.invalidCacheTimeMs ?? 0) / 1000,
+        delay_auth_decision: options.delayAuthDecision ?? false,
+        include_service_catalog: options.includeServiceCatalog ?? true,
+        service_token_roles: options.serviceTokenRoles ?? ['service'],
+        service_token_roles_required: options.serviceTokenRolesRequired ?? true,
+        service_type: options.serviceType ?? '',
+        validation_concurrency: a.maxInflight ?? 16,
+        validation_queue_per_client: a.maxQueuedPerClient ?? 1000,
+        validation_queue_size: a.maxQueued ?? 1000,
+        validation_queue_timeout: (a.maxWaitMs ?? 30_000) / 1000,
+      },
+    },
+  });
+}
+
 export async function echoApp(options: EchoOptions): Promise<Echo> {
   const { logger } = captureLogger('silent');
-  const context = new RequestContext(logger);
-  const communication = { ...defaultConfig().communication, timeout: 30, retry_delay: 0.01 };
-  const session = new Session(sessionOptionsFromConfig(communication), context);
-  const serviceAuth = new PasswordPlugin(options.credentials);
-  const validator = new TokenValidator({
-    session,
-    serviceAuth,
-    cache: new MemoryTokenCache(1000),
-    invalidCache: new InvalidTokenCache({ ttlMs: options.invalidCacheTimeMs ?? 0, max: 1000, now: options.now }),
-    admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 1000, maxQueued: 1000, maxWaitMs: 30_000, ...options.admission }),
-    context,
-    identityFilter: { serviceType: 'identity', interface: options.interface ?? 'internal' },
-    includeCatalog: options.includeServiceCatalog ?? true,
-    cacheTimeMs: options.cacheTimeMs ?? 300_000,
-    timeoutMs: options.timeoutMs ?? 5000,
-    connectRetries: 1,
-    now: options.now,
-  });
-  const app = new Koa<AuthState & { requestId: string }>();
+  const services = createServices(echoConfig(options), logger, { now: options.now });
+  const auth = authTokenMiddlewares(services);
+  const app = new Koa<AuthState & RequestIdState>();
   app.silent = true;
-  app.use(requestContext({ context, logger }));
-  app.use(authChallenge('http://keystone.example/v3'));
-  app.use(errorHandler(context));
-  app.use(
-    authToken({
-      validator,
-      wwwAuthenticateUri: 'http://keystone.example/v3',
-      delayAuthDecision: options.delayAuthDecision ?? false,
-      includeServiceCatalog: options.includeServiceCatalog ?? true,
-      serviceTokenRoles: options.serviceTokenRoles ?? ['service'],
-      serviceTokenRolesRequired: options.serviceTokenRolesRequired ?? true,
-      serviceType: options.serviceType ?? '',
-      trustedProxies: options.trustedProxies ?? [],
-      context,
-      serviceAuth,
-    }),
-  );
+  app.use(requestScope({ context: services.scope, logger }));
+  app.use(auth.challenge);
+  app.use(errorHandler(services.scope));
+  app.use(auth.authToken);
   if (options.routes) app.use(options.routes);
   app.use((ctx) => {
     const seen: Record<string, unknown> = {};
@@ -100,11 +109,11 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
   const served = await serveOnPort0(app.callback());
   return {
     url: served.url,
-    serviceAuth,
-    session,
+    serviceAuth: services.serviceAuth,
+    session: services.session,
     close: async () => {
       await served.close();
-      await session.close();
+      await services.close();
     },
   };
 }

@@ -7,13 +7,11 @@ import { createApp } from '../../src/app.js';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
-import { loadMockConfig } from '../../src/mocks/config.js';
-import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
 import { completeImage } from '../../src/mocks/glance/store.js';
-import { startMockKeystone, type RunningMockKeystone } from '../../src/mocks/keystone/main.js';
-import { Readiness } from '../../src/readiness.js';
-import { RequestContext } from '../../src/common/request-scope.js';
-import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
+import { startMockCloud, type MockCloud } from '../../src/mocks/cloud.js';
+import type { Readiness } from '../../src/readiness.js';
+import type { Session } from '../../src/keystoneauth/session.js';
+import { createServices } from '../../src/services.js';
 
 export const USERS = {
   demo: { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
@@ -42,27 +40,11 @@ export function captureLogger(level = 'trace'): { logger: Logger; lines: Record<
   return { logger: createLogger({ level, destination }), lines, raw };
 }
 
-export interface Mocks {
-  keystone: RunningMockKeystone;
-  glance: RunningMockGlance;
-  keystoneUrl: string;
-  close(): Promise<void>;
-}
+export type Mocks = MockCloud;
 
-export async function startMocks({ generate = 0, logger = captureLogger('silent').logger } = {}): Promise<Mocks> {
-  const mc = loadMockConfig({}, { mock_keystone: { port: 0, control: true }, mock_glance: { port: 0, control: true, generate } });
-  const keystone = await startMockKeystone(mc.mock_keystone);
-  const glance = await startMockGlance({ ...mc.mock_glance, auth_url: `${keystone.url}/v3` }, logger);
-  keystone.store.catalogVars.glance_url = glance.url;
-  return {
-    keystone,
-    glance,
-    keystoneUrl: `${keystone.url}/v3`,
-    close: async () => {
-      await glance.close();
-      await keystone.close();
-    },
-  };
+/** The mock cloud on free ports, with /__mock/ control on. */
+export function startMocks({ generate = 0 } = {}): Promise<Mocks> {
+  return startMockCloud({ keystone: { port: 0, control: true }, glance: { port: 0, control: true, generate } });
 }
 
 export function serviceConfig(keystoneUrl: string, overrides: Record<string, Record<string, unknown>> = {}): Config {
@@ -88,21 +70,19 @@ export interface Service {
 }
 
 /** The service app on port 0 (no server.ts: tests own the listen). */
-export async function startService(config: Config, { level = 'trace' } = {}): Promise<Service> {
+export async function startService(config: Config, { level = 'trace', now }: { level?: string; now?: () => number } = {}): Promise<Service> {
   const { logger, lines, raw } = captureLogger(level);
-  const context = new RequestContext(logger);
-  const session = new Session(sessionOptionsFromConfig(config.communication), context);
-  const readiness = new Readiness();
-  const served = await serveOnPort0(createApp({ config, session, logger, context, readiness }).callback());
+  const services = createServices(config, logger, { now });
+  const served = await serveOnPort0(createApp(services).callback());
   return {
     url: served.url,
-    session,
-    readiness,
+    session: services.session,
+    readiness: services.readiness,
     lines,
     raw,
     close: async () => {
       await served.close();
-      await session.close();
+      await services.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../../src/config.js';
 import { UnauthorizedError } from '../../src/keystoneauth/errors.js';
-import { RequestContext } from '../../src/common/request-scope.js';
+import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { captureLogger, passwordPlugin, startMocks, stats, type Mocks, USERS } from '../helpers/stack.js';
@@ -12,7 +12,7 @@ let mocks: Mocks;
 let session: Session;
 before(async () => {
   mocks = await startMocks();
-  session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestContext(captureLogger('silent').logger));
+  session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(captureLogger('silent').logger));
 });
 after(async () => {
   await session.close();

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { ConnectionError, ServerError, TimeoutError, TlsError, RequestAbortedError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
 import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
-import { RequestContext } from '../../src/common/request-scope.js';
+import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 import { backoffMs, retryAfterMs } from '../../src/keystoneauth/retry.js';
 import { serviceRoot, versionedUrl } from '../../src/keystoneauth/url.js';
@@ -47,7 +47,7 @@ async function listen(handler: Handler, server: http.Server | https.Server = htt
 
 function makeSession(overrides: Partial<Config['communication']> = {}, level = 'trace') {
   const capture = captureLogger(level);
-  const context = new RequestContext(capture.logger);
+  const context = new RequestScope(capture.logger);
   const session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, retry_delay: 0.01, ...overrides }), context);
   servers.push({ close: () => session.close() });
   return { session, context, ...capture };
@@ -318,7 +318,7 @@ describe('request ids and logs', () => {
   test('collect_timing', async () => {
     const server = await listen(json(200, {}));
     const capture = captureLogger('silent');
-    const session = new Session({ ...sessionOptionsFromConfig(defaultConfig().communication), collectTiming: true }, new RequestContext(capture.logger));
+    const session = new Session({ ...sessionOptionsFromConfig(defaultConfig().communication), collectTiming: true }, new RequestScope(capture.logger));
     servers.push({ close: () => session.close() });
     await session.request(server.url);
     await session.request(server.url, { method: 'HEAD' });

@@ -1,18 +1,24 @@
-// A mock Glance v2 behind this project's own auth_token middleware, exactly as the real Glance sits behind
-// keystonemiddleware: version documents, image listing with Glance's parameters and paging, single images
-// and schemas. Errors use webob's JSON shape, as Glance's do.
+// A mock Glance v2: version documents, image listing with Glance's parameters and paging, single images and
+// schemas. Errors use webob's JSON shape, as Glance's do. Callers are identified by identity.ts, never by
+// this project's own auth_token: the mock must not share the code it tests.
 import Koa from 'koa';
 import Router from '@koa/router';
 import { STATUS_CODES } from 'node:http';
-import { authToken, type AuthState, type AuthTokenOptions } from '../../auth-token/middleware.js';
 import { MockError, mockErrors, type MockControl } from '../control.js';
+import { allowedByAccessRules, type MockIdentity } from './identity.js';
 import { SORT_KEYS, type GlanceStore, type ListQuery, type StoredImage, type Viewer } from './store.js';
 
 export interface MockGlanceOptions {
   store: GlanceStore;
   control?: MockControl;
   publicUrl: () => string;
-  auth: Omit<AuthTokenOptions, 'publicPaths'>;
+  identity: MockIdentity;
+  /** Advertised in WWW-Authenticate on 401 (Glance's keystonemiddleware adds it). */
+  wwwAuthenticateUri: string;
+}
+
+interface GlanceState {
+  viewer: Viewer;
 }
 
 const DEFAULT_LIMIT = 25;
@@ -41,9 +47,8 @@ export function renderImage(image: StoredImage): Record<string, unknown> {
   return { ...fields, self: `/v2/images/${image.id}`, file: `/v2/images/${image.id}/file`, schema: '/v2/schemas/image' };
 }
 
-function viewerOf(ctx: Koa.ParameterizedContext<AuthState>): Viewer {
-  const user = ctx.state.tokenAuth.user;
-  return { projectId: user?.projectId, isAdmin: user?.hasRole(['admin']) ?? false };
+function viewerOf(ctx: Koa.ParameterizedContext<GlanceState>): Viewer {
+  return ctx.state.viewer;
 }
 
 export function parseListQuery(search: URLSearchParams): { query: ListQuery; limit: number; marker: string | undefined; extra: [string, string][] } {
@@ -99,9 +104,9 @@ export function parseListQuery(search: URLSearchParams): { query: ListQuery; lim
   return { query, limit: Math.min(limit, MAX_LIMIT), marker: one('marker'), extra };
 }
 
-export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
+export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
   const { store, control } = options;
-  const app = new Koa<AuthState>();
+  const app = new Koa<GlanceState>();
   app.silent = true;
   const versions = () => {
     const href = `${options.publicUrl()}/v2/`;
@@ -134,14 +139,19 @@ export function createMockGlance(options: MockGlanceOptions): Koa<AuthState> {
   app.use(publicRouter.routes());
   // Like Glance's paste pipeline: auth_token with delay_auth_decision, then Glance's context middleware
   // answers an unconfirmed identity with webob's 401 (keystonemiddleware adds WWW-Authenticate).
-  app.use(authToken({ ...options.auth, delayAuthDecision: true, publicPaths: ['/', '/versions'] }));
   app.use(async (ctx, next) => {
-    if (ctx.path === '/' || ctx.path === '/versions' || ctx.state.tokenAuth.hasUserToken) return next();
-    ctx.set('WWW-Authenticate', `Keystone uri="${options.auth.wwwAuthenticateUri}"`);
+    if (ctx.path === '/' || ctx.path === '/versions') return next();
+    const token = (ctx.get('x-auth-token') || ctx.get('x-storage-token')).trim();
+    const caller = token ? await options.identity.caller(token) : undefined;
+    if (caller && allowedByAccessRules(caller, ctx.method, ctx.path, ctx.get('x-service-token') !== '')) {
+      ctx.state.viewer = { projectId: caller.projectId, isAdmin: caller.roles.includes('admin') };
+      return next();
+    }
+    ctx.set('WWW-Authenticate', `Keystone uri="${options.wwwAuthenticateUri}"`);
     renderError(ctx, 401, UNAUTHORIZED_TEXT);
   });
 
-  const router = new Router<AuthState>();
+  const router = new Router<GlanceState>();
   router.get('/v2/images', (ctx) => {
     control?.count('list_requests');
     const search = new URLSearchParams(ctx.querystring);

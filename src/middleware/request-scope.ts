@@ -6,21 +6,21 @@
 // access line is disabled, which measured as several percent of the hot path (README, Benchmarks).
 import type { Middleware } from 'koa';
 import type { Logger } from '../common/logger.js';
-import { isValidRequestId, newRequestId, type RequestContext, type RequestStore } from '../common/request-scope.js';
+import { isValidRequestId, newRequestId, type RequestScope, type ScopedRequest } from '../common/request-scope.js';
 
-export interface RequestContextOptions {
-  context: RequestContext;
+export interface RequestScopeOptions {
+  context: RequestScope;
   logger: Logger;
   /** Paths whose requests get no access-log line (health probes, metrics scrapes). */
   quietPaths?: readonly string[];
 }
 
-export interface RequestState {
+export interface RequestIdState {
   requestId: string;
 }
 
 /** The request's store; its child logger is made the first time something logs. */
-class Store implements RequestStore {
+class Store implements ScopedRequest {
   private child: Logger | undefined;
   route: string | undefined;
 
@@ -34,11 +34,11 @@ class Store implements RequestStore {
   }
 }
 
-export function requestContext(options: RequestContextOptions): Middleware<RequestState> {
+export function requestScope(options: RequestScopeOptions): Middleware<RequestIdState> {
   const quiet = new Set(options.quietPaths ?? []);
   const root = options.logger;
 
-  return async function requestContextMiddleware(ctx, next) {
+  return async function requestScopeMiddleware(ctx, next) {
     const inbound = ctx.get('x-openstack-request-id');
     const requestId = isValidRequestId(inbound) ? inbound : newRequestId();
     ctx.state.requestId = requestId;

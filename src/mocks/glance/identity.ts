@@ -1,0 +1,120 @@
+// How the mock Glance learns who is calling, written independently of this project's auth_token (which it
+// exists to test): its own service token from Keystone, GET /v3/auth/tokens for each caller's token, a short
+// cache, and Glance's keystonemiddleware decisions as Glance is deployed (delay_auth_decision = true: no
+// answer from Keystone means "not authenticated"; access rules enforced for service type `image`, skipped
+// when an X-Service-Token header comes along, as upstream does).
+import { createHash } from 'node:crypto';
+
+export interface Caller {
+  projectId: string | undefined;
+  roles: string[];
+  accessRules: { service: string; method: string; path: string }[] | undefined;
+  catalogTypes: string[];
+  expiresAt: number;
+}
+
+export interface MockIdentityOptions {
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  /** How long a validated token is remembered, in ms. */
+  cacheMs?: number;
+  now?: () => number;
+}
+
+interface TokenBody {
+  token?: {
+    project?: { id?: string };
+    roles?: { name?: string }[];
+    catalog?: { type?: string }[];
+    expires_at?: string;
+    application_credential?: { access_rules?: { service: string; method: string; path: string }[] };
+  };
+}
+
+const MAX_CACHED = 10_000;
+
+export class MockIdentity {
+  private own: { token: string; expiresAt: number } | undefined;
+  private readonly cache = new Map<string, Caller>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: MockIdentityOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private get base(): string {
+    return this.options.authUrl.replace(/\/+$/, '');
+  }
+
+  private async serviceToken(renew = false): Promise<string> {
+    if (!renew && this.own && this.own.expiresAt - 60_000 > this.now()) return this.own.token;
+    const { username, password, projectName } = this.options;
+    const res = await fetch(`${this.base}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: username, password, domain: { name: 'Default' } } } },
+          scope: { project: { name: projectName, domain: { name: 'Default' } } },
+        },
+      }),
+    });
+    const body = (await res.json().catch(() => ({}))) as TokenBody;
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !token) throw new Error(`mock Glance could not authenticate with Keystone: ${res.status}`);
+    this.own = { token, expiresAt: Date.parse(body.token?.expires_at ?? '') || this.now() + 3_600_000 };
+    return token;
+  }
+
+  /** The caller behind a token, or undefined when Keystone does not confirm it (or cannot be asked). */
+  async caller(token: string): Promise<Caller | undefined> {
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > this.now()) return cached;
+    try {
+      let res = await this.validate(token, await this.serviceToken());
+      if (res.status === 401) res = await this.validate(token, await this.serviceToken(true));
+      if (res.status !== 200) return undefined;
+      const t = ((await res.json()) as TokenBody).token;
+      const expiresAt = Date.parse(t?.expires_at ?? '');
+      if (!t || !(expiresAt > this.now())) return undefined;
+      const caller: Caller = {
+        projectId: t.project?.id,
+        roles: (t.roles ?? []).flatMap((r) => (r.name ? [r.name] : [])),
+        accessRules: t.application_credential?.access_rules,
+        catalogTypes: (t.catalog ?? []).flatMap((s) => (s.type ? [s.type] : [])),
+        expiresAt: Math.min(expiresAt, this.now() + (this.options.cacheMs ?? 60_000)),
+      };
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      this.cache.set(key, caller);
+      return caller;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private validate(token: string, own: string): Promise<Response> {
+    return fetch(`${this.base}/auth/tokens`, {
+      headers: { 'x-auth-token': own, 'x-subject-token': token, 'openstack-identity-access-rules': '1' },
+    });
+  }
+}
+
+/** Glance's keystonemiddleware with service_type = image: may this caller make this request? */
+export function allowedByAccessRules(caller: Caller, method: string, path: string, hasServiceToken: boolean): boolean {
+  if (caller.accessRules === undefined) return true;
+  if (!caller.catalogTypes.includes('image')) return false;
+  if (hasServiceToken) return true;
+  return caller.accessRules.some((rule) => rule.service === 'image' && rule.method === method && globMatches(rule.path, path));
+}
+
+/** `*` one path segment, `**` anything. */
+function globMatches(pattern: string, path: string): boolean {
+  const source = pattern
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`).test(path);
+}

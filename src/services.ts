@@ -1,0 +1,143 @@
+// The one place that wires the long-lived dependencies of a process (what oslo.config + keystonemiddleware's
+// AuthProtocol.__init__ do in Python): the global session, the service user, the token caches, admission
+// control, the validator, metrics and readiness, all from one validated config. server.ts, the demo, the
+// benchmarks and the tests all build them here, and close them with `close()`.
+import fs from 'node:fs';
+import { AdmissionControl } from './auth-token/admission.js';
+import { InvalidTokenCache, MemoryTokenCache, NoTokenCache, type TokenCache } from './auth-token/cache.js';
+import { MemcacheTokenCache } from './auth-token/memcache.js';
+import { TokenValidator } from './auth-token/validator.js';
+import type { Logger } from './common/logger.js';
+import { RequestScope } from './common/request-scope.js';
+import type { Config } from './config.js';
+import { PasswordPlugin } from './keystoneauth/password.js';
+import { Session, type SessionOptions } from './keystoneauth/session.js';
+import { NO_METRICS, createMetrics, type Metrics } from './metrics.js';
+import { Readiness } from './readiness.js';
+
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Carries the request id and the request's logger to code far from Koa's ctx. */
+  readonly scope: RequestScope;
+  /** The global session (keystoneauth's Session.load_from_conf_options(CONF, 'communication')). */
+  readonly session: Session;
+  /** The service's own Keystone identity (keystone_authtoken's auth plugin). */
+  readonly serviceAuth: PasswordPlugin;
+  readonly tokenCache: TokenCache;
+  readonly validator: TokenValidator;
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
+  /** Release connections (session, memcached). */
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  /** Clock for token expiry and the caches (tests inject one). */
+  now?: () => number;
+}
+
+/** keystoneauth's session options from the `communication` group. */
+export function sessionOptionsFromConfig(c: Config['communication']): SessionOptions {
+  const read = (file: string) => (file === '' ? undefined : fs.readFileSync(file, 'utf8'));
+  const ms = (seconds: number) => Math.round(seconds * 1000);
+  return {
+    timeoutMs: ms(c.timeout),
+    connectTimeoutMs: ms(c.connect_timeout),
+    headersTimeoutMs: ms(c.headers_timeout),
+    bodyTimeoutMs: ms(c.body_timeout),
+    connectionsPerOrigin: c.connections_per_origin,
+    keepAliveTimeoutMs: ms(c.keep_alive_timeout),
+    connectRetries: c.connect_retries,
+    statusCodeRetries: c.status_code_retries,
+    retriableStatusCodes: c.retriable_status_codes.map(Number),
+    retryDelayMs: ms(c.retry_delay),
+    maxRetryDelayMs: ms(c.max_retry_delay),
+    maxRedirects: c.max_redirects,
+    maxResponseBytes: c.max_response_bytes,
+    userAgent: c.user_agent,
+    tls: { ca: read(c.cafile), cert: read(c.certfile), key: read(c.keyfile), rejectUnauthorized: !c.insecure },
+  };
+}
+
+function passwordPlugin(ka: Config['keystone_authtoken']): PasswordPlugin {
+  return new PasswordPlugin(
+    {
+      authUrl: ka.auth_url,
+      username: ka.username,
+      password: ka.password,
+      userDomainName: ka.user_domain_name,
+      projectName: ka.project_name,
+      projectDomainName: ka.project_domain_name,
+    },
+    { timeoutMs: ka.timeout * 1000 },
+  );
+}
+
+function tokenCache(ka: Config['keystone_authtoken'], scope: RequestScope): TokenCache {
+  if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
+  if (ka.memcached_servers.length === 0) return new MemoryTokenCache(ka.token_cache_size);
+  return new MemcacheTokenCache({
+    servers: ka.memcached_servers,
+    strategy: ka.memcache_security_strategy,
+    secret: ka.memcache_secret_key,
+    timeoutSeconds: ka.memcache_pool_socket_timeout,
+    // A small first level in front of the shared cache.
+    localSize: Math.min(ka.token_cache_size, 1000),
+    context: scope,
+  });
+}
+
+export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
+  const ka = config.keystone_authtoken;
+  const scope = new RequestScope(logger);
+  const session = new Session(sessionOptionsFromConfig(config.communication), scope);
+  const serviceAuth = passwordPlugin(ka);
+  const cache = tokenCache(ka, scope);
+  const metrics = config.server.metrics_enabled ? createMetrics() : NO_METRICS;
+  const validator = new TokenValidator({
+    session,
+    serviceAuth,
+    cache,
+    invalidCache: new InvalidTokenCache({ ttlMs: ka.invalid_token_cache_time * 1000, max: Math.max(1000, ka.token_cache_size), now: overrides.now }),
+    // Beyond keystonemiddleware: bounded, fair validations (README).
+    admission: new AdmissionControl({
+      maxInflight: ka.validation_concurrency,
+      maxQueuedPerClient: ka.validation_queue_per_client,
+      maxQueued: ka.validation_queue_size,
+      maxWaitMs: ka.validation_queue_timeout * 1000,
+    }),
+    context: scope,
+    metrics,
+    identityFilter: { serviceType: 'identity', interface: ka.interface, regionName: ka.region_name },
+    includeCatalog: ka.include_service_catalog,
+    cacheTimeMs: ka.token_cache_time * 1000,
+    timeoutMs: ka.timeout * 1000,
+    connectRetries: ka.http_request_max_retries,
+    now: overrides.now,
+  });
+  const readiness = new Readiness();
+  readiness.register(
+    'keystone',
+    async () => {
+      const access = await serviceAuth.getAccess(session);
+      return { ok: true, detail: `service user authenticated until ${access.expiresAt.toISOString()}` };
+    },
+    { critical: false },
+  );
+  return {
+    config,
+    logger,
+    scope,
+    session,
+    serviceAuth,
+    tokenCache: cache,
+    validator,
+    metrics,
+    readiness,
+    close: async () => {
+      await session.close();
+      await cache.close?.();
+    },
+  };
+}
