@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
-import { ApiError } from '../errors.js';
 import { newRequestId } from '../common/request-scope.js';
 
 export interface Faults {
@@ -127,7 +126,7 @@ export type RenderError = (ctx: Koa.Context, status: number, message: string) =>
 
 /**
  * The mocks' outermost middleware: a fresh x-openstack-request-id on every answer (the real services send
- * one), JSON-or-webob errors for MockError and ApiError (the auth_token middleware's), 404/405 for unknown
+ * one), JSON-or-webob errors for MockError, 404/405 for unknown
  * routes, and `texts.internal` for anything else.
  */
 export function mockErrors(render: RenderError, texts: { notFound: string; notAllowed: string; internal: string }): Middleware {
@@ -138,7 +137,7 @@ export function mockErrors(render: RenderError, texts: { notFound: string; notAl
       if (ctx.status === 404 && ctx.body == null) throw new MockError(404, texts.notFound);
       if (ctx.status === 405 && ctx.body == null) throw new MockError(405, texts.notAllowed);
     } catch (err) {
-      if (err instanceof MockError || err instanceof ApiError) return render(ctx, err.status, err.message);
+      if (err instanceof MockError) return render(ctx, err.status, err.message);
       render(ctx, 500, texts.internal);
     }
   };
