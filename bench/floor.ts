@@ -8,7 +8,7 @@ const glance = process.env.FLOOR_GLANCE_URL!;
 const token = process.env.FLOOR_TOKEN!;
 const agent = new Agent({ connections: 128 });
 
-const server = http.createServer(async (_req, res) => {
+async function handle(res: http.ServerResponse): Promise<void> {
   try {
     const upstream = await agent.request({ origin: glance, path: '/v2/images?limit=1000', method: 'GET', headers: { 'x-auth-token': token, accept: 'application/json' } });
     const body = (await upstream.body.json()) as { images: { name: string | null }[] };
@@ -18,5 +18,6 @@ const server = http.createServer(async (_req, res) => {
     res.writeHead(502);
     res.end();
   }
-});
+}
+const server = http.createServer((_req, res) => void handle(res));
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`));

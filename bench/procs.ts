@@ -18,11 +18,11 @@ export function start(cmd: string, args: string[], env: Record<string, string>, 
   const proc = spawn(cmd, args, { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(proc);
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  proc.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   if (!ready) return Promise.resolve({ proc, line: '' });
   return new Promise((resolve, reject) => {
     let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => ready.test(l));
       if (line) resolve({ proc, line });

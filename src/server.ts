@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { isEntryPoint } from './common/entry-point.js';
 import { createLogger, type Logger } from './common/logger.js';
-import { ConfigError, loadConfig, maskedConfig, VERSION, type Config } from './config.js';
+import { ConfigError, loadConfig, maskedConfig } from './config/load.js';
+import { VERSION, type Config } from './config/schema.js';
 import { createServices, type ServiceOverrides } from './services.js';
 
 export interface RunningService {
@@ -20,7 +21,7 @@ export interface RunningService {
 export async function startService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<RunningService> {
   const services = createServices(config, logger, overrides);
   const { session, serviceAuth, readiness } = services;
-  const app = createApp(services);
+  const handle = createApp(services).callback();
 
   const s = config.server;
   const server = http.createServer(
@@ -32,7 +33,8 @@ export async function startService(config: Config, logger: Logger, overrides: Se
       // How often Node enforces headers_timeout/request_timeout (default 30 s would let slowloris linger).
       connectionsCheckingInterval: 1000,
     },
-    app.callback(),
+    // Koa settles every request itself (errors included): nothing is left floating.
+    (req, res) => void handle(req, res),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

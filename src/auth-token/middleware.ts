@@ -139,7 +139,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
 
     if (publicPaths.has(ctx.path)) {
       ctx.state.tokenAuth = new UserAuthPlugin(undefined, undefined, options.serviceAuth);
-      return next();
+      await next();
     }
 
     const userToken = readUserToken(headers);
@@ -195,7 +195,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     }
     metrics.authDecisions.inc({ outcome: confirmed ? 'confirmed' : 'delayed' });
     ctx.state.tokenAuth = new UserAuthPlugin(user, service, options.serviceAuth);
-    return next();
+    await next();
   };
 
   /** keystonemiddleware's validate_allowed_request, with the decision logged as upstream logs it. */

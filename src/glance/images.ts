@@ -64,7 +64,7 @@ export class ImageClient {
     if (filters.os_hidden !== undefined) query.set('os_hidden', String(filters.os_hidden));
     for (const tag of tags) query.append('tag', tag);
 
-    let url = `${joinUrl(root, 'v2/images')}?${query}`;
+    let url = `${joinUrl(root, 'v2/images')}?${query.toString()}`;
     const seen = new Set<string>();
     for (;;) {
       seen.add(url);

@@ -61,9 +61,15 @@ export class MockControl {
         if (this.requestIds.length > 100) this.requestIds.shift();
       }
       const f = this.faults;
-      if (ctx.path.startsWith('/__mock/')) return next();
+      if (ctx.path.startsWith('/__mock/')) {
+        await next();
+        return;
+      }
       this.count('requests');
-      if (!ctx.path.startsWith(f.pathPrefix)) return next();
+      if (!ctx.path.startsWith(f.pathPrefix)) {
+        await next();
+        return;
+      }
       if (f.hang) {
         this.count('held');
         // Hold the request until the client hangs up; nothing is ever written.
@@ -73,7 +79,7 @@ export class MockControl {
       }
       if (f.latencyMs > 0) await sleep(f.latencyMs);
       if (f.failStatus > 0) return renderError(ctx, f.failStatus, 'Injected fault.');
-      return next();
+      await next();
     };
   }
 
@@ -169,7 +175,9 @@ export interface ServedApp {
 
 /** Listen on host:port (0 = a free port) and return the URL; close() also drops hanging connections. */
 export async function serve(app: Koa, port = 0, host = '127.0.0.1'): Promise<ServedApp> {
-  const server = http.createServer({ keepAliveTimeout: 5000 }, app.callback());
+  const handle = app.callback();
+  // Koa settles every request itself: nothing is left floating.
+  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { createApp } from '../../src/app.js';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
 import { completeImage } from '../../src/mocks/glance/store.js';
 import { startMockCloud, type MockCloud } from '../../src/mocks/cloud.js';
@@ -88,8 +89,8 @@ export async function startService(config: Config, { level = 'trace', now }: { l
 }
 
 /** Serve a request handler on a free loopback port; close() also drops open keep-alive connections. */
-export async function serveOnPort0(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(handler);
+export async function serveOnPort0(handler: (req: http.IncomingMessage, res: http.ServerResponse) => unknown): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

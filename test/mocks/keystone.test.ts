@@ -121,7 +121,7 @@ describe('validate, check, revoke', () => {
     if (subject) headers['x-subject-token'] = subject;
     const res = await fetch(`${ks}/auth/tokens${query}`, { method, headers });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text)) : undefined };
   }
 
   test('a service user validates any token; the echo header comes back; nocatalog is honoured', async () => {
@@ -239,7 +239,7 @@ async function tokensCall(method: string, caller: string | undefined, subject: s
   if (subject) headers['x-subject-token'] = subject;
   const res = await fetch(`${ks}/auth/tokens${query}`, { method, headers });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text)) : undefined };
 }
 
 async function createAppCred(token: string, body: unknown, userId = DEMO_ID) {

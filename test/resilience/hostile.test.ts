@@ -35,13 +35,14 @@ function raw(chunks: (Buffer | string)[], { gapMs = 0, waitMs = 10_000 } = {}): 
     socket.on('close', () => finish(true));
     socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? finish(true) : reject(err)));
     const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('connect', async () => {
+    const send = async () => {
       for (const chunk of chunks) {
         if (socket.destroyed) return;
         socket.write(chunk);
         if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
       }
-    });
+    };
+    socket.on('connect', () => void send().catch(reject));
   });
 }
 

@@ -140,12 +140,15 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
   // Like Glance's paste pipeline: auth_token with delay_auth_decision, then Glance's context middleware
   // answers an unconfirmed identity with webob's 401 (keystonemiddleware adds WWW-Authenticate).
   app.use(async (ctx, next) => {
-    if (ctx.path === '/' || ctx.path === '/versions') return next();
+    if (ctx.path === '/' || ctx.path === '/versions') {
+      await next();
+      return;
+    }
     const token = (ctx.get('x-auth-token') || ctx.get('x-storage-token')).trim();
     const caller = token ? await options.identity.caller(token) : undefined;
     if (caller && allowedByAccessRules(caller, ctx.method, ctx.path, ctx.get('x-service-token') !== '')) {
       ctx.state.viewer = { projectId: caller.projectId, isAdmin: caller.roles.includes('admin') };
-      return next();
+      await next();
     }
     ctx.set('WWW-Authenticate', `Keystone uri="${options.wwwAuthenticateUri}"`);
     renderError(ctx, 401, UNAUTHORIZED_TEXT);
@@ -170,7 +173,7 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     if (faults?.shortPages && search.get('_empty') === null && limit > 0 && start < all.length) {
       const params = new URLSearchParams(search);
       params.set('_empty', '1');
-      ctx.body = { images: [], first: '/v2/images', schema: '/v2/schemas/images', next: `/v2/images?${params}` };
+      ctx.body = { images: [], first: '/v2/images', schema: '/v2/schemas/images', next: `/v2/images?${params.toString()}` };
       return;
     }
     let page = all.slice(start, start + limit);
@@ -180,14 +183,14 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     const body: Record<string, unknown> = { images: page.map(renderImage) };
     const firstParams = new URLSearchParams();
     for (const [k, v] of search) if (k !== 'marker' && k !== '_empty') firstParams.set(k, v); // Glance collapses repeats
-    body.first = `/v2/images${firstParams.size > 0 ? `?${firstParams}` : ''}`;
+    body.first = `/v2/images${firstParams.size > 0 ? `?${firstParams.toString()}` : ''}`;
     body.schema = '/v2/schemas/images';
     const more = start + page.length < all.length;
     if (page.length > 0 && (page.length === limit || short) && more) {
       // Glance: the request's parameters (repeats collapsed), then the marker.
       const nextParams = new URLSearchParams(firstParams);
       nextParams.set('marker', page.at(-1)!.id);
-      body.next = faults?.loopNext ? `/v2/images?${search}` : `/v2/images?${nextParams}`;
+      body.next = faults?.loopNext ? `/v2/images?${search.toString()}` : `/v2/images?${nextParams.toString()}`;
     }
     ctx.body = body;
   });

@@ -55,7 +55,10 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     // window includes injected latency; the peak lives in the counters, so POST /__mock/reset clears it.
     let inflight = 0;
     app.use(async (ctx, next) => {
-      if (ctx.method !== 'GET' || !VALIDATE_PATH.test(ctx.path)) return next();
+      if (ctx.method !== 'GET' || !VALIDATE_PATH.test(ctx.path)) {
+        await next();
+        return;
+      }
       inflight++;
       if (inflight > control.get('validations_inflight_peak')) control.counters.set('validations_inflight_peak', inflight);
       try {
@@ -134,7 +137,7 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     if (identity.methods.includes('password')) {
       const u = identity.password?.user;
       if (!u || typeof u.password !== 'string') throw new MockError(400, "Invalid input for field 'identity/password/user': 'password' is a required property");
-      const user = store.findUser(u as { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } });
+      const user = store.findUser(u);
       if (!user || user.password !== u.password) throw new MockError(401, UNAUTHENTICATED);
       userId = user.id;
       methods = ['password'];
@@ -306,12 +309,12 @@ function resolveScope(store: KeystoneStore, raw: unknown): Scope {
   if (raw === undefined || raw === null || raw === 'unscoped') return { unscoped: true };
   const scope = raw as { project?: Record<string, unknown>; domain?: Record<string, unknown>; system?: unknown };
   if (scope.project) {
-    const project = store.findProject(scope.project as { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } });
+    const project = store.findProject(scope.project);
     if (!project) throw new MockError(401, UNAUTHENTICATED);
     return { project: project.id };
   }
   if (scope.domain) {
-    const domain = store.domain(scope.domain as { id?: unknown; name?: unknown });
+    const domain = store.domain(scope.domain);
     if (!domain) throw new MockError(401, UNAUTHENTICATED);
     return { domain: domain.id };
   }
