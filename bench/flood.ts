@@ -150,14 +150,14 @@ const masked = (env: Record<string, string>) =>
 /** The service's effective values of SHOWN_OPTIONS, computed with its own loader from the same environment. */
 async function effectiveConfig(env: Record<string, string>): Promise<string[]> {
   try {
-    const { loadConfig } = await import('../src/config.js');
-    const config = loadConfig({ env, configDir: path.join(ROOT, 'config') }) as unknown as Record<string, Record<string, unknown>>;
+    const { loadConfig } = await import('../src/config/load.js');
+    const config: Readonly<Record<string, Readonly<Record<string, unknown>>>> = loadConfig({ env, configDir: path.join(ROOT, 'config') });
     return SHOWN_OPTIONS.map((name) => {
       const [group, key] = name.split('.') as [string, string];
       return group in config && key in config[group]! ? `${name} = ${JSON.stringify(config[group]![key])}` : `${name}: not an option in this code`;
     });
   } catch (err) {
-    return [`(could not load src/config.ts: ${(err as Error).message.split('\n')[0]})`];
+    return [`(could not load src/config/: ${(err as Error).message.split('\n')[0]})`];
   }
 }
 

@@ -1,4 +1,4 @@
 // npm run docs:config: regenerate docs/configuration.md.
-import { renderConfigReference } from '../src/config-reference.js';
+import { renderConfigReference } from '../src/config/reference.js';
 
 process.stdout.write(renderConfigReference());

@@ -3,7 +3,7 @@
 // DEMO_SERVICE_PORT, or are picked free. Ctrl-C stops all three.
 import { fileURLToPath } from 'node:url';
 import { PasswordPlugin } from './keystoneauth/password.js';
-import { loadConfig } from './config.js';
+import { loadConfig } from './config/load.js';
 import { createLogger } from './common/logger.js';
 import { startMockCloud } from './mocks/cloud.js';
 import { RequestScope } from './common/request-scope.js';

@@ -9,7 +9,7 @@ import { MemcacheTokenCache } from './auth-token/memcache.js';
 import { TokenValidator } from './auth-token/validator.js';
 import type { Logger } from './common/logger.js';
 import { RequestScope } from './common/request-scope.js';
-import type { Config } from './config.js';
+import type { Config } from './config/schema.js';
 import { PasswordPlugin } from './keystoneauth/password.js';
 import { Session, type SessionOptions } from './keystoneauth/session.js';
 import { NO_METRICS, createMetrics, type Metrics } from './metrics.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import { ConnectionError, ProtocolError, RequestAbortedError, TimeoutError, TlsError, UpstreamError, httpErrorFor } from './errors.js';
 import type { AuthPlugin, EndpointFilter, PluginRequestOptions, PluginResponse, PluginSession } from './plugin.js';
 import { redactHeaders, TOKEN_HEADERS } from '../common/redact.js';

@@ -1,8 +1,7 @@
 // Settings of the two mocks, with the same conventions as the service's own config (OS_<GROUP>__<OPTION>).
-import convict from 'convict';
 import { fileURLToPath } from 'node:url';
-import { explainConvictError, withEnvNames, type ConfigValues } from '../config.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, convictFor, explainConvictError } from '../config/load.js';
+import type { ConfigValues } from '../config/schema.js';
 
 const configDir = (file: string) => fileURLToPath(new URL(`../../config/${file}`, import.meta.url));
 
@@ -39,12 +38,12 @@ const schema = {
 export type MockConfig = ConfigValues<typeof schema>;
 
 export function loadMockConfig(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): MockConfig {
-  const conf = convict(withEnvNames(schema) as never, { env: env as NodeJS.ProcessEnv, args: [] });
+  const conf = convictFor(schema, env);
   try {
     conf.load(overrides);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
     throw new ConfigError(explainConvictError(err));
   }
-  return conf.getProperties() as unknown as MockConfig;
+  return conf.getProperties();
 }

@@ -367,7 +367,7 @@ describe('keystone.token_auth serializes', () => {
         import { UserAuthPlugin } from './src/auth-token/user-plugin.ts';
         import { Session, sessionOptionsFromConfig } from './src/keystoneauth/session.ts';
         import { RequestScope } from './src/common/request-scope.ts';
-        import { defaultConfig } from './src/config.ts';
+        import { defaultConfig } from './src/config/load.ts';
         import { createLogger } from './src/common/logger.ts';
         let input = '';
         for await (const chunk of process.stdin) input += chunk;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
 import { ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
-import { defaultConfig } from '../../src/config.js';
+import { defaultConfig } from '../../src/config/load.js';
 import { ConnectionError, EndpointNotFoundError, ForbiddenError, ProtocolError, ServerError, TimeoutError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
 import { loadMockConfig } from '../../src/mocks/config.js';
 import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';

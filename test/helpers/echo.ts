@@ -4,7 +4,7 @@ import Koa from 'koa';
 import { authTokenMiddlewares } from '../../src/app.js';
 import type { AdmissionOptions } from '../../src/auth-token/admission.js';
 import type { AuthState } from '../../src/auth-token/middleware.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
 import type { PasswordCredentials, PasswordPlugin } from '../../src/keystoneauth/password.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import { errorHandler } from '../../src/middleware/error-handler.js';

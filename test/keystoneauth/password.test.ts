@@ -1,7 +1,7 @@
 // PasswordPlugin against the mock Keystone over real HTTP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultConfig } from '../../src/config.js';
+import { defaultConfig } from '../../src/config/load.js';
 import { UnauthorizedError } from '../../src/keystoneauth/errors.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';

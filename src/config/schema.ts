@@ -1,83 +1,24 @@
-// One convict schema for the whole service. Groups carry oslo.config's names (keystone_authtoken,
-// communication, ...) so that OpenStack operators recognise every option, and environment variables follow
-// oslo.config's own convention: OS_<GROUP>__<OPTION>.
+// The service's one convict schema and the types it validates to. Groups carry oslo.config's names
+// (keystone_authtoken, communication, ...) so that OpenStack operators recognise every option, and environment
+// variables follow oslo.config's own convention: OS_<GROUP>__<OPTION>.
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import convict from 'convict';
 
-// package.json sits one level above both src/ and dist/.
-const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// package.json sits two levels above both src/config/ and dist/config/.
+export const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
+/** One option as this project writes it; an enum's `format` is a literal tuple (`[...] as const`). */
+export interface OptionSpec {
+  doc: string;
+  format: unknown;
+  default: unknown;
+  sensitive?: boolean;
 }
 
-convict.addFormats({
-  url: {
-    validate(value: unknown) {
-      if (typeof value !== 'string') throw new Error('must be a URL string');
-      let parsed: URL;
-      try {
-        parsed = new URL(value);
-      } catch {
-        throw new Error('must be an absolute http(s) URL');
-      }
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('must be an http(s) URL');
-    },
-  },
-  'optional-url': {
-    validate(value: unknown) {
-      if (value === '') return;
-      if (typeof value !== 'string' || !/^https?:\/\/[^\s]+$/.test(value) || !URL.canParse(value)) {
-        throw new Error('must be empty or an absolute http(s) URL');
-      }
-    },
-  },
-  seconds: {
-    validate(value: unknown) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new Error('must be a non-negative number of seconds');
-      }
-    },
-    coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-  },
-  'positive-seconds': {
-    validate(value: unknown) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-        throw new Error('must be a positive number of seconds');
-      }
-    },
-    coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-  },
-  'string-list': {
-    validate(value: unknown) {
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('must be a list of strings');
-    },
-    // oslo.config ListOpt syntax: comma-separated in the environment.
-    coerce: (value: unknown) =>
-      typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value,
-  },
-  'positive-int': {
-    validate(value: unknown) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error('must be a positive integer');
-    },
-    coerce: (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-  },
-  'optional-file': {
-    validate(value: unknown) {
-      if (typeof value !== 'string') throw new Error('must be a file path');
-      if (value !== '' && !fs.existsSync(value)) throw new Error(`file not found: ${value}`);
-    },
-  },
-});
+/** A schema grouped like oslo.config: group, then option (the mocks' schema is one too). */
+export type GroupedSchema = Record<string, Record<string, OptionSpec>>;
 
-const schema = {
+/** The service's options. */
+export const schema = {
   server: {
     host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
     port: { doc: 'TCP port to listen on (0 picks a free port).', format: 'port', default: 8080 },
@@ -260,7 +201,7 @@ const schema = {
     user_agent: {
       doc: 'User-Agent sent upstream.',
       format: String,
-      default: `openstack-image-names/${PACKAGE_VERSION}`,
+      default: `openstack-image-names/${VERSION}`,
     },
   },
   image: {
@@ -272,7 +213,7 @@ const schema = {
     region_name: { doc: 'Region of the image endpoint; empty matches any.', format: String, default: '' },
     page_size: { doc: 'Images asked per Glance page (Glance caps at its api_limit_max, 1000).', format: 'nat', default: 1000 },
   },
-};
+} satisfies GroupedSchema;
 
 type Leaf = { default: unknown };
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly string[] ? string[] : T;
@@ -290,8 +231,8 @@ export function envVarName(group: string, key: string): string {
 }
 
 /** A grouped schema with every option's `env` set to its OS_<GROUP>__<OPTION> name. */
-export function withEnvNames(grouped: Record<string, Record<string, object>> = schema): Record<string, Record<string, Record<string, unknown>>> {
-  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+export function withEnvNames(grouped: GroupedSchema): Record<string, Record<string, OptionSpec & { env: string }>> {
+  const out: Record<string, Record<string, OptionSpec & { env: string }>> = {};
   for (const [group, options] of Object.entries(grouped)) {
     out[group] = {};
     for (const [key, option] of Object.entries(options)) {
@@ -313,138 +254,16 @@ export interface ConfigOption {
 
 /** Every option with its env var, default and doc: the source of the generated configuration reference. */
 export function describeOptions(): ConfigOption[] {
-  return Object.entries(schema).flatMap(([group, options]) =>
-    Object.entries(options).map(([key, option]) => {
-      const o = option as { doc: string; default: unknown; format: unknown; sensitive?: boolean };
-      return {
-        group,
-        key,
-        env: envVarName(group, key),
-        doc: o.doc,
-        default: o.default,
-        format: Array.isArray(o.format) ? `one of ${o.format.join(', ')}` : typeof o.format === 'function' ? o.format.name.toLowerCase() : String(o.format),
-        sensitive: o.sensitive === true,
-      };
-    }),
+  const groups: GroupedSchema = schema;
+  return Object.entries(groups).flatMap(([group, options]) =>
+    Object.entries(options).map(([key, o]) => ({
+      group,
+      key,
+      env: envVarName(group, key),
+      doc: o.doc,
+      default: o.default,
+      format: Array.isArray(o.format) ? `one of ${o.format.join(', ')}` : typeof o.format === 'function' ? o.format.name.toLowerCase() : String(o.format),
+      sensitive: o.sensitive === true,
+    })),
   );
-}
-
-export interface LoadConfigOptions {
-  /** The environment to read (server.ts passes process.env; tests pass their own). */
-  env?: Record<string, string | undefined>;
-  /** Folder holding <NODE_ENV>.json. */
-  configDir?: string;
-  /** Extra JSON files applied after config/<NODE_ENV>.json (CONFIG_FILES, comma-separated, in the env). */
-  files?: string[];
-  /** Values applied last (tests, the demo). */
-  overrides?: Record<string, unknown>;
-}
-
-/**
- * Sources in order: schema defaults, config/<NODE_ENV>.json if present, CONFIG_FILES, then the environment.
- * Throws ConfigError listing every problem, each naming its key and env var.
- */
-export function loadConfig(options: LoadConfigOptions = {}): Config {
-  const env = options.env ?? {};
-  const conf = convict(withEnvNames() as never, { env: env as NodeJS.ProcessEnv, args: [] });
-  const problems: string[] = [];
-  const files: string[] = [];
-  const nodeEnv = env.NODE_ENV ?? 'development';
-  const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);
-  if (fs.existsSync(envFile)) files.push(envFile);
-  files.push(...(options.files ?? []));
-  if (env.CONFIG_FILES) files.push(...env.CONFIG_FILES.split(',').map((f) => f.trim()).filter(Boolean));
-  for (const file of files) {
-    try {
-      conf.load(JSON.parse(fs.readFileSync(file, 'utf8')));
-    } catch (err) {
-      problems.push(`${file}: ${(err as Error).message}`);
-    }
-  }
-  // The environment outranks files: convict applies env at construction, so re-apply it on top.
-  const fromEnv: Record<string, Record<string, string>> = {};
-  for (const { group, key, env: name } of describeOptions()) {
-    const value = env[name];
-    if (value !== undefined) (fromEnv[group] ??= {})[key] = value;
-  }
-  try {
-    conf.load(fromEnv);
-    if (options.overrides) conf.load(options.overrides);
-    conf.validate({ allowed: 'strict' });
-  } catch (err) {
-    problems.push(...explainConvictError(err));
-  }
-  problems.push(...crossChecks(conf.getProperties() as unknown as Config));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(conf.getProperties() as unknown as Config);
-}
-
-/** convict's validation error as one readable line per problem, each naming its env var. */
-export function explainConvictError(err: unknown): string[] {
-  return String((err as Error).message).split('\n').filter(Boolean).map(explain);
-}
-
-/** convict says "group.key: must be ...": add the env var so the operator knows what to change. */
-function explain(line: string): string {
-  const match = /^([a-z_]+)\.([a-z_]+): /.exec(line);
-  if (match?.[1] && match[2]) return `${line} (env ${envVarName(match[1], match[2])})`;
-  const undeclared = /configuration param '([^']+)' not declared in the schema/.exec(line);
-  if (undeclared) return `${undeclared[1]}: unknown option`;
-  return line;
-}
-
-function crossChecks(config: Config): string[] {
-  const problems: string[] = [];
-  const ka = config.keystone_authtoken;
-  if (ka.password === '') {
-    problems.push(`keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`);
-  }
-  if (ka.memcache_security_strategy !== 'None' && ka.memcache_secret_key === '') {
-    problems.push(
-      `keystone_authtoken.memcache_secret_key: required with memcache_security_strategy ${ka.memcache_security_strategy} (env ${envVarName('keystone_authtoken', 'memcache_secret_key')})`,
-    );
-  }
-  for (const server of ka.memcached_servers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(server)) problems.push(`keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`);
-  }
-  for (const entry of config.server.trusted_proxies) {
-    const [address = '', bits, extra] = entry.split('/');
-    const max = net.isIPv6(address) ? 128 : 32;
-    if (net.isIP(address) === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
-      problems.push(`server.trusted_proxies: "${entry}" is not an IP address or CIDR range (env ${envVarName('server', 'trusted_proxies')})`);
-    }
-  }
-  const c = config.communication;
-  if ((c.certfile === '') !== (c.keyfile === '')) {
-    problems.push(`communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`);
-  }
-  for (const code of c.retriable_status_codes) {
-    if (!/^[1-5]\d\d$/.test(code)) problems.push(`communication.retriable_status_codes: "${code}" is not an HTTP status (env ${envVarName('communication', 'retriable_status_codes')})`);
-  }
-  return problems;
-}
-
-/** The effective configuration for the start-up log line, secrets masked. */
-export function maskedConfig(config: Config): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const option of describeOptions()) {
-    const value = (config as unknown as Record<string, Record<string, unknown>>)[option.group]?.[option.key];
-    (out[option.group] ??= {})[option.key] = option.sensitive && value !== '' ? '***' : value;
-  }
-  return out;
-}
-
-export const VERSION = PACKAGE_VERSION;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** The schema's defaults, unvalidated (the mocks build their sessions from these). */
-export function defaultConfig(): Config {
-  return convict(withEnvNames() as never, { env: {}, args: [] }).getProperties() as unknown as Config;
 }

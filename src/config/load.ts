@@ -1,0 +1,154 @@
+// Loading the configuration: sources in order, convict's validation, the cross-checks convict cannot express,
+// and errors an operator can act on (each names its key and env var).
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import convict from 'convict';
+import './formats.js';
+import { describeOptions, envVarName, schema, withEnvNames, type Config, type ConfigValues, type GroupedSchema } from './schema.js';
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * A convict instance of a grouped schema, reading OS_<GROUP>__<OPTION> from `env` (never process.env or
+ * process.argv). convict sets the environment on top of the defaults here, and again after every load().
+ */
+export function convictFor<S extends GroupedSchema>(grouped: S, env: Record<string, string | undefined>): convict.Config<ConfigValues<S>> {
+  // The one cast at the library boundary: @types/convict wants enum formats as mutable `any[]`, while ours are
+  // readonly literal tuples (`as const`), which is what gives ConfigValues its literal enum types.
+  return convict(withEnvNames(grouped) as convict.Schema<ConfigValues<S>>, { env, args: [] });
+}
+
+export interface LoadConfigOptions {
+  /** The environment to read (server.ts passes process.env; tests pass their own). */
+  env?: Record<string, string | undefined>;
+  /** Folder holding <NODE_ENV>.json. */
+  configDir?: string;
+  /** Extra JSON files applied after config/<NODE_ENV>.json (CONFIG_FILES, comma-separated, in the env). */
+  files?: string[];
+  /** Values applied last, over the environment too (tests, the demo). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Sources in order, later ones winning: schema defaults, config/<NODE_ENV>.json if present, `files`, then
+ * CONFIG_FILES, then the environment, then `overrides`.
+ * Throws ConfigError listing every problem, each naming its key and env var.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? {};
+  // Defaults, then the environment (convict reads it at construction).
+  const conf = convictFor(schema, env);
+  const problems: string[] = [];
+  const files: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);
+  if (fs.existsSync(envFile)) files.push(envFile);
+  files.push(...(options.files ?? []));
+  if (env.CONFIG_FILES) files.push(...env.CONFIG_FILES.split(',').map((f) => f.trim()).filter(Boolean));
+  for (const file of files) {
+    try {
+      // load() overlays the file, then convict sets the environment again on top: env outranks every file.
+      conf.load(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    // Not load(): it would put the environment back on top. set() writes one value and nothing else.
+    for (const [name, value] of leaves(options.overrides ?? {})) conf.set(name, value);
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    problems.push(...explainConvictError(err));
+  }
+  problems.push(...crossChecks(conf.getProperties()));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(conf.getProperties());
+}
+
+/** `{ group: { key: value } }` as [`group.key`, value] pairs; arrays and other non-plain values are leaves. */
+function leaves(values: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  return Object.entries(values).flatMap(([key, value]): [string, unknown][] =>
+    isPlainObject(value) ? leaves(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value]],
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** convict's validation error as one readable line per problem, each naming its env var. */
+export function explainConvictError(err: unknown): string[] {
+  return String((err as Error).message).split('\n').filter(Boolean).map(explain);
+}
+
+/** convict says "group.key: must be ...": add the env var so the operator knows what to change. */
+function explain(line: string): string {
+  const match = /^([a-z_]+)\.([a-z_]+): /.exec(line);
+  if (match?.[1] && match[2]) return `${line} (env ${envVarName(match[1], match[2])})`;
+  const undeclared = /configuration param '([^']+)' not declared in the schema/.exec(line);
+  if (undeclared) return `${undeclared[1]}: unknown option`;
+  return line;
+}
+
+function crossChecks(config: Config): string[] {
+  const problems: string[] = [];
+  const ka = config.keystone_authtoken;
+  if (ka.password === '') {
+    problems.push(`keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`);
+  }
+  if (ka.memcache_security_strategy !== 'None' && ka.memcache_secret_key === '') {
+    problems.push(
+      `keystone_authtoken.memcache_secret_key: required with memcache_security_strategy ${ka.memcache_security_strategy} (env ${envVarName('keystone_authtoken', 'memcache_secret_key')})`,
+    );
+  }
+  for (const server of ka.memcached_servers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(server)) problems.push(`keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`);
+  }
+  for (const entry of config.server.trusted_proxies) {
+    const [address = '', bits, extra] = entry.split('/');
+    const max = net.isIPv6(address) ? 128 : 32;
+    if (net.isIP(address) === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      problems.push(`server.trusted_proxies: "${entry}" is not an IP address or CIDR range (env ${envVarName('server', 'trusted_proxies')})`);
+    }
+  }
+  const c = config.communication;
+  if ((c.certfile === '') !== (c.keyfile === '')) {
+    problems.push(`communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`);
+  }
+  for (const code of c.retriable_status_codes) {
+    if (!/^[1-5]\d\d$/.test(code)) problems.push(`communication.retriable_status_codes: "${code}" is not an HTTP status (env ${envVarName('communication', 'retriable_status_codes')})`);
+  }
+  return problems;
+}
+
+/** The effective configuration for the start-up log line, secrets masked. */
+export function maskedConfig(config: Config): Record<string, Record<string, unknown>> {
+  const values: Readonly<Record<string, Readonly<Record<string, unknown>>>> = config;
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const option of describeOptions()) {
+    const value = values[option.group]?.[option.key];
+    (out[option.group] ??= {})[option.key] = option.sensitive && value !== '' ? '***' : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The schema's defaults, unvalidated (tests build sessions from these). */
+export function defaultConfig(): Config {
+  return convictFor(schema, {}).getProperties();
+}
