@@ -140,6 +140,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     if (publicPaths.has(ctx.path)) {
       ctx.state.tokenAuth = new UserAuthPlugin(undefined, undefined, options.serviceAuth);
       await next();
+      return;
     }
 
     const userToken = readUserToken(headers);

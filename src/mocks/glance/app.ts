@@ -149,6 +149,7 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     if (caller && allowedByAccessRules(caller, ctx.method, ctx.path, ctx.get('x-service-token') !== '')) {
       ctx.state.viewer = { projectId: caller.projectId, isAdmin: caller.roles.includes('admin') };
       await next();
+      return;
     }
     ctx.set('WWW-Authenticate', `Keystone uri="${options.wwwAuthenticateUri}"`);
     renderError(ctx, 401, UNAUTHORIZED_TEXT);
