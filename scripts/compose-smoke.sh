@@ -16,5 +16,14 @@ grep -q 'null' <<<"$names" || { echo "the nameless image should be null" >&2; ex
 
 status=$(curl -s -o /dev/null -w '%{http_code}' "$SERVICE/")
 [ "$status" = 401 ] || { echo "expected 401 without a token, got $status" >&2; exit 1; }
+challenge=$(curl -s -D - -o /dev/null "$SERVICE/" | awk 'tolower($1)=="www-authenticate:"' | tr -d '\r')
+grep -q 'Keystone uri="http://keystone:5000/v3"' <<<"$challenge" || { echo "401 without WWW-Authenticate: $challenge" >&2; exit 1; }
+
+# An application credential restricted to GET /images on this service (service type image-names).
+restricted=$(app_cred_token "$KEYSTONE" demo demo-images-only demo-images-only-secret)
+[ -n "$restricted" ] || { echo "no application-credential token" >&2; exit 1; }
+curl -sf -H "X-Auth-Token: $restricted" "$SERVICE/images" | grep -q '"demo-private"' || { echo "access rule GET /images not honoured" >&2; exit 1; }
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $restricted" "$SERVICE/")
+[ "$status" = 401 ] || { echo "expected 401 for GET / outside the access rules, got $status" >&2; exit 1; }
 curl -sf "$SERVICE/readyz" >/dev/null
 echo "compose smoke: ok"

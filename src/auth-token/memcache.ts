@@ -69,7 +69,7 @@ export class MemcacheTokenCache implements TokenCache {
     if (!server) return undefined;
     let raw: Buffer | null;
     try {
-      raw = (await server.client.get(keys.cacheKey)).value;
+      raw = (await this.bounded(server.client.get(keys.cacheKey))).value;
     } catch (err) {
       this.markDown(server, err);
       return undefined;
@@ -99,10 +99,22 @@ export class MemcacheTokenCache implements TokenCache {
     const stored: Stored = { until: this.now() + ttlMs, body: access.body };
     const value = protect(Buffer.from(JSON.stringify(stored)), keys, this.options.strategy);
     try {
-      await server.client.set(keys.cacheKey, value, { expires: Math.max(1, Math.ceil(ttlMs / 1000)) });
+      await this.bounded(server.client.set(keys.cacheKey, value, { expires: Math.max(1, Math.ceil(ttlMs / 1000)) }));
     } catch (err) {
       this.markDown(server, err);
     }
+  }
+
+  /**
+   * memjs's own timeouts do not cover every state of a dying connection (a call on a socket that is closing
+   * can stay pending): our own deadline guarantees that memcached never holds a request.
+   */
+  private bounded<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('memcached did not answer in time')), this.options.timeoutSeconds * 1000 + 50);
+    });
+    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
   }
 
   async close(): Promise<void> {

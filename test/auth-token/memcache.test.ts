@@ -160,7 +160,10 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     while (!back && Date.now() < deadline) {
       const fresh = await tokenFor(mocks.keystoneUrl, 'demo');
       await fetch(`${s.url}/after-auth`, { headers: { 'X-Auth-Token': fresh } });
-      back = (await raw.get(deriveKeys(fresh, 'k', 'ENCRYPT').cacheKey).catch(() => ({ value: null }))).value !== null;
+      // The test's own client gets a deadline too: a memjs call on a reconnecting socket can stay pending.
+      const lookup = raw.get(deriveKeys(fresh, 'k', 'ENCRYPT').cacheKey).catch(() => ({ value: null }));
+      const got = await Promise.race([lookup, new Promise<{ value: null }>((r) => setTimeout(() => r({ value: null }), 1000))]);
+      back = got.value !== null;
       if (!back) await new Promise((r) => setTimeout(r, 50));
     }
     raw.close();

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/stack.js';
+import { call } from './http.js';
 
 const KS = process.env.RO_KEYSTONE_URL;
 const GL = process.env.RO_GLANCE_URL;
@@ -17,7 +18,6 @@ if (!skip && (!KS || !GL)) throw new Error('CI must export RO_KEYSTONE_URL and R
 
 const sfx = `ar${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 const RULES_HEADER = 'OpenStack-Identity-Access-Rules';
 /** This service's type: it must be in the catalog for keystonemiddleware to check rules at all. */
 const SERVICE_TYPE = 'image-names';
@@ -42,17 +42,6 @@ interface Fixture {
 
 let fx: Fixture;
 
-async function call(method: string, url: string, token: string | undefined, body?: unknown, extra: Record<string, string> = {}) {
-  const res = await fetch(url, { method, headers: { ...JSON_HEADERS, ...(token ? { 'x-auth-token': token } : {}), ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, headers: res.headers, body: json };
-}
 
 async function passwordToken(user: { name: string; domain?: string }, password: string, scope?: unknown): Promise<string> {
   const res = await call('POST', `${KS}/auth/tokens`, undefined, {

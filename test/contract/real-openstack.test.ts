@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { serviceConfig, startMocks, startService, tokenFor as mockTokenFor, type Mocks, type Service } from '../helpers/stack.js';
+import { call } from './http.js';
 
 const KS = process.env.RO_KEYSTONE_URL;
 const GL = process.env.RO_GLANCE_URL;
@@ -18,7 +19,6 @@ if (!skip && (!KS || !GL)) throw new Error('CI must export RO_KEYSTONE_URL and R
 
 const sfx = `ct${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 interface Fixture {
   adminToken: string;
@@ -29,17 +29,6 @@ interface Fixture {
 
 let fx: Fixture;
 
-async function call(method: string, url: string, token: string | undefined, body?: unknown, extra: Record<string, string> = {}) {
-  const res = await fetch(url, { method, headers: { ...JSON_HEADERS, ...(token ? { 'x-auth-token': token } : {}), ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, headers: res.headers, body: json };
-}
 
 async function issue(base: string, user: { name: string; domain: string }, password: string, scope?: unknown) {
   const res = await call('POST', `${base}/auth/tokens`, undefined, {

@@ -1,0 +1,27 @@
+// HTTP for the contract tests: JSON in and out, and a bounded retry when the real Keystone or Glance drops a
+// connection (their gunicorn workers are restarted under load on a shared 2-core machine). Only failures to
+// get any answer are retried; every status is returned as it came.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+export async function call(method: string, url: string, token: string | undefined, body?: unknown, extra: Record<string, string> = {}) {
+  const init = { method, headers: { ...JSON_HEADERS, ...(token ? { 'x-auth-token': token } : {}), ...extra }, body: body === undefined ? undefined : JSON.stringify(body) };
+  let res: Response | undefined;
+  for (let attempt = 0; res === undefined; attempt++) {
+    try {
+      res = await fetch(url, init);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await sleep(200 * 2 ** attempt);
+    }
+  }
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, body: json };
+}
