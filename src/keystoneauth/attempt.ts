@@ -1,0 +1,86 @@
+// Where one call through the session stands between its attempts: what the next attempt sends, what the
+// call may still spend on retries, redirects and re-authentication, and its deadline. Session.send owns one
+// of these per call and moves it along; followRedirect (redirect.ts) and the backoff update it too.
+import type { Dispatcher } from 'undici';
+import { TOKEN_HEADERS } from '../common/redact.js';
+import type { FailureContext } from './classify.js';
+
+/** The call's one deadline (retries and redirects included), merged with the caller's cancellation. */
+export interface Deadline {
+  readonly timeoutMs: number;
+  /** Fires at the deadline or when the caller aborts: every dispatch, plugin call and backoff listens to it. */
+  readonly signal: AbortSignal;
+  /** Set when the deadline fired, so that the abort it causes is reported as a timeout. */
+  passed: boolean;
+}
+
+/** What a call may still spend; each kind is counted on its own, like keystoneauth's. */
+export interface RetriesLeft {
+  /** connect_retries: resends after a failed connection. */
+  connect: number;
+  /** status_code_retries: retries of an idempotent request answered with a retriable status. */
+  status: number;
+  /** max_redirects. */
+  redirects: number;
+  /** One retry after a 401, with a token the plugin renews (0 without a plugin or with allowReauth false). */
+  reauth: number;
+}
+
+export interface AttemptState {
+  /** Name used in errors and logs ("keystone", "glance"). */
+  readonly service: string;
+  readonly deadline: Deadline;
+  readonly callerSignal: AbortSignal | undefined;
+  /** When the first attempt started (performance.now()): backoffs are measured from here. */
+  readonly started: number;
+  /** Headers of every attempt before the plugin's: User-Agent, Accept, request id, the caller's (lower case). */
+  readonly headers: Record<string, string>;
+  /** The method the caller asked for; failures are reported under it, even after a 303 made the call a GET. */
+  readonly requestedMethod: string;
+  /** What the next attempt sends; a redirect changes them. */
+  method: string;
+  url: URL;
+  body: string | Buffer | undefined;
+  /** Set for good once a redirect leaves the first origin: no token is sent on this call again. */
+  stripTokens: boolean;
+  /** Backoffs taken so far (connect and status retries): the exponent of the next one. */
+  attempt: number;
+  readonly retriesLeft: RetriesLeft;
+}
+
+/**
+ * This attempt's headers: the call's, then the plugin's (`{}` when it is not asked; names lower-cased, so they
+ * win over the caller's), then none of TOKEN_HEADERS once a redirect left the first origin.
+ */
+export function attemptHeaders(
+  state: AttemptState,
+  authHeaders: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const headers = { ...state.headers };
+  for (const [name, value] of Object.entries(authHeaders)) headers[name.toLowerCase()] = value;
+  if (state.stripTokens) for (const name of TOKEN_HEADERS) delete headers[name];
+  return headers;
+}
+
+/** undici's request options for this attempt. GET and HEAD never carry a body. */
+export function dispatchOptions(state: AttemptState, headers: Record<string, string>): Dispatcher.RequestOptions {
+  return {
+    origin: state.url.origin,
+    path: `${state.url.pathname}${state.url.search}`,
+    method: state.method,
+    headers,
+    body: state.method === 'GET' || state.method === 'HEAD' ? undefined : state.body,
+    signal: state.deadline.signal,
+  };
+}
+
+/** Where the attempt failed, for classify. */
+export function failureContext(state: AttemptState): FailureContext {
+  return {
+    service: state.service,
+    method: state.requestedMethod,
+    url: state.url,
+    deadline: state.deadline,
+    callerSignal: state.callerSignal,
+  };
+}

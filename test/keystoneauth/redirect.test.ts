@@ -1,0 +1,187 @@
+// Redirects and the attempt state without a network: the unit steps, then the session end to end against
+// undici's MockAgent (no sockets): a token never reaches another origin, 303 turns a POST into a GET.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MockAgent } from 'undici';
+import { attemptHeaders, dispatchOptions, type AttemptState } from '../../src/keystoneauth/attempt.js';
+import { followRedirect, redirectLocation } from '../../src/keystoneauth/redirect.js';
+import { Session, type SessionOptions } from '../../src/keystoneauth/session.js';
+import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
+import { ConnectionError } from '../../src/keystoneauth/errors.js';
+import { RequestScope } from '../../src/common/request-scope.js';
+import { createLogger } from '../../src/common/logger.js';
+
+function state(overrides: Partial<AttemptState> = {}): AttemptState {
+  return {
+    service: 'glance',
+    deadline: { timeoutMs: 1000, signal: new AbortController().signal, passed: false },
+    callerSignal: undefined,
+    started: 0,
+    headers: { accept: 'application/json', 'content-type': 'application/json', 'x-subject-token': 'subject' },
+    requestedMethod: 'POST',
+    method: 'POST',
+    url: new URL('http://a.test/v3/things?x=1'),
+    body: '{}',
+    stripTokens: false,
+    attempt: 0,
+    retriesLeft: { connect: 0, status: 0, redirects: 2, reauth: 0 },
+    ...overrides,
+  };
+}
+
+describe('redirect steps', () => {
+  test('which answers are followed', () => {
+    for (const status of [301, 302, 303, 307, 308])
+      assert.equal(redirectLocation(status, { location: '/next' }, 1), '/next');
+    assert.equal(redirectLocation(300, { location: '/next' }, 1), undefined);
+    assert.equal(redirectLocation(302, { location: '/next' }, 0), undefined, 'no redirects left');
+    assert.equal(redirectLocation(302, {}, 1), undefined, 'no Location');
+    assert.equal(redirectLocation(302, { location: ['/first', '/second'] }, 1), '/first');
+  });
+
+  test('same origin: tokens kept, method and body kept by 307', () => {
+    const s = state();
+    followRedirect(s, 307, '/v3/elsewhere');
+    assert.equal(s.url.href, 'http://a.test/v3/elsewhere');
+    assert.equal(s.stripTokens, false);
+    assert.equal(s.method, 'POST');
+    assert.equal(s.body, '{}');
+    assert.equal(s.retriesLeft.redirects, 1);
+  });
+
+  test('303, and 301/302 after a POST, become a bodiless GET', () => {
+    for (const status of [303, 301, 302]) {
+      const s = state();
+      followRedirect(s, status, '/v3/result');
+      assert.equal(s.method, 'GET', String(status));
+      assert.equal(s.body, undefined);
+      assert.equal(s.headers['content-type'], undefined);
+      assert.equal(s.requestedMethod, 'POST');
+    }
+    const put = state({ method: 'PUT', requestedMethod: 'PUT' });
+    followRedirect(put, 302, '/v3/result');
+    assert.equal(put.method, 'PUT');
+  });
+
+  test('another origin strips every token header for the rest of the call', () => {
+    const s = state();
+    followRedirect(s, 302, 'http://b.test/landing');
+    assert.equal(s.stripTokens, true);
+    followRedirect(s, 302, 'http://b.test/again');
+    assert.equal(s.stripTokens, true, 'coming back to one origin does not make it safe again');
+    const headers = attemptHeaders(s, { 'X-Auth-Token': 'tok', 'X-Service-Token': 'svc', Authorization: 'Bearer x' });
+    assert.deepEqual(Object.keys(headers).sort(), ['accept']);
+  });
+
+  test("attempt headers: the plugin's win over the caller's, names lower-cased", () => {
+    const headers = attemptHeaders(state({ headers: { 'x-auth-token': 'caller' } }), { 'X-Auth-Token': 'plugin' });
+    assert.deepEqual(headers, { 'x-auth-token': 'plugin' });
+  });
+
+  test('GET and HEAD are dispatched without a body', () => {
+    assert.equal(dispatchOptions(state(), {}).body, '{}');
+    assert.equal(dispatchOptions(state({ method: 'GET' }), {}).body, undefined);
+    assert.equal(dispatchOptions(state({ method: 'HEAD' }), {}).body, undefined);
+    assert.equal(dispatchOptions(state(), {}).path, '/v3/things?x=1');
+  });
+});
+
+describe('the session over a mocked dispatcher', () => {
+  const options: SessionOptions = {
+    timeoutMs: 2000,
+    connectTimeoutMs: 1000,
+    headersTimeoutMs: 1000,
+    bodyTimeoutMs: 1000,
+    connectionsPerOrigin: 4,
+    keepAliveTimeoutMs: 1000,
+    connectRetries: 2,
+    statusCodeRetries: 1,
+    retriableStatusCodes: [503],
+    retryDelayMs: 1,
+    maxRetryDelayMs: 5,
+    maxRedirects: 5,
+    maxResponseBytes: 1024,
+    userAgent: 'probe/1.0',
+    tls: { rejectUnauthorized: true },
+  };
+  const agents: MockAgent[] = [];
+  after(() => Promise.all(agents.map((a) => a.close())));
+
+  function mocked() {
+    const agent = new MockAgent({ enableCallHistory: true });
+    agent.disableNetConnect();
+    agents.push(agent);
+    const session = new Session(options, new RequestScope(createLogger({ level: 'silent' })), agent);
+    const calls = () => agent.getCallHistory()!.calls();
+    return { agent, session, calls };
+  }
+
+  class CountingAuth implements AuthPlugin {
+    asked = 0;
+    async getHeaders() {
+      this.asked++;
+      return { 'X-Auth-Token': 'secret' };
+    }
+    async getEndpoint() {
+      return 'http://a.test';
+    }
+    invalidate() {
+      return false;
+    }
+  }
+
+  test('a cross-origin redirect: the new origin gets no token, and the plugin is not asked again', async () => {
+    const { agent, session, calls } = mocked();
+    agent
+      .get('http://a.test')
+      .intercept({ path: '/start' })
+      .reply(302, '', { headers: { location: 'http://b.test/landing' } });
+    agent.get('http://b.test').intercept({ path: '/landing' }).reply(200, { ok: true });
+    const auth = new CountingAuth();
+    const res = await session.request('http://a.test/start', {
+      auth,
+      headers: { 'X-Subject-Token': 'subject', 'X-Service-Token': 'svc' },
+    });
+    assert.deepEqual(res.json(), { ok: true });
+    assert.equal(res.url, 'http://b.test/landing');
+    const [first, second] = calls();
+    assert.equal(first!.headers!['x-auth-token'], 'secret');
+    for (const name of ['x-auth-token', 'x-subject-token', 'x-service-token'])
+      assert.equal(second!.headers![name], undefined, name);
+    assert.equal(second!.headers!['user-agent'], 'probe/1.0');
+    assert.equal(auth.asked, 1);
+  });
+
+  test('a POST answered 303 is followed by a GET without its body', async () => {
+    const { agent, session, calls } = mocked();
+    agent
+      .get('http://a.test')
+      .intercept({ path: '/create', method: 'POST' })
+      .reply(303, '', { headers: { location: '/result' } });
+    agent.get('http://a.test').intercept({ path: '/result', method: 'GET' }).reply(200, { done: true });
+    assert.deepEqual((await session.request('http://a.test/create', { method: 'post', json: { a: 1 } })).json(), {
+      done: true,
+    });
+    const [post, get] = calls();
+    assert.equal(post!.method, 'POST');
+    assert.equal(post!.body, '{"a":1}');
+    assert.equal(get!.method, 'GET');
+    assert.equal(get!.headers!['content-type'], undefined);
+  });
+
+  test('a refused POST is resent (never sent); a reset POST is not (maybe processed)', async () => {
+    const { agent, session, calls } = mocked();
+    const pool = agent.get('http://a.test');
+    pool
+      .intercept({ path: '/refused', method: 'POST' })
+      .replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    pool.intercept({ path: '/refused', method: 'POST' }).reply(201, {});
+    assert.equal((await session.request('http://a.test/refused', { method: 'POST', json: {} })).status, 201);
+    assert.equal(calls().length, 2);
+    pool
+      .intercept({ path: '/reset', method: 'POST' })
+      .replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    await assert.rejects(session.request('http://a.test/reset', { method: 'POST', json: {} }), ConnectionError);
+    assert.equal(calls().length, 3);
+  });
+});

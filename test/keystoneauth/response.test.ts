@@ -1,0 +1,111 @@
+// Reading an answer without a network: the size limit, the Content-Length fast path, HEAD, the upstream's
+// request id, and JSON parsed on demand.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProtocolError } from '../../src/keystoneauth/errors.js';
+import {
+  makeResponse,
+  readBody,
+  upstreamRequestId,
+  type ResponseHeaders,
+  type ResponseSource,
+} from '../../src/keystoneauth/response.js';
+
+/** A response body that records how it was consumed. */
+function source(chunks: string[], headers: ResponseHeaders = {}) {
+  const seen = { dumped: false, iterated: false, arrayBuffer: false };
+  const buffers = chunks.map((c) => Buffer.from(c));
+  const res: ResponseSource & { buffers: Buffer[] } = {
+    headers,
+    buffers,
+    body: {
+      async *[Symbol.asyncIterator]() {
+        seen.iterated = true;
+        for (const b of buffers) yield b;
+      },
+      async dump() {
+        seen.dumped = true;
+      },
+      async arrayBuffer() {
+        seen.arrayBuffer = true;
+        const all = Buffer.concat(buffers);
+        return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+      },
+    },
+  };
+  return { res, seen };
+}
+
+const tooLarge = (err: unknown) => err instanceof ProtocolError && err.message === 'response body larger than 10 bytes';
+
+describe('readBody', () => {
+  test('HEAD: drained, empty', async () => {
+    const { res, seen } = source(['ignored'], { 'content-length': '7' });
+    assert.equal((await readBody(res, 'HEAD', 10)).length, 0);
+    assert.deepEqual(seen, { dumped: true, iterated: false, arrayBuffer: false });
+  });
+
+  test('a declared length over the limit is refused before reading', async () => {
+    const { res, seen } = source(['x'.repeat(11)], { 'content-length': '11' });
+    await assert.rejects(readBody(res, 'GET', 10), tooLarge);
+    assert.deepEqual(seen, { dumped: true, iterated: false, arrayBuffer: false });
+  });
+
+  test('a declared length within the limit is read in one go', async () => {
+    const { res, seen } = source(['0123', '456789'], { 'content-length': '10' });
+    assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789');
+    assert.deepEqual(seen, { dumped: false, iterated: false, arrayBuffer: true });
+  });
+
+  test('without a usable length, chunks are counted up to the limit', async () => {
+    for (const headers of [{}, { 'content-length': 'abc' }]) {
+      const { res, seen } = source(['0123', '456789'], headers);
+      assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789');
+      assert.deepEqual(seen, { dumped: false, iterated: true, arrayBuffer: false });
+    }
+    await assert.rejects(readBody(source(['0123', '4567', '89A']).res, 'GET', 10), tooLarge);
+  });
+
+  test('a single chunk is returned without copying', async () => {
+    const { res } = source(['{"a":1}']);
+    assert.equal(await readBody(res, 'GET', 10), res.buffers[0]);
+  });
+
+  test('an empty body', async () => {
+    assert.equal((await readBody(source([]).res, 'GET', 10)).length, 0);
+    assert.equal((await readBody(source([], { 'content-length': '0' }).res, 'GET', 10)).length, 0);
+  });
+});
+
+describe('the response', () => {
+  test("the upstream's request id: OpenStack's, else Nova's older header; the first of repeats", () => {
+    assert.equal(upstreamRequestId({ 'x-openstack-request-id': 'req-a', 'x-compute-request-id': 'req-b' }), 'req-a');
+    assert.equal(upstreamRequestId({ 'x-compute-request-id': 'req-b' }), 'req-b');
+    assert.equal(upstreamRequestId({ 'x-openstack-request-id': ['req-1', 'req-2'] }), 'req-1');
+    assert.equal(upstreamRequestId({}), undefined);
+  });
+
+  test('JSON parsed on demand; not JSON is a ProtocolError that names the service', () => {
+    const parts = {
+      status: 200,
+      headers: {},
+      url: new URL('http://g.test/v2/images?marker=m'),
+      requestId: 'req-x',
+      service: 'glance',
+    };
+    const ok = makeResponse({ ...parts, body: Buffer.from('{"images":[]}') });
+    assert.deepEqual(ok.json(), { images: [] });
+    assert.equal(ok.text(), '{"images":[]}');
+    assert.equal(ok.url, 'http://g.test/v2/images?marker=m');
+    const bad = makeResponse({ ...parts, body: Buffer.from('<html>') });
+    assert.throws(
+      () => bad.json(),
+      (err: unknown) =>
+        err instanceof ProtocolError &&
+        err.message === 'glance sent a response that is not JSON' &&
+        err.status === 200 &&
+        err.requestId === 'req-x' &&
+        err.url === 'http://g.test/v2/images',
+    );
+  });
+});
