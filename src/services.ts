@@ -2,7 +2,6 @@
 // AuthProtocol.__init__ do in Python): the global session, the service user, the token caches, admission
 // control, the validator, metrics and readiness, all from one validated config. server.ts, the demo, the
 // benchmarks and the tests all build them here, and close them with `close()`.
-import fs from 'node:fs';
 import { AdmissionControl } from './auth-token/admission.js';
 import { InvalidTokenCache, MemoryTokenCache, NoTokenCache, type TokenCache } from './auth-token/cache.js';
 import { MemcacheTokenCache } from './auth-token/memcache.js';
@@ -11,7 +10,8 @@ import type { Logger } from './common/logger.js';
 import { RequestScope } from './common/request-scope.js';
 import type { Config } from './config/schema.js';
 import { PasswordPlugin } from './keystoneauth/password.js';
-import { Session, type SessionOptions } from './keystoneauth/session.js';
+import { sessionOptionsFromConfig } from './keystoneauth/conf.js';
+import { Session } from './keystoneauth/session.js';
 import { NO_METRICS, createMetrics, type Metrics } from './metrics.js';
 import { Readiness } from './readiness.js';
 
@@ -35,29 +35,6 @@ export interface Services {
 export interface ServiceOverrides {
   /** Clock for token expiry and the caches (tests inject one). */
   now?: () => number;
-}
-
-/** keystoneauth's session options from the `communication` group. */
-export function sessionOptionsFromConfig(c: Config['communication']): SessionOptions {
-  const read = (file: string) => (file === '' ? undefined : fs.readFileSync(file, 'utf8'));
-  const ms = (seconds: number) => Math.round(seconds * 1000);
-  return {
-    timeoutMs: ms(c.timeout),
-    connectTimeoutMs: ms(c.connect_timeout),
-    headersTimeoutMs: ms(c.headers_timeout),
-    bodyTimeoutMs: ms(c.body_timeout),
-    connectionsPerOrigin: c.connections_per_origin,
-    keepAliveTimeoutMs: ms(c.keep_alive_timeout),
-    connectRetries: c.connect_retries,
-    statusCodeRetries: c.status_code_retries,
-    retriableStatusCodes: c.retriable_status_codes.map(Number),
-    retryDelayMs: ms(c.retry_delay),
-    maxRetryDelayMs: ms(c.max_retry_delay),
-    maxRedirects: c.max_redirects,
-    maxResponseBytes: c.max_response_bytes,
-    userAgent: c.user_agent,
-    tls: { ca: read(c.cafile), cert: read(c.certfile), key: read(c.keyfile), rejectUnauthorized: !c.insecure },
-  };
 }
 
 function passwordPlugin(ka: Config['keystone_authtoken']): PasswordPlugin {
