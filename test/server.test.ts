@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { setFaults, startMocks, tokenFor, type Mocks } from './helpers/stack.js';
+import { setFaults, startMocks, tokenFor, type Mocks } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
 import { waitFor } from './helpers/net.js';
 

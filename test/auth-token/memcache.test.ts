@@ -1,12 +1,13 @@
 // The shared token cache: protection of entries, consistent hashing, and two service instances sharing
 // one real memcached (Debian's), including memcached dying mid-load.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import memjs from 'memjs';
 import { deriveKeys, protect, TamperedEntryError, unprotect } from '../../src/auth-token/memcache-crypt.js';
 import { HashRing } from '../../src/auth-token/memcache-ring.js';
 import { sha256Hex } from '../../src/common/redact.js';
-import { serviceConfig, startMocks, startService, stats, tokenFor, type Mocks, type Service } from '../helpers/stack.js';
+import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { build, serviceConfig, type Service } from '../helpers/service.js';
 import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
 
 describe('entry protection (keystonemiddleware MAC / ENCRYPT equivalent)', () => {
@@ -59,26 +60,24 @@ describe('consistent hashing', () => {
 describe('two service instances sharing one memcached', { skip: skipWithoutMemcached }, () => {
   let mocks: Mocks;
   let memcached: Memcached;
-  const services: Service[] = [];
   before(async () => {
     mocks = await startMocks();
     memcached = await startMemcached();
   });
   after(async () => {
-    await Promise.all(services.map((s) => s.close()));
     await memcached.kill();
     await mocks.close();
   });
 
-  async function instance(strategy: 'None' | 'MAC' | 'ENCRYPT', secret = '') {
-    const service = await startService(
+  /** A service instance for this test, sharing the one memcached. */
+  function instance(t: TestContext, strategy: 'None' | 'MAC' | 'ENCRYPT', secret = ''): Promise<Service> {
+    return build(
+      t,
       serviceConfig(mocks.keystoneUrl, {
         keystone_authtoken: { memcached_servers: [memcached.address], memcache_security_strategy: strategy, memcache_secret_key: secret },
       }),
       { level: 'warn' },
     );
-    services.push(service);
-    return service;
   }
 
   // An authenticated request that does not reach Glance (404 after auth), so only our validations count.
@@ -86,9 +85,9 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
   const validations = async (token: string) => (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
 
   for (const strategy of ['None', 'MAC', 'ENCRYPT'] as const) {
-    test(`${strategy}: a token validated through A is a cache hit on B`, async () => {
-      const a = await instance(strategy, strategy === 'None' ? '' : 'shared-secret');
-      const b = await instance(strategy, strategy === 'None' ? '' : 'shared-secret');
+    test(`${strategy}: a token validated through A is a cache hit on B`, async (t) => {
+      const a = await instance(t, strategy, strategy === 'None' ? '' : 'shared-secret');
+      const b = await instance(t, strategy, strategy === 'None' ? '' : 'shared-secret');
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
       assert.equal(await touch(a, token), 404);
       assert.equal(await touch(b, token), 404);
@@ -98,9 +97,9 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     });
   }
 
-  test('with the wrong secret an entry is neither readable nor trusted', async () => {
-    const a = await instance('ENCRYPT', 'secret-one');
-    const b = await instance('ENCRYPT', 'secret-two');
+  test('with the wrong secret an entry is neither readable nor trusted', async (t) => {
+    const a = await instance(t, 'ENCRYPT', 'secret-one');
+    const b = await instance(t, 'ENCRYPT', 'secret-two');
     const token = await tokenFor(mocks.keystoneUrl, 'alt');
     await touch(a, token);
     await touch(b, token);
@@ -111,8 +110,8 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     assert.ok(stored && !stored.includes('alt') && !stored.includes('c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4'), 'the entry is encrypted');
   });
 
-  test('a tampered or forged entry is ignored with a warning, never trusted', async () => {
-    const a = await instance('MAC', 'mac-secret');
+  test('a tampered or forged entry is ignored with a warning, never trusted', async (t) => {
+    const a = await instance(t, 'MAC', 'mac-secret');
     const token = await tokenFor(mocks.keystoneUrl, 'wile');
     await touch(a, token);
     const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
@@ -122,15 +121,15 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     const forged = Buffer.from(stored.toString('latin1').replace('"wile"', '"root"'), 'latin1');
     await raw.set(key, forged, { expires: 60 });
     raw.close();
-    const c = await instance('MAC', 'mac-secret');
+    const c = await instance(t, 'MAC', 'mac-secret');
     const res = await fetch(`${c.url}/after-auth`, { headers: { 'X-Auth-Token': token } });
     assert.equal(res.status, 404);
     assert.equal(await validations(token), 2, 'the forged entry was not used');
     assert.ok(c.lines.some((l) => l.msg === 'ignoring a token cache entry' && typeof l.request_id === 'string'), 'a warning with the request id');
   });
 
-  test('memcached killed mid-load: no errors for callers; the cache comes back by itself', async () => {
-    const s = await instance('ENCRYPT', 'k');
+  test('memcached killed mid-load: no errors for callers; the cache comes back by itself', async (t) => {
+    const s = await instance(t, 'ENCRYPT', 'k');
     // Many distinct tokens, so memcached keeps being asked (a token seen before is in the local LRU).
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;

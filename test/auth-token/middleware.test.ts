@@ -8,7 +8,7 @@ import { SPOOFABLE_HEADERS, requireUser } from '../../src/auth-token/middleware.
 import { sha256Hex } from '../../src/common/redact.js';
 import { echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
-import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 
 let mocks: Mocks;
 

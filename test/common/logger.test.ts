@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService } from '../../src/server.js';
-import { captureLogger, serviceConfig, startMocks, tokenFor, USERS } from '../helpers/stack.js';
+import { captureLogger } from '../helpers/logs.js';
+import { startMocks, tokenFor, USERS } from '../helpers/mocks.js';
+import { serviceConfig } from '../helpers/service.js';
 
 test('known paths: token headers become {SHA256}<hex>, passwords [Redacted]', () => {
   const { logger, raw } = captureLogger('trace');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
-import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/stack.js';
+import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
 import { call } from './http.js';
 
 const KS = process.env.RO_KEYSTONE_URL;

@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
-import { serviceConfig, startMocks, startService, tokenFor as mockTokenFor, type Mocks, type Service } from '../helpers/stack.js';
+import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
+import { serviceConfig, startService, type Service } from '../helpers/service.js';
 import { call } from './http.js';
 
 const KS = process.env.RO_KEYSTONE_URL;

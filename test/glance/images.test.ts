@@ -11,7 +11,8 @@ import { loadMockConfig } from '../../src/mocks/config.js';
 import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
-import { captureLogger, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
+import { captureLogger } from '../helpers/logs.js';
+import { setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { closedUrl } from '../helpers/net.js';
 
 const DEMO_PROJECT = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';

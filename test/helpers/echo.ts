@@ -1,5 +1,6 @@
 // A Koa app with only the auth_token middleware and a route that shows what a handler sees: identity
 // headers, the keystone.token_auth plugin and its serialized form.
+import type { TestContext } from 'node:test';
 import Koa from 'koa';
 import { authTokenMiddlewares } from '../../src/app.js';
 import type { AdmissionOptions } from '../../src/auth-token/admission.js';
@@ -10,7 +11,8 @@ import type { Session } from '../../src/keystoneauth/session.js';
 import { errorHandler } from '../../src/middleware/error-handler.js';
 import { requestScope, type RequestIdState } from '../../src/middleware/request-scope.js';
 import { createServices } from '../../src/services.js';
-import { captureLogger, serveOnPort0 } from './stack.js';
+import { captureLogger } from './logs.js';
+import { listen } from './net.js';
 
 export interface EchoOptions {
   /** The service's own identity: where Keystone is and who validates. */
@@ -80,6 +82,7 @@ function echoConfig(options: EchoOptions) {
   });
 }
 
+/** The echo app on port 0; the caller closes it (suite-wide `before`/`after` hooks). */
 export async function echoApp(options: EchoOptions): Promise<Echo> {
   const { logger } = captureLogger('silent');
   const services = createServices(echoConfig(options), logger, { now: options.now });
@@ -106,7 +109,7 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
       serialized: auth.toJSON(),
     };
   });
-  const served = await serveOnPort0(app.callback());
+  const served = await listen(app.callback());
   return {
     url: served.url,
     serviceAuth: services.serviceAuth,
@@ -116,4 +119,11 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
       await services.close();
     },
   };
+}
+
+/** The echo app for one test, closed when the test ends. */
+export async function buildEcho(t: TestContext, options: EchoOptions): Promise<Echo> {
+  const echo = await echoApp(options);
+  t.after(() => echo.close());
+  return echo;
 }

@@ -6,7 +6,8 @@ import { UnauthorizedError } from '../../src/keystoneauth/errors.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
-import { captureLogger, passwordPlugin, startMocks, stats, type Mocks, USERS } from '../helpers/stack.js';
+import { captureLogger } from '../helpers/logs.js';
+import { passwordPlugin, startMocks, stats, type Mocks, USERS } from '../helpers/mocks.js';
 
 let mocks: Mocks;
 let session: Session;

@@ -1,7 +1,8 @@
 // The mock Glance over real HTTP: version documents, listing parameters and errors, visibility rules.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
+import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { getJson } from '../helpers/http.js';
 
 let mocks: Mocks;
 const tokens: Record<string, string> = {};

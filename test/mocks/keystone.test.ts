@@ -2,7 +2,7 @@
 // application credentials with access rules, and the validation concurrency counter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/stack.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 
 let mocks: Mocks;
 let ks: string;

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startMocks, type Mocks } from '../helpers/stack.js';
+import { startMocks, type Mocks } from '../helpers/mocks.js';
 
 const run = promisify(execFile);
 const cliPath = await run('sh', ['-c', 'command -v openstack']).then((r) => r.stdout.trim(), () => '');

@@ -7,7 +7,8 @@ import { runInNewContext } from 'node:vm';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { addLoadUsers, serviceConfig, setFaults, startMocks, startService, type LoadUser, type Mocks, type Service } from '../helpers/stack.js';
+import { addLoadUsers, setFaults, startMocks, type LoadUser, type Mocks } from '../helpers/mocks.js';
+import { serviceConfig, startService, type Service } from '../helpers/service.js';
 
 let mocks: Mocks;
 let service: Service;

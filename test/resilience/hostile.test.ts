@@ -4,7 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startService, type RunningService } from '../../src/server.js';
-import { captureLogger, serviceConfig, startMocks, stats, tokenFor, type Mocks } from '../helpers/stack.js';
+import { captureLogger } from '../helpers/logs.js';
+import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { serviceConfig } from '../helpers/service.js';
 
 let mocks: Mocks;
 let service: RunningService;

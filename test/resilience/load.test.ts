@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { addLoadUsers, serviceConfig, startMocks, startService, type LoadUser, type Mocks, type Service } from '../helpers/stack.js';
+import { addLoadUsers, startMocks, type LoadUser, type Mocks } from '../helpers/mocks.js';
+import { serviceConfig, startService, type Service } from '../helpers/service.js';
 
 const SECONDS = Number(process.env.RESILIENCE_SECONDS ?? 30);
 let mocks: Mocks;

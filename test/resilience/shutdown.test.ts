@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { setFaults, startMocks, tokenFor, type Mocks } from '../helpers/stack.js';
+import { setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { startChild } from '../helpers/process.js';
 
 let mocks: Mocks;

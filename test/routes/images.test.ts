@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { ApiError } from '../../src/errors.js';
-import { getJson, serviceConfig, setFaults, startMocks, startService, stats, tokenFor, type Mocks, type Service } from '../helpers/stack.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { serviceConfig, startService, type Service } from '../helpers/service.js';
+import { getJson } from '../helpers/http.js';
 
 let mocks: Mocks;
 let service: Service;

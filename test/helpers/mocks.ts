@@ -1,0 +1,84 @@
+// The mock Keystone and mock Glance for tests: started on port 0 in this process, their seeded users,
+// tokens straight from them, and their /__mock/ controls (faults and counters).
+import { PasswordPlugin } from '../../src/keystoneauth/password.js';
+import { completeImage } from '../../src/mocks/glance/store.js';
+import { startMockCloud, type MockCloud } from '../../src/mocks/cloud.js';
+
+export const USERS = {
+  demo: { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
+  alt: { username: 'alt', password: 'altpw', projectName: 'alt', userDomainName: 'Default', projectDomainName: 'Default' },
+  wile: { username: 'wile', password: 'wilepw', projectName: 'dev', userDomainName: 'acme', projectDomainName: 'acme' },
+  admin: { username: 'admin', password: 'adminpw', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' },
+  glance: { username: 'glance', password: 'glancepw', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
+  service: { username: 'image-names', password: 'image-names-pw', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
+  nobody: { username: 'nobody', password: 'nobodypw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
+} as const;
+
+export type Mocks = MockCloud;
+
+/** The mock cloud on free ports, with /__mock/ control on. */
+export function startMocks({ generate = 0 } = {}): Promise<Mocks> {
+  return startMockCloud({ keystone: { port: 0, control: true }, glance: { port: 0, control: true, generate } });
+}
+
+/** A token for a seeded user, straight from the mock Keystone. */
+export async function tokenFor(keystoneUrl: string, user: keyof typeof USERS): Promise<string> {
+  const u = USERS[user];
+  const res = await fetch(`${keystoneUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } } },
+        scope: { project: { name: u.projectName, domain: { name: u.projectDomainName } } },
+      },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`token for ${user}: ${res.status} ${await res.text()}`);
+  return res.headers.get('x-subject-token')!;
+}
+
+export function passwordPlugin(keystoneUrl: string, user: keyof typeof USERS, options = {}): PasswordPlugin {
+  return new PasswordPlugin({ authUrl: keystoneUrl, ...USERS[user] }, options);
+}
+
+/** PUT /__mock/faults on a mock (its base URL): the faults replace the previous ones; `{}` clears them. */
+export async function setFaults(baseUrl: string, faults: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${baseUrl}/__mock/faults`, { method: 'PUT', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
+  if (!res.ok) throw new Error(`set faults: ${res.status}`);
+}
+
+/** GET /__mock/stats on a mock (its base URL). */
+export async function stats(baseUrl: string): Promise<{ counters: Record<string, number> }> {
+  return (await (await fetch(`${baseUrl}/__mock/stats`)).json()) as { counters: Record<string, number> };
+}
+
+export interface LoadUser {
+  id: string;
+  token: string;
+  /** The names this user must see, in Glance's order. */
+  expected: (string | null)[];
+}
+
+/**
+ * `count` users, each in a project of its own owning one image named after it, so a response shows
+ * whose names it holds. Tokens come straight from the mock Keystone's store.
+ */
+export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): LoadUser[] {
+  const ks = mocks.keystone.store;
+  const publicNames = mocks.glance.store
+    .list({ projectId: 'nobody', isAdmin: false }, { tags: [], sort: [] })
+    .map((i) => i.name);
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${prefix}u${String(i).padStart(27, '0')}`.slice(0, 32);
+    const project = `${prefix}p${String(i).padStart(27, '0')}`.slice(0, 32);
+    ks.seed.users.push({ id, name: `${prefix}-user-${i}`, domain_id: 'default', password: `pw-${i}` });
+    ks.seed.projects.push({ id: project, name: `${prefix}-project-${i}`, domain_id: 'default' });
+    ks.seed.assignments.push({ user: id, project, role: 'member' });
+    const hex = i.toString(16).padStart(12, '0');
+    mocks.glance.store.images.push(
+      completeImage({ id: `0000${prefix.length.toString(16).padStart(4, '0')}-0000-4000-8000-${hex}`, name: `${prefix}-image-of-${i}`, owner: project, visibility: 'private', created_at: '2027-01-01T00:00:00Z' }),
+    );
+    return { id, token: ks.issue(id, ['password'], { project }).id, expected: [`${prefix}-image-of-${i}`, ...publicNames] };
+  });
+}

@@ -1,0 +1,68 @@
+// The service under test: its config pointed at a (mock) Keystone, and the app on port 0 in this process
+// with its log lines captured. `build(t, ...)` is the usual entry point: the service is closed when the
+// test ends (fastify's build(t) pattern); `startService` is for suite-wide `before`/`after` hooks.
+import type { TestContext } from 'node:test';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import type { Session } from '../../src/keystoneauth/session.js';
+import type { Readiness } from '../../src/readiness.js';
+import { createServices } from '../../src/services.js';
+import { captureLogger } from './logs.js';
+import { listen } from './net.js';
+
+/** The service's config from defaults plus `overrides` (group → options), validating against `keystoneUrl`. */
+export function serviceConfig(keystoneUrl: string, overrides: Record<string, Record<string, unknown>> = {}): Config {
+  return loadConfig({
+    env: {},
+    configDir: '/nonexistent',
+    overrides: {
+      ...overrides,
+      server: { port: 0, ...overrides.server },
+      keystone_authtoken: { auth_url: keystoneUrl, username: 'image-names', password: 'image-names-pw', ...overrides.keystone_authtoken },
+      communication: { retry_delay: 0.01, ...overrides.communication },
+    },
+  });
+}
+
+export interface Service {
+  url: string;
+  session: Session;
+  readiness: Readiness;
+  /** Log lines, parsed and raw. */
+  lines: Record<string, unknown>[];
+  raw: string[];
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Log level of the captured logger. */
+  level?: string;
+  /** A clock for token expiry and the caches (createServices' override). */
+  now?: () => number;
+}
+
+/** The service app on port 0 (no server.ts: tests own the listen). The caller closes it. */
+export async function startService(config: Config, { level = 'trace', now }: ServiceOptions = {}): Promise<Service> {
+  const { logger, lines, raw } = captureLogger(level);
+  const services = createServices(config, logger, { now });
+  const served = await listen(createApp(services).callback());
+  return {
+    url: served.url,
+    session: services.session,
+    readiness: services.readiness,
+    lines,
+    raw,
+    close: async () => {
+      await served.close();
+      await services.close();
+    },
+  };
+}
+
+/** The service for one test, closed when the test ends. */
+export async function build(t: TestContext, config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const service = await startService(config, options);
+  t.after(() => service.close());
+  return service;
+}
