@@ -1,12 +1,12 @@
 // The auth_token middleware over real HTTP against the mock Keystone: the decision table, header
 // stripping, caching, single-flight, failures of Keystone, service tokens and hostile tokens.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { SPOOFABLE_HEADERS, requireUser } from '../../src/auth-token/middleware.js';
 import { sha256Hex } from '../../src/common/redact.js';
-import { echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
+import { buildEcho, echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 
@@ -17,10 +17,16 @@ interface EchoOptions extends Omit<HelperEchoOptions, 'credentials'> {
   keystoneUrl?: string;
 }
 
-/** The middleware alone, validating against the mock Keystone as a given service user. */
-function echoApp({ serviceUser = 'service', keystoneUrl, ...options }: EchoOptions = {}): Promise<Echo> {
-  return echoWith({ ...options, credentials: { authUrl: keystoneUrl ?? mocks.keystoneUrl, ...USERS[serviceUser] } });
+/** The echo options for the middleware alone, validating against the mock Keystone as a given service user. */
+function echoOptions({ serviceUser = 'service', keystoneUrl, ...options }: EchoOptions = {}): HelperEchoOptions {
+  return { ...options, credentials: { authUrl: keystoneUrl ?? mocks.keystoneUrl, ...USERS[serviceUser] } };
 }
+
+/** The middleware alone, for a whole suite (closed in its `after`). */
+const echoApp = (options: EchoOptions = {}): Promise<Echo> => echoWith(echoOptions(options));
+
+/** The middleware alone, for one test (closed when it ends). */
+const echoFor = (t: TestContext, options: EchoOptions = {}): Promise<Echo> => buildEcho(t, echoOptions(options));
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
@@ -118,13 +124,20 @@ describe('decision table', () => {
     assert.equal((await validationsOf('gAAAAAstill-not-a-token')) - before, 2);
   });
 
-  test('a cached token is re-checked for expiry on every use, without asking Keystone', async () => {
+  test('a cached token is re-checked for expiry on every use, without asking Keystone', async (t) => {
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const shortLived = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() + 2000); // Keystone truncates expiry to whole seconds
-    assert.equal((await get(echo.url, { 'X-Auth-Token': shortLived.id })).status, 200);
-    assert.equal(await validationsOf(shortLived.id), 1);
-    await waitFor(async () => (await get(echo.url, { 'X-Auth-Token': shortLived.id })).status === 401, 5000);
+    const token = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() + 60_000);
+    let now = Date.now();
+    const echo = await echoFor(t, { now: () => now });
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 200);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 200);
+    assert.equal(await validationsOf(token.id), 1, 'the second use came from the cache');
+    // Past the expiry on the service's clock (Keystone sends it truncated to whole seconds, so never later). The
+    // in-process cache keeps its entries on its own clock: the token is still cached, expired.
+    now = token.expiresAt + 1;
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 401);
+    assert.equal(await validationsOf(token.id), 1, 'the expired token was rejected from the cache, without asking Keystone');
   });
 });
 
@@ -181,18 +194,14 @@ describe('service tokens', () => {
     assert.equal(res.body.hasServiceToken, true);
   });
 
-  test('a service token without a service role is rejected when roles are required', async () => {
+  test('a service token without a service role is rejected when roles are required', async (t) => {
     const user = await tokenFor(mocks.keystoneUrl, 'demo');
     const notService = await tokenFor(mocks.keystoneUrl, 'alt');
     assert.equal((await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': notService })).status, 401);
-    const lenient = await echoApp({ serviceTokenRolesRequired: false });
-    try {
-      const res = await get(lenient.url, { 'X-Auth-Token': user, 'X-Service-Token': notService });
-      assert.equal(res.status, 200);
-      assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
-    } finally {
-      await lenient.close();
-    }
+    const lenient = await echoFor(t, { serviceTokenRolesRequired: false });
+    const res = await get(lenient.url, { 'X-Auth-Token': user, 'X-Service-Token': notService });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
   });
 
   test('an invalid service token is a 401 even with a valid user token', async () => {
@@ -213,26 +222,22 @@ describe('service tokens', () => {
 });
 
 describe('delay_auth_decision', () => {
-  test('nothing is rejected; the request is marked Invalid and carries no user', async () => {
-    const echo = await echoApp({ delayAuthDecision: true });
-    try {
-      const none = await get(echo.url, { 'X-Roles': 'admin' });
-      assert.equal(none.status, 200);
-      assert.equal(none.body.headers['x-identity-status'], 'Invalid');
-      assert.equal(none.body.headers['x-roles'], undefined);
-      assert.equal(none.body.hasUserToken, false);
-      const bad = await get(echo.url, { 'X-Auth-Token': 'gAAAAAbogus' });
-      assert.equal(bad.status, 200);
-      assert.equal(bad.body.headers['x-identity-status'], 'Invalid');
-    } finally {
-      await echo.close();
-    }
+  test('nothing is rejected; the request is marked Invalid and carries no user', async (t) => {
+    const echo = await echoFor(t, { delayAuthDecision: true });
+    const none = await get(echo.url, { 'X-Roles': 'admin' });
+    assert.equal(none.status, 200);
+    assert.equal(none.body.headers['x-identity-status'], 'Invalid');
+    assert.equal(none.body.headers['x-roles'], undefined);
+    assert.equal(none.body.hasUserToken, false);
+    const bad = await get(echo.url, { 'X-Auth-Token': 'gAAAAAbogus' });
+    assert.equal(bad.status, 200);
+    assert.equal(bad.body.headers['x-identity-status'], 'Invalid');
   });
 });
 
 describe('Keystone failures are 503, bounded in time, and recover by themselves', () => {
-  test('Keystone answering 500', async () => {
-    const echo = await echoApp({ cacheTimeMs: 0 });
+  test('Keystone answering 500', async (t) => {
+    const echo = await echoFor(t, { cacheTimeMs: 0 });
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
       assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
@@ -245,12 +250,11 @@ describe('Keystone failures are 503, bounded in time, and recover by themselves'
       assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
     } finally {
       await setFaults(mocks.keystone.url, {});
-      await echo.close();
     }
   });
 
-  test('Keystone slower than the validation timeout', async () => {
-    const echo = await echoApp({ cacheTimeMs: 0, timeoutMs: 300 });
+  test('Keystone slower than the validation timeout', async (t) => {
+    const echo = await echoFor(t, { cacheTimeMs: 0, timeoutMs: 300 });
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
       await get(echo.url, { 'X-Auth-Token': token }); // service user authenticated before the fault
@@ -263,12 +267,11 @@ describe('Keystone failures are 503, bounded in time, and recover by themselves'
       assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
     } finally {
       await setFaults(mocks.keystone.url, {});
-      await echo.close();
     }
   });
 
-  test('Keystone hanging', async () => {
-    const echo = await echoApp({ cacheTimeMs: 0, timeoutMs: 300 });
+  test('Keystone hanging', async (t) => {
+    const echo = await echoFor(t, { cacheTimeMs: 0, timeoutMs: 300 });
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
       await get(echo.url, { 'X-Auth-Token': token });
@@ -278,60 +281,43 @@ describe('Keystone failures are 503, bounded in time, and recover by themselves'
       assert.ok(Date.now() - started < 2000);
     } finally {
       await setFaults(mocks.keystone.url, {});
-      await echo.close();
     }
   });
 
-  test('Keystone not listening', async () => {
-    const echo = await echoApp({ keystoneUrl: await closedUrl('/v3') });
-    try {
-      const res = await get(echo.url, { 'X-Auth-Token': 'gAAAAAwhatever' });
-      assert.equal(res.status, 503);
-      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'title']);
-    } finally {
-      await echo.close();
-    }
+  test('Keystone not listening', async (t) => {
+    const echo = await echoFor(t, { keystoneUrl: await closedUrl('/v3') });
+    const res = await get(echo.url, { 'X-Auth-Token': 'gAAAAAwhatever' });
+    assert.equal(res.status, 503);
+    assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'title']);
   });
 
-  test('Keystone refusing the service user (403) is a 503, not a 401', async () => {
-    const echo = await echoApp({ serviceUser: 'nobody' });
-    try {
-      const token = await tokenFor(mocks.keystoneUrl, 'alt');
-      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
-    } finally {
-      await echo.close();
-    }
+  test('Keystone refusing the service user (403) is a 503, not a 401', async (t) => {
+    const echo = await echoFor(t, { serviceUser: 'nobody' });
+    const token = await tokenFor(mocks.keystoneUrl, 'alt');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 503);
   });
 
-  test("the service's own token revoked: re-authenticate once and carry on", async () => {
-    const echo = await echoApp({ cacheTimeMs: 0 });
-    try {
-      const token = await tokenFor(mocks.keystoneUrl, 'demo');
-      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
-      const own = (await echo.serviceAuth.getAccess(undefined as never)).authToken;
-      mocks.keystone.store.revoke(own);
-      assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
-      assert.notEqual((await echo.serviceAuth.getAccess(undefined as never)).authToken, own);
-    } finally {
-      await echo.close();
-    }
+  test("the service's own token revoked: re-authenticate once and carry on", async (t) => {
+    const echo = await echoFor(t, { cacheTimeMs: 0 });
+    const token = await tokenFor(mocks.keystoneUrl, 'demo');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    const own = (await echo.serviceAuth.getAccess(undefined as never)).authToken;
+    mocks.keystone.store.revoke(own);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
+    assert.notEqual((await echo.serviceAuth.getAccess(undefined as never)).authToken, own);
   });
 });
 
 describe('concurrency', () => {
-  test('single-flight: 100 concurrent requests with one new token make one Keystone call', async () => {
-    const echo = await echoApp();
-    try {
-      const token = await tokenFor(mocks.keystoneUrl, 'demo');
-      const results = await Promise.all(Array.from({ length: 100 }, () => get(echo.url, { 'X-Auth-Token': token })));
-      assert.ok(results.every((r) => r.status === 200));
-      assert.equal(await validationsOf(token), 1);
-    } finally {
-      await echo.close();
-    }
+  test('single-flight: 100 concurrent requests with one new token make one Keystone call', async (t) => {
+    const echo = await echoFor(t);
+    const token = await tokenFor(mocks.keystoneUrl, 'demo');
+    const results = await Promise.all(Array.from({ length: 100 }, () => get(echo.url, { 'X-Auth-Token': token })));
+    assert.ok(results.every((r) => r.status === 200));
+    assert.equal(await validationsOf(token), 1);
   });
 
-  test('no cross-user leakage: 50 users in parallel each see only themselves', async () => {
+  test('no cross-user leakage: 50 users in parallel each see only themselves', async (t) => {
     const store = mocks.keystone.store;
     const users = Array.from({ length: 50 }, (_, i) => {
       const id = `leak${String(i).padStart(28, '0')}`;
@@ -340,54 +326,46 @@ describe('concurrency', () => {
       store.seed.assignments.push({ user: id, project: `proj${String(i).padStart(28, '0')}`, role: 'member' });
       return { id, token: store.issue(id, ['password'], { project: `proj${String(i).padStart(28, '0')}` }).id };
     });
-    const echo = await echoApp();
-    try {
-      const rounds = await Promise.all(
-        [...users, ...users, ...users].map(async (u) => ({ u, res: await get(echo.url, { 'X-Auth-Token': u.token }) })),
-      );
-      for (const { u, res } of rounds) {
-        assert.equal(res.status, 200);
-        assert.equal(res.body.userId, u.id);
-        assert.equal(res.body.headers['x-user-id'], u.id);
-        assert.equal(res.body.serialized.user.token, u.token);
-      }
-    } finally {
-      await echo.close();
+    const echo = await echoFor(t);
+    const rounds = await Promise.all(
+      [...users, ...users, ...users].map(async (u) => ({ u, res: await get(echo.url, { 'X-Auth-Token': u.token }) })),
+    );
+    for (const { u, res } of rounds) {
+      assert.equal(res.status, 200);
+      assert.equal(res.body.userId, u.id);
+      assert.equal(res.body.headers['x-user-id'], u.id);
+      assert.equal(res.body.serialized.user.token, u.token);
     }
   });
 });
 
 describe('keystone.token_auth serializes', () => {
-  test('a plugin rebuilt in another process calls Keystone as the user', async () => {
-    const echo = await echoApp();
-    try {
-      const token = await tokenFor(mocks.keystoneUrl, 'demo');
-      const { body } = await get(echo.url, { 'X-Auth-Token': token });
-      const script = `
-        import { UserAuthPlugin } from './src/auth-token/user-plugin.ts';
-        import { Session, sessionOptionsFromConfig } from './src/keystoneauth/session.ts';
-        import { RequestScope } from './src/common/request-scope.ts';
-        import { defaultConfig } from './src/config/load.ts';
-        import { createLogger } from './src/common/logger.ts';
-        let input = '';
-        for await (const chunk of process.stdin) input += chunk;
-        const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
-        const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
-        const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
-        process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
-        await session.close();
-      `;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-      child.stdin.end(JSON.stringify(body.serialized));
-      let out = '';
-      for await (const chunk of child.stdout) out += chunk;
-      const result = JSON.parse(out) as { status: number; projects: string[]; userId: string };
-      assert.equal(result.status, 200);
-      assert.deepEqual(result.projects, ['demo']);
-      assert.equal(result.userId, body.userId);
-    } finally {
-      await echo.close();
-    }
+  test('a plugin rebuilt in another process calls Keystone as the user', async (t) => {
+    const echo = await echoFor(t);
+    const token = await tokenFor(mocks.keystoneUrl, 'demo');
+    const { body } = await get(echo.url, { 'X-Auth-Token': token });
+    const script = `
+      import { UserAuthPlugin } from './src/auth-token/user-plugin.ts';
+      import { Session, sessionOptionsFromConfig } from './src/keystoneauth/session.ts';
+      import { RequestScope } from './src/common/request-scope.ts';
+      import { defaultConfig } from './src/config/load.ts';
+      import { createLogger } from './src/common/logger.ts';
+      let input = '';
+      for await (const chunk of process.stdin) input += chunk;
+      const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
+      const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
+      const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
+      process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
+      await session.close();
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.end(JSON.stringify(body.serialized));
+    let out = '';
+    for await (const chunk of child.stdout) out += chunk;
+    const result = JSON.parse(out) as { status: number; projects: string[]; userId: string };
+    assert.equal(result.status, 200);
+    assert.deepEqual(result.projects, ['demo']);
+    assert.equal(result.userId, body.userId);
   });
 });
 
@@ -425,18 +403,13 @@ describe('headers exactly as keystonemiddleware sets them', () => {
     assert.equal((await get(echo.url, { 'X-Storage-Token': token })).status, 200);
   });
 
-  test('service-token roles are matched case-sensitively, as upstream matches them', async () => {
-    const strict = await echoApp();
-    const capital = await echoWith({ credentials: { authUrl: mocks.keystoneUrl, ...USERS.service }, serviceTokenRoles: ['Service'] });
-    try {
-      const user = await tokenFor(mocks.keystoneUrl, 'demo');
-      const service = await tokenFor(mocks.keystoneUrl, 'glance'); // roles admin, service
-      assert.equal((await get(strict.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 200);
-      assert.equal((await get(capital.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 401);
-    } finally {
-      await strict.close();
-      await capital.close();
-    }
+  test('service-token roles are matched case-sensitively, as upstream matches them', async (t) => {
+    const strict = await echoFor(t);
+    const capital = await buildEcho(t, { credentials: { authUrl: mocks.keystoneUrl, ...USERS.service }, serviceTokenRoles: ['Service'] });
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const service = await tokenFor(mocks.keystoneUrl, 'glance'); // roles admin, service
+    assert.equal((await get(strict.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 200);
+    assert.equal((await get(capital.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 401);
   });
 
   test('an invalid service token decides the 401 alone: the user token is not sent to Keystone', async () => {
@@ -452,8 +425,8 @@ describe('headers exactly as keystonemiddleware sets them', () => {
 });
 
 describe('WWW-Authenticate on every 401 that leaves the service', () => {
-  test('a route needing a user under delay_auth_decision, and a route answering 401 itself', async () => {
-    const echo = await echoWith({
+  test('a route needing a user under delay_auth_decision, and a route answering 401 itself', async (t) => {
+    const echo = await buildEcho(t, {
       credentials: { authUrl: mocks.keystoneUrl, ...USERS.service },
       delayAuthDecision: true,
       routes: async (ctx, next) => {
@@ -469,60 +442,48 @@ describe('WWW-Authenticate on every 401 that leaves the service', () => {
         } else await next();
       },
     });
-    try {
-      for (const path of ['/needs-user', '/plain-401', '/act-as-caller']) {
-        const res = await get(`${echo.url}${path}`);
-        assert.equal(res.status, 401, path);
-        assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"', path);
-      }
-      const ok = await get(`${echo.url}/needs-user`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
-      assert.equal(ok.status, 200);
-      assert.equal(ok.headers.get('www-authenticate'), null);
-    } finally {
-      await echo.close();
+    for (const path of ['/needs-user', '/plain-401', '/act-as-caller']) {
+      const res = await get(`${echo.url}${path}`);
+      assert.equal(res.status, 401, path);
+      assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"', path);
     }
+    const ok = await get(`${echo.url}/needs-user`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('www-authenticate'), null);
   });
 });
 
 describe('the short cache of rejected tokens', () => {
-  test('a revoked token sent 20 times costs one validation per TTL; the TTL runs on the injected clock', async () => {
+  test('a revoked token sent 20 times costs one validation per TTL; the TTL runs on the injected clock', async (t) => {
     let now = Date.now();
-    const echo = await echoApp({ invalidCacheTimeMs: 5000, now: () => now });
-    try {
-      const store = mocks.keystone.store;
-      const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-      const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
-      store.revoke(revoked.id);
-      for (let i = 0; i < 20; i++) assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
-      assert.equal(await validationsOf(revoked.id), 1);
-      now += 5001;
-      assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
-      assert.equal(await validationsOf(revoked.id), 2);
-    } finally {
-      await echo.close();
-    }
+    const echo = await echoFor(t, { invalidCacheTimeMs: 5000, now: () => now });
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+    store.revoke(revoked.id);
+    for (let i = 0; i < 20; i++) assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+    assert.equal(await validationsOf(revoked.id), 1);
+    now += 5001;
+    assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
+    assert.equal(await validationsOf(revoked.id), 2);
   });
 
-  test('keyed with allow_expired: a token rejected as expired still passes with a trusted service token (keystonemiddleware bug 1987355)', async () => {
-    const echo = await echoApp({ invalidCacheTimeMs: 60_000 });
-    try {
-      const store = mocks.keystone.store;
-      const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-      const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
-      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
-      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
-      assert.equal(await validationsOf(expired.id), 1);
-      // Nova finishing a long operation for the user: Keystone is asked again, with allow_expired.
-      const service = await tokenFor(mocks.keystoneUrl, 'glance');
-      assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
-      assert.equal(await validationsOf(expired.id), 2);
-    } finally {
-      await echo.close();
-    }
+  test('keyed with allow_expired: a token rejected as expired still passes with a trusted service token (keystonemiddleware bug 1987355)', async (t) => {
+    const echo = await echoFor(t, { invalidCacheTimeMs: 60_000 });
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+    assert.equal(await validationsOf(expired.id), 1);
+    // Nova finishing a long operation for the user: Keystone is asked again, with allow_expired.
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
+    assert.equal(await validationsOf(expired.id), 2);
   });
 
-  test('Keystone failures are never cached', async () => {
-    const echo = await echoApp({ invalidCacheTimeMs: 60_000, cacheTimeMs: 0 });
+  test('Keystone failures are never cached', async (t) => {
+    const echo = await echoFor(t, { invalidCacheTimeMs: 60_000, cacheTimeMs: 0 });
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
       assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200); // the service user is authenticated
@@ -532,14 +493,13 @@ describe('the short cache of rejected tokens', () => {
       assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
     } finally {
       await setFaults(mocks.keystone.url, {});
-      await echo.close();
     }
   });
 });
 
 describe('validation calls to an overloaded Keystone', () => {
-  test('a 503 from Keystone is not retried (one call, like keystonemiddleware)', async () => {
-    const echo = await echoApp({ cacheTimeMs: 0 });
+  test('a 503 from Keystone is not retried (one call, like keystonemiddleware)', async (t) => {
+    const echo = await echoFor(t, { cacheTimeMs: 0 });
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
       assert.equal((await get(echo.url, { 'X-Auth-Token': token })).status, 200);
@@ -549,12 +509,11 @@ describe('validation calls to an overloaded Keystone', () => {
       assert.equal(((await stats(mocks.keystone.url)).counters.requests ?? 0) - before, 1);
     } finally {
       await setFaults(mocks.keystone.url, {});
-      await echo.close();
     }
   });
 
-  test('admission: past the limit a request is shed at once with 503 + Retry-After and never reaches Keystone; cached tokens never wait', async () => {
-    const echo = await echoApp({ timeoutMs: 2000, admission: { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 } });
+  test('admission: past the limit a request is shed at once with 503 + Retry-After and never reaches Keystone; cached tokens never wait', async (t) => {
+    const echo = await echoFor(t, { timeoutMs: 2000, admission: { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 } });
     try {
       const cached = await tokenFor(mocks.keystoneUrl, 'alt');
       assert.equal((await get(echo.url, { 'X-Auth-Token': cached })).status, 200);
@@ -578,7 +537,6 @@ describe('validation calls to an overloaded Keystone', () => {
       assert.equal((await get(echo.url, { 'X-Auth-Token': shed })).status, 200);
     } finally {
       await setFaults(mocks.keystone.url, {});
-      await echo.close();
     }
   });
 });
@@ -600,69 +558,51 @@ describe('application-credential access rules (against the mock Keystone)', () =
       return { status: r.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
     });
 
-  test('service_type set: only what a rule allows passes', async () => {
-    const echo = await echoApp({ serviceType: 'image-names' });
-    try {
-      const images = await appCredToken('demo-images-only');
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status, 200);
-      assert.equal((await call(`${echo.url}/images?visibility=public`, 'GET', { 'X-Auth-Token': images })).status, 200);
-      for (const [method, path] of [['GET', '/'], ['GET', '/images/'], ['POST', '/images'], ['HEAD', '/images'], ['GET', '/imagesx']] as const) {
-        assert.equal((await call(`${echo.url}${path}`, method, { 'X-Auth-Token': images })).status, 401, `${method} ${path}`);
-      }
-      // Percent-encoding does not get round a rule: compared as webob quotes it.
-      assert.equal((await call(`${echo.url}/imag%65s`, 'GET', { 'X-Auth-Token': images })).status, 200);
-      const compute = await appCredToken('demo-compute-only');
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': compute })).status, 401);
-      const unrestricted = await appCredToken('demo-no-rules');
-      const ok = await call(`${echo.url}/anything`, 'POST', { 'X-Auth-Token': unrestricted });
-      assert.equal(ok.status, 200);
-      assert.equal(ok.body.headers['x-roles'], 'reader');
-    } finally {
-      await echo.close();
+  test('service_type set: only what a rule allows passes', async (t) => {
+    const echo = await echoFor(t, { serviceType: 'image-names' });
+    const images = await appCredToken('demo-images-only');
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status, 200);
+    assert.equal((await call(`${echo.url}/images?visibility=public`, 'GET', { 'X-Auth-Token': images })).status, 200);
+    for (const [method, path] of [['GET', '/'], ['GET', '/images/'], ['POST', '/images'], ['HEAD', '/images'], ['GET', '/imagesx']] as const) {
+      assert.equal((await call(`${echo.url}${path}`, method, { 'X-Auth-Token': images })).status, 401, `${method} ${path}`);
     }
+    // Percent-encoding does not get round a rule: compared as webob quotes it.
+    assert.equal((await call(`${echo.url}/imag%65s`, 'GET', { 'X-Auth-Token': images })).status, 200);
+    const compute = await appCredToken('demo-compute-only');
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': compute })).status, 401);
+    const unrestricted = await appCredToken('demo-no-rules');
+    const ok = await call(`${echo.url}/anything`, 'POST', { 'X-Auth-Token': unrestricted });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.headers['x-roles'], 'reader');
   });
 
-  test('service_type unset: every token with access rules is a 401, others pass', async () => {
-    const echo = await echoApp();
-    try {
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status, 401);
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status, 401);
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status, 200);
-    } finally {
-      await echo.close();
-    }
+  test('service_type unset: every token with access rules is a 401, others pass', async (t) => {
+    const echo = await echoFor(t);
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status, 401);
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status, 401);
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status, 200);
   });
 
-  test('service_type not in the token catalog: 401 even for a chain of service calls', async () => {
-    const echo = await echoApp({ serviceType: 'no-such-service' });
-    try {
-      const service = await tokenFor(mocks.keystoneUrl, 'glance');
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only'), 'X-Service-Token': service })).status, 401);
-    } finally {
-      await echo.close();
-    }
+  test('service_type not in the token catalog: 401 even for a chain of service calls', async (t) => {
+    const echo = await echoFor(t, { serviceType: 'no-such-service' });
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only'), 'X-Service-Token': service })).status, 401);
   });
 
-  test('a chain of service calls skips the rules only with a confirmed service token holding a service role', async () => {
-    const echo = await echoApp({ serviceType: 'image-names' });
-    const delayed = await echoApp({ serviceType: 'image-names', delayAuthDecision: true });
-    const lenient = await echoApp({ serviceType: 'image-names', serviceTokenRolesRequired: false });
-    try {
-      const restricted = await appCredToken('demo-compute-only');
-      const service = await tokenFor(mocks.keystoneUrl, 'glance');
-      assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status, 200);
-      // Upstream skips the rules for any X-Service-Token under delay_auth_decision; here a garbage one does not.
-      const garbage = await call(`${delayed.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': 'gAAAAAgarbage' });
-      assert.equal(garbage.status, 200);
-      assert.equal(garbage.body.headers['x-identity-status'], 'Invalid');
-      assert.equal(garbage.body.hasUserToken, false);
-      // Nor the restricted token posing as its own service token, even where roles are not required.
-      const self = await call(`${lenient.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': restricted });
-      assert.equal(self.status, 401);
-    } finally {
-      await echo.close();
-      await delayed.close();
-      await lenient.close();
-    }
+  test('a chain of service calls skips the rules only with a confirmed service token holding a service role', async (t) => {
+    const echo = await echoFor(t, { serviceType: 'image-names' });
+    const delayed = await echoFor(t, { serviceType: 'image-names', delayAuthDecision: true });
+    const lenient = await echoFor(t, { serviceType: 'image-names', serviceTokenRolesRequired: false });
+    const restricted = await appCredToken('demo-compute-only');
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status, 200);
+    // Upstream skips the rules for any X-Service-Token under delay_auth_decision; here a garbage one does not.
+    const garbage = await call(`${delayed.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': 'gAAAAAgarbage' });
+    assert.equal(garbage.status, 200);
+    assert.equal(garbage.body.headers['x-identity-status'], 'Invalid');
+    assert.equal(garbage.body.hasUserToken, false);
+    // Nor the restricted token posing as its own service token, even where roles are not required.
+    const self = await call(`${lenient.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': restricted });
+    assert.equal(self.status, 401);
   });
 });
