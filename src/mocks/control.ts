@@ -66,6 +66,11 @@ export class MockControl {
         return;
       }
       this.count('requests');
+      // A caller that hangs up before the whole answer is written (its deadline passed, or it was aborted):
+      // tests read this to see that a caller gave up on a slow or hanging call instead of waiting it out.
+      ctx.res.once('close', () => {
+        if (!ctx.res.writableFinished) this.count('abandoned');
+      });
       if (!ctx.path.startsWith(f.pathPrefix)) {
         await next();
         return;

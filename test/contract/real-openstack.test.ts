@@ -177,7 +177,9 @@ describe('the middleware with real Fernet tokens', { skip }, () => {
       const res = await get({ 'x-auth-token': token });
       assert.equal(res.status, 503);
       assert.equal(res.headers.get('www-authenticate'), null);
-      assert.ok(Date.now() - started < 5000);
+      // A frozen Keystone never answers, so only a bound shows the deadline: generous (about 7 times the
+      // 1.5 s timeout) for a loaded CI machine, and still far below the session's default 30 s.
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
     }

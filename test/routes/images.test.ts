@@ -135,10 +135,19 @@ describe('upstream failures map to gateway errors with the request id', () => {
     await expectError({ failStatus: 403, pathPrefix: '/v2/' }, 403);
   });
   test('Glance too slow or hanging: 504 within the session timeout', async () => {
-    const started = Date.now();
+    const abandoned = async () => (await stats(mocks.glance.url)).counters.abandoned ?? 0;
+    // Glance answers (200) after 5 s: a 504 means the service stopped waiting before that (its timeout is
+    // 2 s), and Glance saw it hang up. No stopwatch: the 5 s latency is the clock.
+    let before = await abandoned();
     await expectError({ latencyMs: 5000, pathPrefix: '/v2/' }, 504);
+    await waitFor(async () => (await abandoned()) > before, 10_000);
+    // Glance never answers, so only a bound shows the deadline: generous (5 times the 2 s timeout) so
+    // that a loaded machine does not fail it, and still far below what the session would wait by default (30 s).
+    before = await abandoned();
+    const started = Date.now();
     await expectError({ hang: true, pathPrefix: '/v2/' }, 504);
-    assert.ok(Date.now() - started < 8000);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    await waitFor(async () => (await abandoned()) > before, 10_000);
   });
   test('Glance unreachable: 502', async () => {
     const vars = mocks.keystone.store.catalogVars;
