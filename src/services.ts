@@ -51,7 +51,7 @@ function passwordPlugin(ka: Config['keystone_authtoken']): PasswordPlugin {
   );
 }
 
-function tokenCache(ka: Config['keystone_authtoken'], scope: RequestScope): TokenCache {
+function tokenCache(ka: Config['keystone_authtoken'], scope: RequestScope, now: (() => number) | undefined): TokenCache {
   if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
   if (ka.memcached_servers.length === 0) return new MemoryTokenCache(ka.token_cache_size);
   return new MemcacheTokenCache({
@@ -62,6 +62,8 @@ function tokenCache(ka: Config['keystone_authtoken'], scope: RequestScope): Toke
     // A small first level in front of the shared cache.
     localSize: Math.min(ka.token_cache_size, 1000),
     context: scope,
+    // Entry lifetimes and the pause after a memcached failure.
+    now,
   });
 }
 
@@ -70,7 +72,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const scope = new RequestScope(logger);
   const session = new Session(sessionOptionsFromConfig(config.communication), scope);
   const serviceAuth = passwordPlugin(ka);
-  const cache = tokenCache(ka, scope);
+  const cache = tokenCache(ka, scope, overrides.now);
   const metrics = config.server.metrics_enabled ? createMetrics() : NO_METRICS;
   const validator = new TokenValidator({
     session,

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { freePort } from './net.js';
+import { freePort, waitFor } from './net.js';
 
 export const memcachedBinary = (() => {
   try {
@@ -23,16 +23,12 @@ export interface Memcached {
   restart(): Promise<void>;
 }
 
-async function waitListening(port: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`memcached did not listen on ${port}`);
+/** True when something accepts connections on the port. */
+function accepting(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
 }
 
 export async function startMemcached(): Promise<Memcached> {
@@ -40,7 +36,8 @@ export async function startMemcached(): Promise<Memcached> {
   let proc: ChildProcess | undefined;
   const launch = async () => {
     proc = spawn(memcachedBinary, ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '32', '-u', 'nobody'], { stdio: 'ignore' });
-    await waitListening(port);
+    // Polled until it listens, with a deadline in time (not a number of tries, which a fast refusal uses up).
+    await waitFor(() => accepting(port), 10_000);
   };
   await launch();
   return {
