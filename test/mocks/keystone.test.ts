@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
+import { waitFor } from '../helpers/net.js';
 
 let mocks: Mocks;
 let ks: string;
@@ -522,11 +523,14 @@ describe('validations in flight', () => {
     const service = await tokenFor(ks, 'service');
     const user = await tokenFor(ks, 'demo');
     try {
-      await setFaults(base, { latencyMs: 300 });
+      await setFaults(base, { latencyMs: 1000 });
       const running = Array.from({ length: 5 }, () => tokensCall('GET', service, user));
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      const during = (await (await fetch(`${base}/__mock/stats`)).json()) as any;
-      assert.equal(during.validations_inflight, 5);
+      // Poll (bounded) until all five are inside the mock, held by the latency: exactly five, never more.
+      let during: any;
+      await waitFor(async () => {
+        during = await (await fetch(`${base}/__mock/stats`)).json();
+        return during.validations_inflight === 5;
+      }, 10_000);
       assert.equal(during.counters.validations_inflight_peak, 5);
       for (const res of await Promise.all(running)) assert.equal(res.status, 200);
       // Other requests do not count.
