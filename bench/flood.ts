@@ -81,15 +81,24 @@ async function send(url: string, token: string, dispatcher: Agent): Promise<Outc
     });
     await res.body.dump();
     const retryAfter = res.headers['retry-after'];
-    return { status: res.statusCode, ms: performance.now() - t0, ...(retryAfter !== undefined ? { retryAfter: String(retryAfter) } : {}) };
+    return {
+      status: res.statusCode,
+      ms: performance.now() - t0,
+      ...(retryAfter !== undefined ? { retryAfter: String(retryAfter) } : {}),
+    };
   } catch (err) {
     const e = err as Error & { code?: string };
     return { status: e.code ?? e.name, ms: performance.now() - t0 };
   }
 }
 
-async function mockStats(keystone: string): Promise<{ counters: Record<string, number>; extra: Record<string, unknown> }> {
-  const res = await request(`${keystone}/__mock/stats`, { headersTimeout: REQUEST_CAP_MS, bodyTimeout: REQUEST_CAP_MS });
+async function mockStats(
+  keystone: string,
+): Promise<{ counters: Record<string, number>; extra: Record<string, unknown> }> {
+  const res = await request(`${keystone}/__mock/stats`, {
+    headersTimeout: REQUEST_CAP_MS,
+    bodyTimeout: REQUEST_CAP_MS,
+  });
   const body = (await res.body.json()) as Record<string, unknown> & { counters: Record<string, number> };
   return { counters: body.counters, extra: body };
 }
@@ -99,7 +108,10 @@ async function cacheLookups(service: string): Promise<number | undefined> {
   try {
     const res = await request(`${service}metrics`, { headersTimeout: REQUEST_CAP_MS, bodyTimeout: REQUEST_CAP_MS });
     const text = await res.body.text();
-    const values = text.split('\n').filter((l) => l.startsWith('auth_token_cache_lookups_total')).map((l) => Number(l.split(' ').at(-1)));
+    const values = text
+      .split('\n')
+      .filter((l) => l.startsWith('auth_token_cache_lookups_total'))
+      .map((l) => Number(l.split(' ').at(-1)));
     return res.statusCode === 200 && values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
   } catch {
     return undefined;
@@ -136,12 +148,19 @@ async function revoke(keystone: string, adminToken: string, token: string) {
 const tally = (values: (string | number)[]) => {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} x${n}`).join(', ') || 'none';
+  return (
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} x${n}`)
+      .join(', ') || 'none'
+  );
 };
 
 /** The OS_* variables of this process, as given: forwarded to the service. */
 function forwardedEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('OS_') && e[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('OS_') && e[1] !== undefined),
+  );
 }
 
 const masked = (env: Record<string, string>) =>
@@ -151,10 +170,15 @@ const masked = (env: Record<string, string>) =>
 async function effectiveConfig(env: Record<string, string>): Promise<string[]> {
   try {
     const { loadConfig } = await import('../src/config/load.js');
-    const config: Readonly<Record<string, Readonly<Record<string, unknown>>>> = loadConfig({ env, configDir: path.join(ROOT, 'config') });
+    const config: Readonly<Record<string, Readonly<Record<string, unknown>>>> = loadConfig({
+      env,
+      configDir: path.join(ROOT, 'config'),
+    });
     return SHOWN_OPTIONS.map((name) => {
       const [group, key] = name.split('.') as [string, string];
-      return group in config && key in config[group]! ? `${name} = ${JSON.stringify(config[group]![key])}` : `${name}: not an option in this code`;
+      return group in config && key in config[group]!
+        ? `${name} = ${JSON.stringify(config[group]![key])}`
+        : `${name}: not an option in this code`;
     });
   } catch (err) {
     return [`(could not load src/config/: ${(err as Error).message.split('\n')[0]})`];
@@ -232,7 +256,9 @@ async function main() {
   const i0 = performance.now();
   await issueToken(keystone, 'demo', 'demopw', 'demo');
   const issueWithFaultMs = performance.now() - i0;
-  log(`fault ${JSON.stringify(FAULT)} set; a token issue (POST, same path) now takes ${issueWithFaultMs.toFixed(0)} ms`);
+  log(
+    `fault ${JSON.stringify(FAULT)} set; a token issue (POST, same path) now takes ${issueWithFaultMs.toFixed(0)} ms`,
+  );
 
   // 3. Baseline: a fresh valid token, no flood.
   const baseline: Outcome[] = [];
@@ -240,7 +266,12 @@ async function main() {
   log(`baseline: ${baseline.map((o) => `${o.status} in ${o.ms.toFixed(0)} ms`).join(', ')}`);
 
   // 1. Garbage flood from 127.0.0.1, one valid request from 127.0.0.2 while it is in flight.
-  const floodAgent = new Agent({ localAddress: FLOOD_ADDRESS, connections: FLOOD, pipelining: 1, connect: { timeout: REQUEST_CAP_MS } });
+  const floodAgent = new Agent({
+    localAddress: FLOOD_ADDRESS,
+    connections: FLOOD,
+    pipelining: 1,
+    connect: { timeout: REQUEST_CAP_MS },
+  });
   const before = await mockStats(keystone);
   const validKey = `validations:${sha256(floodValid)}`;
   let peakConnected = 0;
@@ -273,13 +304,21 @@ async function main() {
     written = onWire();
     const lookups = await cacheLookups(url);
     reached = lookups === undefined || lookups0 === undefined ? undefined : lookups - lookups0;
-    if (performance.now() - floodStart >= 100 && arrived >= Math.min(50, FLOOD) && written >= FLOOD && (reached === undefined || reached >= FLOOD)) break;
+    if (
+      performance.now() - floodStart >= 100 &&
+      arrived >= Math.min(50, FLOOD) &&
+      written >= FLOOD &&
+      (reached === undefined || reached >= FLOOD)
+    )
+      break;
     if (performance.now() - floodStart >= 5000) break;
   }
   const validSentAt = performance.now() - floodStart;
   const valid = await send(url, floodValid, validAgent);
   const answeredBefore = floodDone;
-  log(`valid request during the flood (sent at +${validSentAt.toFixed(0)} ms; by then ${written} flood requests written, ${reached ?? 'n/a'} at the validator, ${arrived} at Keystone): ${valid.status} in ${valid.ms.toFixed(0)} ms`);
+  log(
+    `valid request during the flood (sent at +${validSentAt.toFixed(0)} ms; by then ${written} flood requests written, ${reached ?? 'n/a'} at the validator, ${arrived} at Keystone): ${valid.status} in ${valid.ms.toFixed(0)} ms`,
+  );
   const floodResults = await flood;
   clearInterval(sampler);
   const floodMs = Math.max(...floodResults.map((r) => r.doneAt));
@@ -312,15 +351,27 @@ async function main() {
   const rows: [string, string][] = [
     ['valid request during the flood (127.0.0.2): status, latency', `${valid.status}, ${seconds(valid.ms)}`],
     ['flood requests answered before the valid one', String(answeredBefore)],
-    ['valid request with no flood (baseline, median of ' + baseline.length + '): status, latency', `${tally(baseline.map((o) => o.status))}, ${seconds(baselineMs)}`],
-    ['flood: 401 / 503 / other', `${count401} / ${count503} / ${other.length}${other.length ? ` (${tally(other.map((o) => o.status))})` : ''}`],
-    ['flood: total duration (p50, max request latency)', `${seconds(floodMs)} (${seconds(median(floodLatencies))}, ${seconds(Math.max(...floodLatencies))})`],
+    [
+      'valid request with no flood (baseline, median of ' + baseline.length + '): status, latency',
+      `${tally(baseline.map((o) => o.status))}, ${seconds(baselineMs)}`,
+    ],
+    [
+      'flood: 401 / 503 / other',
+      `${count401} / ${count503} / ${other.length}${other.length ? ` (${tally(other.map((o) => o.status))})` : ''}`,
+    ],
+    [
+      'flood: total duration (p50, max request latency)',
+      `${seconds(floodMs)} (${seconds(median(floodLatencies))}, ${seconds(Math.max(...floodLatencies))})`,
+    ],
     ['flood: Keystone validations of garbage tokens', String(garbageValidations)],
     ['flood: peak validations in flight at Keystone', peak === undefined ? 'n/a' : String(peak)],
     ['flood: Retry-After on 503s', count503 ? tally(retryAfters) : '-'],
     ['flood: peak client connections open (undici)', String(peakConnected)],
     [`revoked token x${REPEATS} in a row: Keystone validations`, String(revokedValidations)],
-    [`revoked token x${REPEATS} in a row: statuses, total time`, `${tally(repeated.map((o) => o.status))}, ${seconds(repeatMs)}`],
+    [
+      `revoked token x${REPEATS} in a row: statuses, total time`,
+      `${tally(repeated.map((o) => o.status))}, ${seconds(repeatMs)}`,
+    ],
   ];
   const lines = [
     '',

@@ -10,7 +10,12 @@ const agent = new Agent({ connections: 128 });
 
 async function handle(res: http.ServerResponse): Promise<void> {
   try {
-    const upstream = await agent.request({ origin: glance, path: '/v2/images?limit=1000', method: 'GET', headers: { 'x-auth-token': token, accept: 'application/json' } });
+    const upstream = await agent.request({
+      origin: glance,
+      path: '/v2/images?limit=1000',
+      method: 'GET',
+      headers: { 'x-auth-token': token, accept: 'application/json' },
+    });
     const body = (await upstream.body.json()) as { images: { name: string | null }[] };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body.images.map((i) => i.name)));
@@ -20,4 +25,6 @@ async function handle(res: http.ServerResponse): Promise<void> {
   }
 }
 const server = http.createServer((_req, res) => void handle(res));
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`),
+);

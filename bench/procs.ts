@@ -14,8 +14,17 @@ export function log(message: string) {
 }
 
 /** Start a process and resolve with its first stdout line matching `ready`. */
-export function start(cmd: string, args: string[], env: Record<string, string>, ready?: RegExp): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function start(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  ready?: RegExp,
+): Promise<{ proc: ChildProcess; line: string }> {
+  const proc = spawn(cmd, args, {
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.push(proc);
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
@@ -63,7 +72,10 @@ export function tree(pid: number): number[] {
   } catch {
     // ps exits 1 when there are no children
   }
-  const kids = out.split('\n').filter((l) => l.trim()).map(Number);
+  const kids = out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map(Number);
   return [pid, ...kids.flatMap(tree)];
 }
 
@@ -95,11 +107,22 @@ export const median = (values: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-export async function issueToken(keystone: string, user: string, password: string, project: string, domain = 'Default'): Promise<string> {
+export async function issueToken(
+  keystone: string,
+  user: string,
+  password: string,
+  project: string,
+  domain = 'Default',
+): Promise<string> {
   const res = await fetch(`${keystone}/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } }, scope: { project: { name: project, domain: { name: domain } } } } }),
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } },
+        scope: { project: { name: project, domain: { name: domain } } },
+      },
+    }),
   });
   await res.arrayBuffer();
   if (res.status !== 201) throw new Error(`token for ${user}: ${res.status}`);
@@ -107,6 +130,8 @@ export async function issueToken(keystone: string, user: string, password: strin
 }
 
 export async function keystoneCount(keystone: string, key: string): Promise<number> {
-  return (((await (await fetch(`${keystone}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters[key] ?? 0);
+  return (
+    ((await (await fetch(`${keystone}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters[key] ??
+    0
+  );
 }
-

@@ -17,7 +17,13 @@ async function replica(keystone: string, memcached: string | undefined): Promise
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
     OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
     OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
-    ...(memcached ? { OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: memcached, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'ENCRYPT', OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'bench' } : {}),
+    ...(memcached
+      ? {
+          OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: memcached,
+          OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'ENCRYPT',
+          OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'bench',
+        }
+      : {}),
   });
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   return { proc, url: `http://127.0.0.1:${port}/` };
@@ -32,11 +38,21 @@ async function load(urls: string[], tokens: string[]): Promise<{ rps: number; er
         url,
         connections: CONNECTIONS / urls.length,
         duration: SECONDS,
-        requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'x-auth-token': tokens[n++ % tokens.length]! } }) }],
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              headers: { ...req.headers, 'x-auth-token': tokens[n++ % tokens.length]! },
+            }),
+          },
+        ],
       }),
     ),
   );
-  return { rps: results.reduce((s, r) => s + r.requests.average, 0), errors: results.reduce((s, r) => s + r.errors + r.non2xx + r.timeouts, 0) };
+  return {
+    rps: results.reduce((s, r) => s + r.requests.average, 0),
+    errors: results.reduce((s, r) => s + r.errors + r.non2xx + r.timeouts, 0),
+  };
 }
 
 async function main() {
@@ -53,18 +69,33 @@ async function main() {
     ['2 replicas, no shared cache', 2, false],
   ] as const) {
     log(name);
-    const replicas = await Promise.all(Array.from({ length: count }, () => replica(keystone, shared ? memcached : undefined)));
+    const replicas = await Promise.all(
+      Array.from({ length: count }, () => replica(keystone, shared ? memcached : undefined)),
+    );
     const tokens: string[] = [];
-    for (let i = 0; i < TOKENS; i += 50) tokens.push(...(await Promise.all(Array.from({ length: 50 }, () => issueToken(keystone, 'demo', 'demopw', 'demo')))));
+    for (let i = 0; i < TOKENS; i += 50)
+      tokens.push(
+        ...(await Promise.all(Array.from({ length: 50 }, () => issueToken(keystone, 'demo', 'demopw', 'demo')))),
+      );
     const before = await keystoneCount(keystone, 'validations');
-    const result = await load(replicas.map((r) => r.url), tokens);
+    const result = await load(
+      replicas.map((r) => r.url),
+      tokens,
+    );
     // The mock Glance validates each token once too: subtract its share.
     const ours = (await keystoneCount(keystone, 'validations')) - before - TOKENS;
     rows.push(`| ${name} | ${result.rps.toFixed(0)} | ${ours} | ${result.errors} |`);
     await Promise.all(replicas.map((r) => stop(r.proc)));
   }
   process.stdout.write(
-    [`${SECONDS} s at ${CONNECTIONS} connections over ${TOKENS} distinct tokens, 60 images; 2 cores shared by everything.`, '', '| setup | req/s | Keystone validations by the service | errors |', '|---|---:|---:|---:|', ...rows, ''].join('\n'),
+    [
+      `${SECONDS} s at ${CONNECTIONS} connections over ${TOKENS} distinct tokens, 60 images; 2 cores shared by everything.`,
+      '',
+      '| setup | req/s | Keystone validations by the service | errors |',
+      '|---|---:|---:|---:|',
+      ...rows,
+      '',
+    ].join('\n'),
   );
 }
 

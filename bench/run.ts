@@ -11,7 +11,19 @@ import { createHash } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { charts } from './svg.js';
-import { children, cpuSeconds, freePort, issueToken, keystoneCount, log, median, rssMiB, start, stop, waitHttp } from './procs.js';
+import {
+  children,
+  cpuSeconds,
+  freePort,
+  issueToken,
+  keystoneCount,
+  log,
+  median,
+  rssMiB,
+  start,
+  stop,
+  waitHttp,
+} from './procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHARED = process.env.SHARED ?? path.resolve(ROOT, '../shared');
@@ -32,7 +44,12 @@ interface Round {
 
 async function loadRound(url: string, token: string, pid: number, seconds: number): Promise<Round> {
   const cpu0 = cpuSeconds(pid);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { 'x-auth-token': token } });
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'x-auth-token': token },
+  });
   const cpu = cpuSeconds(pid) - cpu0;
   const total = result.requests.total;
   return {
@@ -71,14 +88,16 @@ async function main() {
     refConf,
     `[keystone_authtoken]\nwww_authenticate_uri = ${keystone}/v3\nauth_url = ${keystone}/v3\nauth_type = password\nusername = image-names\npassword = image-names-pw\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n[communication]\ntimeout = 30\n`,
   );
-  const pythonOk = fs.existsSync(PY) && (() => {
-    try {
-      execFileSync(PY, ['-c', 'import keystonemiddleware, keystoneclient, glanceclient'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const pythonOk =
+    fs.existsSync(PY) &&
+    (() => {
+      try {
+        execFileSync(PY, ['-c', 'import keystonemiddleware, keystoneclient, glanceclient'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
   if (!pythonOk) log('Python original unavailable (real-openstack install brings it): its rows are skipped');
 
   const systems: { name: string; key: string; launch: () => Promise<{ proc: ChildProcess; url: string }> }[] = [
@@ -93,7 +112,9 @@ async function main() {
           OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
           OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
           OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
-          ...(process.env.BENCH_CACHE_SIZE ? { OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_SIZE: process.env.BENCH_CACHE_SIZE } : {}),
+          ...(process.env.BENCH_CACHE_SIZE
+            ? { OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_SIZE: process.env.BENCH_CACHE_SIZE }
+            : {}),
           NODE_ENV: 'production',
         });
         await waitHttp(`http://127.0.0.1:${port}/healthz`);
@@ -107,7 +128,21 @@ async function main() {
             key: 'gunicorn',
             launch: async () => {
               const port = await freePort();
-              const { proc } = await start('gunicorn3', ['-w', '2', '--threads', '4', '-b', `127.0.0.1:${port}`, '--chdir', path.join(SHARED, 'openstack'), 'reference_app:application'], { REF_CONF: refConf });
+              const { proc } = await start(
+                'gunicorn3',
+                [
+                  '-w',
+                  '2',
+                  '--threads',
+                  '4',
+                  '-b',
+                  `127.0.0.1:${port}`,
+                  '--chdir',
+                  path.join(SHARED, 'openstack'),
+                  'reference_app:application',
+                ],
+                { REF_CONF: refConf },
+              );
               await waitHttp(`http://127.0.0.1:${port}/`);
               return { proc, url: `http://127.0.0.1:${port}/` };
             },
@@ -117,7 +152,10 @@ async function main() {
             key: 'wsgiref',
             launch: async () => {
               const port = await freePort();
-              const { proc } = await start(PY, [path.join(SHARED, 'openstack', 'reference_app.py')], { REF_CONF: refConf, REF_PORT: String(port) });
+              const { proc } = await start(PY, [path.join(SHARED, 'openstack', 'reference_app.py')], {
+                REF_CONF: refConf,
+                REF_PORT: String(port),
+              });
               await waitHttp(`http://127.0.0.1:${port}/`);
               return { proc, url: `http://127.0.0.1:${port}/` };
             },
@@ -128,7 +166,12 @@ async function main() {
       name: 'floor: node:http + undici, no auth, no framework',
       key: 'floor',
       launch: async () => {
-        const { proc, line } = await start(process.execPath, [...NODE_FLAGS, ...tsx, 'bench/floor.ts'], { FLOOR_GLANCE_URL: glance, FLOOR_TOKEN: demo }, /"url"/);
+        const { proc, line } = await start(
+          process.execPath,
+          [...NODE_FLAGS, ...tsx, 'bench/floor.ts'],
+          { FLOOR_GLANCE_URL: glance, FLOOR_TOKEN: demo },
+          /"url"/,
+        );
         return { proc, url: (JSON.parse(line) as { url: string }).url };
       },
     },
@@ -149,7 +192,8 @@ async function main() {
     const target = url.endsWith('/') ? url : `${url}/`;
     const check = await request(target, { headers: { 'x-auth-token': demo } });
     const names = (await check.body.json()) as unknown[];
-    if (check.statusCode !== 200 || names.length !== 60) throw new Error(`${system.name}: ${check.statusCode}, ${names.length} names`);
+    if (check.statusCode !== 200 || names.length !== 60)
+      throw new Error(`${system.name}: ${check.statusCode}, ${names.length} names`);
     await loadRound(target, demo, proc.pid!, 5); // warm-up (JIT, pools, caches)
     running.push({ system, proc, target, rounds: [] });
   }
@@ -175,7 +219,11 @@ async function main() {
       const fresh = await issueToken(keystone, 'demo', 'demopw', 'demo');
       const key = `validations:${createHash('sha256').update(fresh).digest('hex')}`;
       const agent = new Agent({ connections: 1000 });
-      await Promise.all(Array.from({ length: 1000 }, async () => (await request(target, { headers: { 'x-auth-token': fresh }, dispatcher: agent })).body.dump()));
+      await Promise.all(
+        Array.from({ length: 1000 }, async () =>
+          (await request(target, { headers: { 'x-auth-token': fresh }, dispatcher: agent })).body.dump(),
+        ),
+      );
       await agent.close();
       extras[`${system.key}_keystone_calls_1000_concurrent`] = (await keystoneCount(keystone, key)) - 1;
       // Cold-token latency: a never-seen token each time, one request at a time.
@@ -189,11 +237,19 @@ async function main() {
       extras[`${system.key}_cold_token_ms`] = median(cold);
       // Latency against the number of visible images.
       imageLatency[system.key] = {};
-      for (const [count, token, n] of [[60, demo, 30], [1000, wile, 10], [10000, alt, 3]] as const) {
+      for (const [count, token, n] of [
+        [60, demo, 30],
+        [1000, wile, 10],
+        [10000, alt, 3],
+      ] as const) {
         const samples: number[] = [];
         for (let i = 0; i < n; i++) {
           const t0 = performance.now();
-          const res = await request(target, { headers: { 'x-auth-token': token }, headersTimeout: 600_000, bodyTimeout: 600_000 });
+          const res = await request(target, {
+            headers: { 'x-auth-token': token },
+            headersTimeout: 600_000,
+            bodyTimeout: 600_000,
+          });
           const got = ((await res.body.json()) as unknown[]).length;
           if (got !== count) throw new Error(`${system.name}: ${got} names, expected ${count}`);
           samples.push(performance.now() - t0);
@@ -211,12 +267,22 @@ async function main() {
       for (const label of ['10k', '20k']) {
         log(`issuing 10k tokens (${label} seen in all)`);
         const tokens: string[] = [];
-        for (let i = 0; i < 10_000; i += 50) tokens.push(...(await Promise.all(Array.from({ length: 50 }, () => issueToken(keystone, 'demo', 'demopw', 'demo')))));
+        for (let i = 0; i < 10_000; i += 50)
+          tokens.push(
+            ...(await Promise.all(Array.from({ length: 50 }, () => issueToken(keystone, 'demo', 'demopw', 'demo')))),
+          );
         await autocannon({
           url: target,
           connections: CONNECTIONS,
           amount: 100_000,
-          requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'x-auth-token': tokens[n++ % tokens.length]! } }) }],
+          requests: [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                headers: { ...req.headers, 'x-auth-token': tokens[n++ % tokens.length]! },
+              }),
+            },
+          ],
         });
         rounds.push([label, rssMiB(proc.pid!)]);
       }
@@ -242,14 +308,29 @@ async function main() {
     '',
     '| system | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB | errors |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ${r.errors} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ${r.errors} |`,
+    ),
     '',
     ...Object.entries(ratios).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v.toFixed(2)}`),
-    ...Object.entries(extras).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(1)) : String(v)}`),
+    ...Object.entries(extras).map(
+      ([k, v]) =>
+        `- ${k.replace(/_/g, ' ')}: ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(1)) : String(v)}`,
+    ),
     '',
     '| images visible | ' + Object.keys(imageLatency).join(' ms | ') + ' ms |',
-    '|---:|' + Object.keys(imageLatency).map(() => '---:').join('|') + '|',
-    ...[60, 1000, 10000].map((c) => `| ${c} | ${Object.values(imageLatency).map((m) => (m[c] ?? NaN).toFixed(1)).join(' | ')} |`),
+    '|---:|' +
+      Object.keys(imageLatency)
+        .map(() => '---:')
+        .join('|') +
+      '|',
+    ...[60, 1000, 10000].map(
+      (c) =>
+        `| ${c} | ${Object.values(imageLatency)
+          .map((m) => (m[c] ?? NaN).toFixed(1))
+          .join(' | ')} |`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });

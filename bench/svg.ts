@@ -26,12 +26,22 @@ export function lineChart(title: string, xs: number[], series: { label: string; 
   const y = (v: number) => h - pad.b - ((Math.log10(v) - lo) * (h - pad.t - pad.b)) / (hi - lo);
   const grid: string[] = [];
   for (let p = Math.ceil(lo); p <= Math.floor(hi); p++) {
-    grid.push(`<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(10 ** p).toFixed(1)}" y2="${y(10 ** p).toFixed(1)}" stroke="#ddd"/><text x="${pad.l - 6}" y="${(y(10 ** p) + 4).toFixed(1)}" text-anchor="end">${10 ** p}</text>`);
+    grid.push(
+      `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(10 ** p).toFixed(1)}" y2="${y(10 ** p).toFixed(1)}" stroke="#ddd"/><text x="${pad.l - 6}" y="${(y(10 ** p) + 4).toFixed(1)}" text-anchor="end">${10 ** p}</text>`,
+    );
   }
-  const ticks = xs.map((v, i) => `<text x="${x(i).toFixed(1)}" y="${h - pad.b + 18}" text-anchor="middle">${v} images</text>`);
+  const ticks = xs.map(
+    (v, i) => `<text x="${x(i).toFixed(1)}" y="${h - pad.b + 18}" text-anchor="middle">${v} images</text>`,
+  );
   const lines = series.map((s, k) => {
-    const pts = s.values.map((v, i) => (Number.isFinite(v) && v > 0 ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : '')).filter(Boolean);
-    const dots = s.values.map((v, i) => (Number.isFinite(v) && v > 0 ? `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="4" fill="${COLORS[k % COLORS.length]}"/><text x="${(x(i) + 6).toFixed(1)}" y="${(y(v) - 6).toFixed(1)}">${v.toFixed(v < 10 ? 1 : 0)}</text>` : ''));
+    const pts = s.values
+      .map((v, i) => (Number.isFinite(v) && v > 0 ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : ''))
+      .filter(Boolean);
+    const dots = s.values.map((v, i) =>
+      Number.isFinite(v) && v > 0
+        ? `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="4" fill="${COLORS[k % COLORS.length]}"/><text x="${(x(i) + 6).toFixed(1)}" y="${(y(v) - 6).toFixed(1)}">${v.toFixed(v < 10 ? 1 : 0)}</text>`
+        : '',
+    );
     const legendY = h - 45 + k * 18;
     return `<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="2" points="${pts.join(' ')}"/>${dots.join('')}<rect x="${pad.l}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[k % COLORS.length]}"/><text x="${pad.l + 18}" y="${legendY}">${esc(s.label)}</text>`;
   });
@@ -48,11 +58,17 @@ export interface MeasuredRun {
 export function charts(run: MeasuredRun): { throughput: string; latency: string } {
   const counts = [60, 1000, 10000];
   return {
-    throughput: barChart('Throughput, 60 images, cached token (req/s, higher is better)', run.results.map((r) => ({ label: r.name, value: r.rps }))),
+    throughput: barChart(
+      'Throughput, 60 images, cached token (req/s, higher is better)',
+      run.results.map((r) => ({ label: r.name, value: r.rps })),
+    ),
     latency: lineChart(
       'Median latency against visible images (ms, log scale)',
       counts,
-      Object.entries(run.imageLatency).map(([k, m]) => ({ label: run.names[k] ?? k, values: counts.map((c) => m[c] ?? NaN) })),
+      Object.entries(run.imageLatency).map(([k, m]) => ({
+        label: run.names[k] ?? k,
+        values: counts.map((c) => m[c] ?? NaN),
+      })),
     ),
   };
 }

@@ -42,7 +42,11 @@ export function createApp(services: Services): Koa {
   const health = healthRoutes({ readiness, metrics });
   const images = imageRoutes({
     session,
-    image: { interface: config.image.interface, regionName: config.image.region_name, pageSize: config.image.page_size },
+    image: {
+      interface: config.image.interface,
+      regionName: config.image.region_name,
+      pageSize: config.image.page_size,
+    },
   });
 
   const app = new Koa();
@@ -56,7 +60,10 @@ export function createApp(services: Services): Koa {
       await next();
     } finally {
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      metrics.httpRequestDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, (performance.now() - started) / 1000);
+      metrics.httpRequestDuration.observe(
+        { method: ctx.method, route, status: String(ctx.status) },
+        (performance.now() - started) / 1000,
+      );
     }
   });
   // Outside the error handler, like keystonemiddleware's process_response: every 401 gets the challenge.

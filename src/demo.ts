@@ -43,7 +43,13 @@ keystone.store.catalogVars.image_names_url = service.url;
 
 // A token for the demo user, the way any client gets one.
 const session = new Session(sessionOptionsFromConfig(config.communication), new RequestScope(logger));
-const demo = { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' };
+const demo = {
+  username: 'demo',
+  password: 'demopw',
+  projectName: 'demo',
+  userDomainName: 'Default',
+  projectDomainName: 'Default',
+};
 const access = await new PasswordPlugin({ authUrl: `${keystone.url}/v3`, ...demo }).getAccess(session);
 await session.close();
 

@@ -10,7 +10,11 @@ export class ApiError extends Error {
   /** Which query parameter or header was at fault, when one was. */
   readonly parameter: string | undefined;
 
-  constructor(status: number, message: string, options: { headers?: Record<string, string>; parameter?: string; cause?: unknown } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { headers?: Record<string, string>; parameter?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ApiError';
     this.status = status;

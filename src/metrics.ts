@@ -9,7 +9,9 @@ interface Inc<L extends string> {
 export interface Metrics {
   /** Served at /metrics; undefined when metrics are disabled. */
   readonly registry: Registry | undefined;
-  readonly httpRequestDuration: { observe(labels: Record<'method' | 'route' | 'status', string>, seconds: number): void };
+  readonly httpRequestDuration: {
+    observe(labels: Record<'method' | 'route' | 'status', string>, seconds: number): void;
+  };
   readonly authDecisions: Inc<'outcome'>;
   readonly tokenCacheLookups: Inc<'result'>;
   readonly keystoneValidations: Inc<'outcome'>;

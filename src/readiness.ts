@@ -32,7 +32,9 @@ export class Readiness {
 
   async report(): Promise<ReadinessReport> {
     const entries = await Promise.all(
-      [...this.checks].map(async ([name, { check, critical }]) => [name, { ...(await this.run(check)), critical }] as const),
+      [...this.checks].map(
+        async ([name, { check, critical }]) => [name, { ...(await this.run(check)), critical }] as const,
+      ),
     );
     const checks = Object.fromEntries(entries);
     if (this.shuttingDown) return { status: 'shutting_down', checks };
@@ -43,10 +45,16 @@ export class Readiness {
   private async run(check: Check): Promise<CheckResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<CheckResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${this.checkTimeoutMs} ms` }), this.checkTimeoutMs);
+      timer = setTimeout(
+        () => resolve({ ok: false, detail: `no answer within ${this.checkTimeoutMs} ms` }),
+        this.checkTimeoutMs,
+      );
     });
     try {
-      return await Promise.race([check().catch((err: unknown) => ({ ok: false, detail: (err as Error).message })), timeout]);
+      return await Promise.race([
+        check().catch((err: unknown) => ({ ok: false, detail: (err as Error).message })),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -18,7 +18,11 @@ export interface RunningService {
 }
 
 /** Build everything from a validated config and listen. */
-export async function startService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<RunningService> {
   const services = createServices(config, logger, overrides);
   const { session, serviceAuth, readiness } = services;
   const handle = createApp(services).callback();
@@ -51,7 +55,11 @@ export async function startService(config: Config, logger: Logger, overrides: Se
   // Authenticate the service user early so a credentials problem shows in the log at start-up.
   serviceAuth.getAccess(session).then(
     (access) => logger.info({ project_id: access.projectId }, 'service user authenticated with Keystone'),
-    (err: Error) => logger.warn({ reason: err.message }, 'service user could not authenticate yet; requests will get 503 until it can'),
+    (err: Error) =>
+      logger.warn(
+        { reason: err.message },
+        'service user could not authenticate yet; requests will get 503 until it can',
+      ),
   );
 
   let stopping: Promise<void> | undefined;
@@ -63,7 +71,9 @@ export async function startService(config: Config, logger: Logger, overrides: Se
       server.closeIdleConnections();
       // Connections that finish their last response while draining become idle: close them as they do.
       const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-      const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, s.shutdown_grace * 1000, 'timeout').unref());
+      const grace = new Promise<'timeout'>((resolve) =>
+        setTimeout(resolve, s.shutdown_grace * 1000, 'timeout').unref(),
+      );
       const outcome = await Promise.race([closed.then(() => 'drained' as const), grace]);
       clearInterval(sweeper);
       if (outcome === 'timeout') {

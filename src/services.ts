@@ -51,7 +51,11 @@ function passwordPlugin(ka: Config['keystone_authtoken']): PasswordPlugin {
   );
 }
 
-function tokenCache(ka: Config['keystone_authtoken'], scope: RequestScope, now: (() => number) | undefined): TokenCache {
+function tokenCache(
+  ka: Config['keystone_authtoken'],
+  scope: RequestScope,
+  now: (() => number) | undefined,
+): TokenCache {
   if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
   if (ka.memcached_servers.length === 0) return new MemoryTokenCache(ka.token_cache_size);
   return new MemcacheTokenCache({
@@ -78,7 +82,11 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     session,
     serviceAuth,
     cache,
-    invalidCache: new InvalidTokenCache({ ttlMs: ka.invalid_token_cache_time * 1000, max: Math.max(1000, ka.token_cache_size), now: overrides.now }),
+    invalidCache: new InvalidTokenCache({
+      ttlMs: ka.invalid_token_cache_time * 1000,
+      max: Math.max(1000, ka.token_cache_size),
+      now: overrides.now,
+    }),
     // Beyond keystonemiddleware: bounded, fair validations (README).
     admission: new AdmissionControl({
       maxInflight: ka.validation_concurrency,

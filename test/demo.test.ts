@@ -7,7 +7,10 @@ test('the demo starts, serves the printed curl, and exits 0 on SIGINT', async ()
   const child = startChild(['src/demo.ts'], { DEMO_LOG_LEVEL: 'warn' });
   const curl = await child.waitForLine(/^curl -H "X-Auth-Token: /);
   const [, token, url] = /^curl -H "X-Auth-Token: ([^"]+)" (\S+)$/.exec(curl)!;
-  assert.match(child.stdout(), /^export OS_AUTH_URL=http:\/\/127\.0\.0\.1:\d+\/v3 OS_USERNAME=demo OS_PASSWORD=demopw OS_PROJECT_NAME=demo /m);
+  assert.match(
+    child.stdout(),
+    /^export OS_AUTH_URL=http:\/\/127\.0\.0\.1:\d+\/v3 OS_USERNAME=demo OS_PASSWORD=demopw OS_PROJECT_NAME=demo /m,
+  );
   const res = await fetch(url!, { headers: { 'X-Auth-Token': token! } });
   assert.equal(res.status, 200);
   const names = (await res.json()) as (string | null)[];

@@ -70,7 +70,10 @@ export function requestPathForRules(rawPath: string): string {
   let out = '';
   for (const byte of bytes) {
     const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && (/[A-Za-z0-9]/.test(ch) || PATH_SAFE.has(ch)) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out +=
+      byte < 0x80 && (/[A-Za-z0-9]/.test(ch) || PATH_SAFE.has(ch))
+        ? ch
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -86,16 +89,24 @@ export function requestPathForRules(rawPath: string): string {
  * valid or not (with delay_auth_decision a garbage one is enough); here `trustedService` must say the service
  * token was confirmed and holds one of service_token_roles.
  */
-export function checkAccessRules(access: AccessInfo, serviceType: string, request: RequestSummary, trustedService: boolean): AccessRuleDecision {
+export function checkAccessRules(
+  access: AccessInfo,
+  serviceType: string,
+  request: RequestSummary,
+  trustedService: boolean,
+): AccessRuleDecision {
   const rules = access.accessRules;
   if (rules === undefined) return { allowed: true };
   if (serviceType === '') return { allowed: false, reason: 'service_type_unset' };
-  if (serviceType === 'identity' && request.method === 'GET' && request.path.endsWith('/v3/auth/tokens')) return { allowed: true };
+  if (serviceType === 'identity' && request.method === 'GET' && request.path.endsWith('/v3/auth/tokens'))
+    return { allowed: true };
   // A token validated without its catalog cannot be checked (upstream fails with a 500 there): deny.
-  if (!access.catalog.entries.some((entry) => entry.type === serviceType)) return { allowed: false, reason: 'service_type_not_in_catalog' };
+  if (!access.catalog.entries.some((entry) => entry.type === serviceType))
+    return { allowed: false, reason: 'service_type_not_in_catalog' };
   if (trustedService) return { allowed: true };
   for (const rule of rules) {
-    if (rule.service === serviceType && rule.method === request.method && pathMatches(request.path, rule.path)) return { allowed: true };
+    if (rule.service === serviceType && rule.method === request.method && pathMatches(request.path, rule.path))
+      return { allowed: true };
   }
   return { allowed: false, reason: 'no_matching_rule' };
 }

@@ -16,7 +16,8 @@ export class TrustedProxies {
       if (prefix === undefined) this.list.addAddress(address, type);
       else {
         const bits = Number(prefix);
-        if (!/^\d{1,3}$/.test(prefix) || bits > (type === 'ipv6' ? 128 : 32)) throw new RangeError(`bad prefix length: ${entry}`);
+        if (!/^\d{1,3}$/.test(prefix) || bits > (type === 'ipv6' ? 128 : 32))
+          throw new RangeError(`bad prefix length: ${entry}`);
         this.list.addSubnet(address, bits, type);
       }
     }
@@ -36,7 +37,11 @@ function unmapped(address: string): string {
 }
 
 /** The client's address: the peer, or the right-most untrusted X-Forwarded-For hop behind trusted proxies. */
-export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: TrustedProxies): string {
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: TrustedProxies,
+): string {
   const from = unmapped(peer ?? 'unknown');
   if (trusted.isEmpty || !trusted.has(from) || forwardedFor === undefined) return from;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim());

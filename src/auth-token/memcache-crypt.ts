@@ -17,10 +17,15 @@ export interface DerivedKeys {
 const PREFIX = 'image-names/token/';
 
 export function deriveKeys(token: string, secret: string, strategy: SecurityStrategy): DerivedKeys {
-  if (strategy === 'None') return { cacheKey: `${PREFIX}${sha256Hex(token)}`, macKey: Buffer.alloc(0), encryptionKey: Buffer.alloc(0) };
+  if (strategy === 'None')
+    return { cacheKey: `${PREFIX}${sha256Hex(token)}`, macKey: Buffer.alloc(0), encryptionKey: Buffer.alloc(0) };
   const digest = createHmac('sha512', secret).update(`${strategy}\0${token}`).digest();
   // 64 bytes, three disjoint parts: 16 for the key, 16 for the MAC key, 32 for the AES-256 key.
-  return { cacheKey: `${PREFIX}${digest.subarray(0, 16).toString('hex')}`, macKey: digest.subarray(16, 32), encryptionKey: digest.subarray(32, 64) };
+  return {
+    cacheKey: `${PREFIX}${digest.subarray(0, 16).toString('hex')}`,
+    macKey: digest.subarray(16, 32),
+    encryptionKey: digest.subarray(32, 64),
+  };
 }
 
 const MAC_LENGTH = 32;

@@ -9,7 +9,9 @@ export class HashRing<T> {
 
   constructor(nodes: readonly { name: string; node: T }[]) {
     this.points = nodes
-      .flatMap(({ name, node }) => Array.from({ length: POINTS_PER_SERVER }, (_, i) => ({ hash: hash32(`${name}-${i}`), node })))
+      .flatMap(({ name, node }) =>
+        Array.from({ length: POINTS_PER_SERVER }, (_, i) => ({ hash: hash32(`${name}-${i}`), node })),
+      )
       .sort((a, b) => a.hash - b.hash);
   }
 

@@ -112,7 +112,10 @@ export class MemcacheTokenCache implements TokenCache {
   private bounded<T>(call: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('memcached did not answer in time')), this.options.timeoutSeconds * 1000 + 50);
+      timer = setTimeout(
+        () => reject(new Error('memcached did not answer in time')),
+        this.options.timeoutSeconds * 1000 + 50,
+      );
     });
     return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
   }
@@ -128,7 +131,10 @@ export class MemcacheTokenCache implements TokenCache {
 
   private markDown(server: Server, err: unknown): void {
     if (server.downUntil <= this.now()) {
-      this.options.context.log.warn({ memcached: server.name, reason: (err as Error)?.message ?? String(err), retry_in_ms: this.retryAfterMs }, 'memcached unavailable; validating with Keystone meanwhile');
+      this.options.context.log.warn(
+        { memcached: server.name, reason: (err as Error)?.message ?? String(err), retry_in_ms: this.retryAfterMs },
+        'memcached unavailable; validating with Keystone meanwhile',
+      );
     }
     server.downUntil = this.now() + this.retryAfterMs;
   }

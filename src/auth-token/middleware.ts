@@ -9,7 +9,12 @@ import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import type { TokenValidator } from './validator.js';
 import { UserAuthPlugin } from './user-plugin.js';
 import { ApiError } from '../errors.js';
-import { IdentityUnavailableError, InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } from './errors.js';
+import {
+  IdentityUnavailableError,
+  InvalidTokenError,
+  UNAUTHORIZED_MESSAGE,
+  ValidationOverloadedError,
+} from './errors.js';
 import type { Metrics } from '../metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import { checkAccessRules, requestPathForRules } from './access-rules.js';
@@ -42,8 +47,17 @@ export interface AuthState {
 }
 
 const IDENTITY_SUFFIXES = [
-  'Domain-Id', 'Domain-Name', 'Project-Id', 'Project-Name', 'Project-Domain-Id', 'Project-Domain-Name',
-  'User-Id', 'User-Name', 'User-Domain-Id', 'User-Domain-Name', 'Roles',
+  'Domain-Id',
+  'Domain-Name',
+  'Project-Id',
+  'Project-Name',
+  'Project-Domain-Id',
+  'Project-Domain-Name',
+  'User-Id',
+  'User-Name',
+  'User-Domain-Id',
+  'User-Domain-Name',
+  'Roles',
 ];
 
 /** Upstream's deprecated names, still set for old consumers: alias -> the header it copies. */
@@ -58,7 +72,10 @@ const DEPRECATED_ALIASES: readonly (readonly [string, string])[] = [
 
 /** Every header a caller could forge to pose as someone (keystonemiddleware's list, plus OpenStack-System-Scope). */
 export const SPOOFABLE_HEADERS: readonly string[] = [
-  'X-Identity-Status', 'X-Service-Identity-Status', 'X-Service-Catalog', 'X-Is-Admin-Project',
+  'X-Identity-Status',
+  'X-Service-Identity-Status',
+  'X-Service-Catalog',
+  'X-Is-Admin-Project',
   ...IDENTITY_SUFFIXES.flatMap((s) => [`X-${s}`, `X-Service-${s}`]),
   ...DEPRECATED_ALIASES.map(([alias]) => alias),
   // keystonemiddleware sets it from system-scoped tokens but forgets to strip it.
@@ -186,8 +203,10 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     if (user) {
       setIdentityHeaders(headers, 'x-', user);
       headers['x-is-admin-project'] = user.isAdminProject ? 'True' : 'False';
-      for (const [alias, source] of DEPRECATED_ALIASES) if (headers[source] !== undefined) headers[alias] = headers[source];
-      if (options.includeServiceCatalog && !user.catalog.isEmpty) headers['x-service-catalog'] = serviceCatalogHeader(user.catalog);
+      for (const [alias, source] of DEPRECATED_ALIASES)
+        if (headers[source] !== undefined) headers[alias] = headers[source];
+      if (options.includeServiceCatalog && !user.catalog.isEmpty)
+        headers['x-service-catalog'] = serviceCatalogHeader(user.catalog);
     }
     if (serviceToken !== undefined) {
       headers['x-service-identity-status'] = service ? 'Confirmed' : 'Invalid';
@@ -201,21 +220,37 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
 
   /** keystonemiddleware's validate_allowed_request, with the decision logged as upstream logs it. */
   function allowedByAccessRules(user: AccessInfo, method: string, rawPath: string, trustedService: boolean): boolean {
-    const decision = checkAccessRules(user, options.serviceType, { method, path: requestPathForRules(rawPath) }, trustedService);
+    const decision = checkAccessRules(
+      user,
+      options.serviceType,
+      { method, path: requestPathForRules(rawPath) },
+      trustedService,
+    );
     if (decision.allowed) return true;
     const log = context.log;
     if (decision.reason === 'service_type_unset') {
-      log.warn('Cannot validate request with restricted access rules. Set service_type in [keystone_authtoken] to allow access rule validation.');
+      log.warn(
+        'Cannot validate request with restricted access rules. Set service_type in [keystone_authtoken] to allow access rule validation.',
+      );
     } else if (decision.reason === 'service_type_not_in_catalog') {
-      log.warn('Cannot validate request with restricted access rules. service_type in [keystone_authtoken] is not a valid service type in the catalog.');
+      log.warn(
+        'Cannot validate request with restricted access rules. service_type in [keystone_authtoken] is not a valid service type in the catalog.',
+      );
     } else {
-      log.info({ application_credential_id: user.applicationCredentialId, method }, 'Token authorization failed: no access rule allows this request');
+      log.info(
+        { application_credential_id: user.applicationCredentialId, method },
+        'Token authorization failed: no access rule allows this request',
+      );
     }
     return false;
   }
 }
 
-function setIdentityHeaders(headers: Record<string, string | string[] | undefined>, prefix: string, a: AccessInfo): void {
+function setIdentityHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  prefix: string,
+  a: AccessInfo,
+): void {
   const set = (name: string, value: string | undefined) => {
     if (value !== undefined) headers[`${prefix}${name}`] = value;
   };

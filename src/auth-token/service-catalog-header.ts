@@ -24,14 +24,20 @@ export function toV2Catalog(catalog: ServiceCatalog): V2Service[] {
       region[`${endpoint.interface.toLowerCase()}URL`] = endpoint.url;
     }
     // Key order is upstream's: type, name (when the v3 entry has one), endpoints.
-    return entry.name !== undefined ? { type: entry.type, name: entry.name, endpoints: [...regions.values()] } : { type: entry.type, endpoints: [...regions.values()] };
+    return entry.name !== undefined
+      ? { type: entry.type, name: entry.name, endpoints: [...regions.values()] }
+      : { type: entry.type, endpoints: [...regions.values()] };
   });
 }
 
 /** JSON as Python's json.dumps writes it by default. */
 export function pythonJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

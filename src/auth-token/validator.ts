@@ -76,7 +76,9 @@ export class TokenValidator {
   private fetchShared(key: string, token: string, allowExpired: boolean, client: string): Promise<AccessInfo> {
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.options.admission.run(client, () => this.fetch(key, token, allowExpired)).finally(() => this.inflight.delete(key));
+      pending = this.options.admission
+        .run(client, () => this.fetch(key, token, allowExpired))
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
@@ -121,14 +123,19 @@ export class TokenValidator {
           : upstream
             ? `${upstream.code}: ${upstream.message}`
             : (err as Error).message;
-      log.error({ token: redactToken(token), keystone_request_id: upstream?.requestId, reason: why }, 'token validation failed');
+      log.error(
+        { token: redactToken(token), keystone_request_id: upstream?.requestId, reason: why },
+        'token validation failed',
+      );
       throw new IdentityUnavailableError(`identity service unavailable (${upstream?.code ?? 'error'})`, { cause: err });
     }
     o.metrics.keystoneValidationDuration.observe((performance.now() - started) / 1000);
     o.metrics.keystoneValidations.inc({ outcome: 'valid' });
     const ttl = Math.min(o.cacheTimeMs, access.expiresAt.getTime() - this.now());
     if (ttl > 0) {
-      await o.cache.set(token, access, ttl).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'token cache write failed'));
+      await o.cache
+        .set(token, access, ttl)
+        .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'token cache write failed'));
     }
     return access;
   }

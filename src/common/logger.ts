@@ -6,13 +6,18 @@ import { redactToken } from './redact.js';
 
 export type { Logger } from 'pino';
 
-const TOKEN_PATHS = ['x-auth-token', 'x-subject-token', 'x-service-token', 'x-storage-token', 'authorization'].flatMap((h) => [
-  `req.headers["${h}"]`,
-  `headers["${h}"]`,
-  `request.headers["${h}"]`,
-  `res.headers["${h}"]`,
-]);
-const SECRET_PATHS = ['password', '*.password', '*.*.password', '*.*.*.password', 'memcache_secret_key', '*.memcache_secret_key', '*.*.memcache_secret_key'];
+const TOKEN_PATHS = ['x-auth-token', 'x-subject-token', 'x-service-token', 'x-storage-token', 'authorization'].flatMap(
+  (h) => [`req.headers["${h}"]`, `headers["${h}"]`, `request.headers["${h}"]`, `res.headers["${h}"]`],
+);
+const SECRET_PATHS = [
+  'password',
+  '*.password',
+  '*.*.password',
+  '*.*.*.password',
+  'memcache_secret_key',
+  '*.memcache_secret_key',
+  '*.*.memcache_secret_key',
+];
 
 export interface LoggerSettings {
   level: string;
@@ -32,14 +37,20 @@ export function createLogger(settings: LoggerSettings): Logger {
     redact: {
       paths: [...TOKEN_PATHS, ...SECRET_PATHS],
       censor: (value: unknown, path: string[]) =>
-        path.at(-1) === 'password' || path.at(-1) === 'memcache_secret_key' || typeof value !== 'string' ? '[Redacted]' : redactToken(value),
+        path.at(-1) === 'password' || path.at(-1) === 'memcache_secret_key' || typeof value !== 'string'
+          ? '[Redacted]'
+          : redactToken(value),
     },
   };
   if (settings.destination) return pino(options, settings.destination);
   const fd = settings.fd ?? 1;
   const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
   const pretty = settings.pretty ?? (tty === true && canResolve('pino-pretty'));
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } } });
+  if (pretty)
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } },
+    });
   return pino(options, pino.destination({ fd, sync: false }));
 }
 

@@ -20,7 +20,9 @@ export const TOKEN_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** A copy of headers fit for a log line: token values fingerprinted, everything else as is. */
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+export function redactHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[] | undefined> {
   const out: Record<string, string | string[] | undefined> = {};
   for (const [name, value] of Object.entries(headers)) {
     out[name] = TOKEN_HEADERS.has(name.toLowerCase()) && typeof value === 'string' ? redactToken(value) : value;

@@ -45,15 +45,22 @@ convict.addFormats({
   },
   'string-list': {
     validate(value: unknown) {
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('must be a list of strings');
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+        throw new Error('must be a list of strings');
     },
     // oslo.config ListOpt syntax: comma-separated in the environment.
     coerce: (value: unknown) =>
-      typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value,
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((v) => v.trim())
+            .filter((v) => v !== '')
+        : value,
   },
   'positive-int': {
     validate(value: unknown) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error('must be a positive integer');
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+        throw new Error('must be a positive integer');
     },
     coerce: toNumber,
   },

@@ -5,7 +5,15 @@ import net from 'node:net';
 import path from 'node:path';
 import convict from 'convict';
 import './formats.js';
-import { describeOptions, envVarName, schema, withEnvNames, type Config, type ConfigValues, type GroupedSchema } from './schema.js';
+import {
+  describeOptions,
+  envVarName,
+  schema,
+  withEnvNames,
+  type Config,
+  type ConfigValues,
+  type GroupedSchema,
+} from './schema.js';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -20,7 +28,10 @@ export class ConfigError extends Error {
  * A convict instance of a grouped schema, reading OS_<GROUP>__<OPTION> from `env` (never process.env or
  * process.argv). convict sets the environment on top of the defaults here, and again after every load().
  */
-export function convictFor<S extends GroupedSchema>(grouped: S, env: Record<string, string | undefined>): convict.Config<ConfigValues<S>> {
+export function convictFor<S extends GroupedSchema>(
+  grouped: S,
+  env: Record<string, string | undefined>,
+): convict.Config<ConfigValues<S>> {
   // The one cast at the library boundary: @types/convict wants enum formats as mutable `any[]`, while ours are
   // readonly literal tuples (`as const`), which is what gives ConfigValues its literal enum types.
   return convict(withEnvNames(grouped) as convict.Schema<ConfigValues<S>>, { env, args: [] });
@@ -52,7 +63,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);
   if (fs.existsSync(envFile)) files.push(envFile);
   files.push(...(options.files ?? []));
-  if (env.CONFIG_FILES) files.push(...env.CONFIG_FILES.split(',').map((f) => f.trim()).filter(Boolean));
+  if (env.CONFIG_FILES)
+    files.push(
+      ...env.CONFIG_FILES.split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    );
   for (const file of files) {
     try {
       // load() overlays the file, then convict sets the environment again on top: env outranks every file.
@@ -86,7 +102,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** convict's validation error as one readable line per problem, each naming its env var. */
 export function explainConvictError(err: unknown): string[] {
-  return String((err as Error).message).split('\n').filter(Boolean).map(explain);
+  return String((err as Error).message)
+    .split('\n')
+    .filter(Boolean)
+    .map(explain);
 }
 
 /** convict says "group.key: must be ...": add the env var so the operator knows what to change. */
@@ -102,7 +121,9 @@ function crossChecks(config: Config): string[] {
   const problems: string[] = [];
   const ka = config.keystone_authtoken;
   if (ka.password === '') {
-    problems.push(`keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`);
+    problems.push(
+      `keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`,
+    );
   }
   if (ka.memcache_security_strategy !== 'None' && ka.memcache_secret_key === '') {
     problems.push(
@@ -110,21 +131,35 @@ function crossChecks(config: Config): string[] {
     );
   }
   for (const server of ka.memcached_servers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(server)) problems.push(`keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`);
+    if (!/^[^\s:]+:\d{1,5}$/.test(server))
+      problems.push(
+        `keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`,
+      );
   }
   for (const entry of config.server.trusted_proxies) {
     const [address = '', bits, extra] = entry.split('/');
     const max = net.isIPv6(address) ? 128 : 32;
-    if (net.isIP(address) === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
-      problems.push(`server.trusted_proxies: "${entry}" is not an IP address or CIDR range (env ${envVarName('server', 'trusted_proxies')})`);
+    if (
+      net.isIP(address) === 0 ||
+      extra !== undefined ||
+      (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))
+    ) {
+      problems.push(
+        `server.trusted_proxies: "${entry}" is not an IP address or CIDR range (env ${envVarName('server', 'trusted_proxies')})`,
+      );
     }
   }
   const c = config.communication;
   if ((c.certfile === '') !== (c.keyfile === '')) {
-    problems.push(`communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`);
+    problems.push(
+      `communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`,
+    );
   }
   for (const code of c.retriable_status_codes) {
-    if (!/^[1-5]\d\d$/.test(code)) problems.push(`communication.retriable_status_codes: "${code}" is not an HTTP status (env ${envVarName('communication', 'retriable_status_codes')})`);
+    if (!/^[1-5]\d\d$/.test(code))
+      problems.push(
+        `communication.retriable_status_codes: "${code}" is not an HTTP status (env ${envVarName('communication', 'retriable_status_codes')})`,
+      );
   }
   return problems;
 }

@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 
 // package.json sits two levels above both src/config/ and dist/config/.
-export const VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION = (
+  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** One option as this project writes it; an enum's `format` is a literal tuple (`[...] as const`). */
 export interface OptionSpec {
@@ -67,14 +69,22 @@ export const schema = {
       format: 'optional-url',
       default: '',
     },
-    auth_url: { doc: "Keystone URL used to authenticate the service's own user.", format: 'url', default: 'http://127.0.0.1:5000/v3' },
+    auth_url: {
+      doc: "Keystone URL used to authenticate the service's own user.",
+      format: 'url',
+      default: 'http://127.0.0.1:5000/v3',
+    },
     auth_type: { doc: "Auth plugin of the service's own user.", format: ['password'] as const, default: 'password' },
     username: { doc: "The service's own user name.", format: String, default: 'image-names' },
     password: { doc: "The service's own user password (required).", format: String, default: '', sensitive: true },
     user_domain_name: { doc: "Domain of the service's own user.", format: String, default: 'Default' },
     project_name: { doc: "Project the service's own user scopes to.", format: String, default: 'service' },
     project_domain_name: { doc: 'Domain of that project.', format: String, default: 'Default' },
-    region_name: { doc: 'Region of the identity endpoint used for validation; empty matches any.', format: String, default: '' },
+    region_name: {
+      doc: 'Region of the identity endpoint used for validation; empty matches any.',
+      format: String,
+      default: '',
+    },
     interface: {
       doc: 'Interface of the identity endpoint used for token validation.',
       format: ['public', 'internal', 'admin'] as const,
@@ -106,7 +116,7 @@ export const schema = {
       default: ['service'],
     },
     service_token_roles_required: {
-      doc: 'Reject service tokens without one of service_token_roles (keystonemiddleware\'s default too, since 13.0.0).',
+      doc: "Reject service tokens without one of service_token_roles (keystonemiddleware's default too, since 13.0.0).",
       format: Boolean,
       default: true,
     },
@@ -169,7 +179,11 @@ export const schema = {
     },
   },
   communication: {
-    cafile: { doc: 'PEM bundle of CAs to trust for HTTPS upstreams; empty uses the system store.', format: 'optional-file', default: '' },
+    cafile: {
+      doc: 'PEM bundle of CAs to trust for HTTPS upstreams; empty uses the system store.',
+      format: 'optional-file',
+      default: '',
+    },
     certfile: { doc: 'PEM client certificate for HTTPS upstreams.', format: 'optional-file', default: '' },
     keyfile: { doc: 'PEM private key of certfile.', format: 'optional-file', default: '' },
     insecure: { doc: 'Skip TLS certificate verification (never in production).', format: Boolean, default: false },
@@ -180,7 +194,11 @@ export const schema = {
     },
     connect_timeout: { doc: 'Seconds to establish a TCP/TLS connection.', format: 'positive-seconds', default: 5 },
     headers_timeout: { doc: 'Seconds to wait for response headers.', format: 'positive-seconds', default: 30 },
-    body_timeout: { doc: 'Seconds of silence allowed while reading a response body.', format: 'positive-seconds', default: 30 },
+    body_timeout: {
+      doc: 'Seconds of silence allowed while reading a response body.',
+      format: 'positive-seconds',
+      default: 30,
+    },
     connections_per_origin: { doc: 'Pooled connections per upstream origin.', format: 'nat', default: 128 },
     keep_alive_timeout: { doc: 'Seconds an idle pooled connection is kept.', format: 'positive-seconds', default: 4 },
     connect_retries: { doc: 'Retries after a connection failure (request never sent).', format: 'nat', default: 2 },
@@ -194,10 +212,22 @@ export const schema = {
       format: 'string-list',
       default: ['503'],
     },
-    retry_delay: { doc: 'First retry backoff in seconds; doubles each try, with full jitter.', format: 'seconds', default: 0.1 },
-    max_retry_delay: { doc: 'Longest single backoff (and Retry-After honoured) in seconds.', format: 'seconds', default: 2 },
+    retry_delay: {
+      doc: 'First retry backoff in seconds; doubles each try, with full jitter.',
+      format: 'seconds',
+      default: 0.1,
+    },
+    max_retry_delay: {
+      doc: 'Longest single backoff (and Retry-After honoured) in seconds.',
+      format: 'seconds',
+      default: 2,
+    },
     max_redirects: { doc: 'Redirects followed per request.', format: 'nat', default: 5 },
-    max_response_bytes: { doc: 'Largest upstream response body read into memory.', format: 'nat', default: 16 * 1024 * 1024 },
+    max_response_bytes: {
+      doc: 'Largest upstream response body read into memory.',
+      format: 'nat',
+      default: 16 * 1024 * 1024,
+    },
     user_agent: {
       doc: 'User-Agent sent upstream.',
       format: String,
@@ -206,21 +236,39 @@ export const schema = {
   },
   image: {
     interface: {
-      doc: 'Interface of the image endpoint taken from the caller\'s catalog (publicURL style accepted).',
+      doc: "Interface of the image endpoint taken from the caller's catalog (publicURL style accepted).",
       format: ['public', 'internal', 'admin', 'publicURL', 'internalURL', 'adminURL'] as const,
       default: 'public',
     },
     region_name: { doc: 'Region of the image endpoint; empty matches any.', format: String, default: '' },
-    page_size: { doc: 'Images asked per Glance page (Glance caps at its api_limit_max, 1000).', format: 'nat', default: 1000 },
+    page_size: {
+      doc: 'Images asked per Glance page (Glance caps at its api_limit_max, 1000).',
+      format: 'nat',
+      default: 1000,
+    },
   },
 } satisfies GroupedSchema;
 
 type Leaf = { default: unknown };
-type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly string[] ? string[] : T;
+type Widen<T> = T extends string
+  ? string
+  : T extends number
+    ? number
+    : T extends boolean
+      ? boolean
+      : T extends readonly string[]
+        ? string[]
+        : T;
 /** An enum option (`format: [...] as const`) keeps its literal union; others widen their default's type. */
-type ValueOf<L extends Leaf> = L extends { format: readonly (infer E)[] } ? (E extends string ? E : never) : Widen<L['default']>;
+type ValueOf<L extends Leaf> = L extends { format: readonly (infer E)[] }
+  ? E extends string
+    ? E
+    : never
+  : Widen<L['default']>;
 /** The values a grouped convict schema validates to (the mocks' schema uses it too). */
-export type ConfigValues<S> = { readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? ValueOf<S[G][K]> : never } };
+export type ConfigValues<S> = {
+  readonly [G in keyof S]: { readonly [K in keyof S[G]]: S[G][K] extends Leaf ? ValueOf<S[G][K]> : never };
+};
 
 /** The validated configuration, grouped like oslo.config. */
 export type Config = ConfigValues<typeof schema>;
@@ -262,7 +310,11 @@ export function describeOptions(): ConfigOption[] {
       env: envVarName(group, key),
       doc: o.doc,
       default: o.default,
-      format: Array.isArray(o.format) ? `one of ${o.format.join(', ')}` : typeof o.format === 'function' ? o.format.name.toLowerCase() : String(o.format),
+      format: Array.isArray(o.format)
+        ? `one of ${o.format.join(', ')}`
+        : typeof o.format === 'function'
+          ? o.format.name.toLowerCase()
+          : String(o.format),
       sensitive: o.sensitive === true,
     })),
   );

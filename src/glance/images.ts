@@ -47,7 +47,10 @@ export class ImageClient {
   }
 
   /** The same, a Glance page at a time: one await per page instead of one per image (the hot path uses it). */
-  async *pages(filters: ImageFilters = {}, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<readonly Image[]> {
+  async *pages(
+    filters: ImageFilters = {},
+    { signal }: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<readonly Image[]> {
     const endpoint = await this.auth.getEndpoint(
       this.session,
       { serviceType: 'image', interface: this.options.interface, regionName: this.options.regionName },
@@ -71,14 +74,20 @@ export class ImageClient {
       const response = await this.session.request(url, { auth: this.auth, signal, service: 'glance' });
       const page = response.json<ImagesPage>();
       if (!Array.isArray(page.images)) {
-        throw new ProtocolError('Glance sent an images page without an images list', { service: 'glance', requestId: response.requestId });
+        throw new ProtocolError('Glance sent an images page without an images list', {
+          service: 'glance',
+          requestId: response.requestId,
+        });
       }
       yield page.images as Image[];
       if (typeof page.next !== 'string' || page.next === '') return;
       url = this.nextUrl(root, page.next, tags);
       // A short or empty page with a `next` is not the end; a `next` seen before is a loop.
       if (seen.has(url)) {
-        throw new ProtocolError('Glance sent a next link that repeats an earlier page', { service: 'glance', requestId: response.requestId });
+        throw new ProtocolError('Glance sent a next link that repeats an earlier page', {
+          service: 'glance',
+          requestId: response.requestId,
+        });
       }
     }
   }

@@ -61,7 +61,8 @@ export class AccessInfo {
   readonly trustorUserId: string | undefined;
   readonly applicationCredentialId: string | undefined;
   /** The application credential's access rules; undefined when the token has none (not restricted). */
-  readonly accessRules: readonly { readonly service: string; readonly method: string; readonly path: string }[] | undefined;
+  readonly accessRules:
+    readonly { readonly service: string; readonly method: string; readonly path: string }[] | undefined;
   /** System-scoped to the whole deployment (OpenStack-System-Scope: all). */
   readonly systemAll: boolean;
   /** Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true. */
@@ -94,7 +95,9 @@ export class AccessInfo {
     this.trustorUserId = t['OS-TRUST:trust']?.trustor_user?.id;
     this.applicationCredentialId = t.application_credential?.id;
     const rules = t.application_credential?.access_rules;
-    this.accessRules = rules ? Object.freeze(rules.map((r) => Object.freeze({ service: r.service, method: r.method, path: r.path }))) : undefined;
+    this.accessRules = rules
+      ? Object.freeze(rules.map((r) => Object.freeze({ service: r.service, method: r.method, path: r.path })))
+      : undefined;
     this.systemAll = t.system?.all === true;
     this.isAdminProject = t.is_admin_project ?? true;
     this.auditIds = Object.freeze([...(t.audit_ids ?? [])]);
@@ -109,12 +112,16 @@ export class AccessInfo {
       throw new ProtocolError('Keystone sent a token body without token.user.id or token.expires_at');
     }
     if (Number.isNaN(Date.parse(t.expires_at))) throw new ProtocolError('Keystone sent an unparsable expires_at');
-    if (t.roles !== undefined && !Array.isArray(t.roles)) throw new ProtocolError('Keystone sent token.roles that is not a list');
-    if (t.catalog !== undefined && !Array.isArray(t.catalog)) throw new ProtocolError('Keystone sent token.catalog that is not a list');
+    if (t.roles !== undefined && !Array.isArray(t.roles))
+      throw new ProtocolError('Keystone sent token.roles that is not a list');
+    if (t.catalog !== undefined && !Array.isArray(t.catalog))
+      throw new ProtocolError('Keystone sent token.catalog that is not a list');
     const rules: unknown = t.application_credential?.access_rules;
     if (rules !== undefined && rules !== null && !(Array.isArray(rules) && rules.every(isAccessRule))) {
       // A restriction we cannot read must not be mistaken for no restriction.
-      throw new ProtocolError('Keystone sent application_credential.access_rules that are not {service, method, path} rules');
+      throw new ProtocolError(
+        'Keystone sent application_credential.access_rules that are not {service, method, path} rules',
+      );
     }
     return new AccessInfo(token, body as TokenBody);
   }
@@ -143,5 +150,11 @@ export class AccessInfo {
 
 function isAccessRule(value: unknown): boolean {
   const r = value as Record<string, unknown> | null;
-  return typeof r === 'object' && r !== null && typeof r.service === 'string' && typeof r.method === 'string' && typeof r.path === 'string';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.service === 'string' &&
+    typeof r.method === 'string' &&
+    typeof r.path === 'string'
+  );
 }

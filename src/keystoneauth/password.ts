@@ -85,7 +85,10 @@ export class PasswordPlugin implements AuthPlugin {
     });
     const token = response.headers['x-subject-token'];
     if (typeof token !== 'string' || token === '') {
-      throw new ProtocolError('Keystone issued a token without X-Subject-Token', { status: response.status, requestId: response.requestId });
+      throw new ProtocolError('Keystone issued a token without X-Subject-Token', {
+        status: response.status,
+        requestId: response.requestId,
+      });
     }
     this.access = AccessInfo.fromBody(response.json(), token);
     return this.access;

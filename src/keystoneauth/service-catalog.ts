@@ -56,7 +56,9 @@ export class ServiceCatalog {
     if (this.isEmpty) {
       throw new EmptyCatalogError('the token has no service catalog (unscoped token, or validated without a catalog)');
     }
-    const interfaces = (typeof filter.interface === 'string' ? [filter.interface] : (filter.interface ?? ['public'])).map(normalizeInterface);
+    const interfaces = (
+      typeof filter.interface === 'string' ? [filter.interface] : (filter.interface ?? ['public'])
+    ).map(normalizeInterface);
     const region = filter.regionName ?? '';
     const key = `${filter.serviceType}|${interfaces.join(',')}|${region}`;
     let url = this.found.get(key);

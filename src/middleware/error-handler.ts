@@ -4,7 +4,17 @@
 import type { Middleware } from 'koa';
 import { STATUS_CODES } from 'node:http';
 import { ApiError } from '../errors.js';
-import { ConnectionError, EmptyCatalogError, EndpointNotFoundError, HttpError, ProtocolError, RequestAbortedError, TimeoutError, TlsError, UpstreamError } from '../keystoneauth/errors.js';
+import {
+  ConnectionError,
+  EmptyCatalogError,
+  EndpointNotFoundError,
+  HttpError,
+  ProtocolError,
+  RequestAbortedError,
+  TimeoutError,
+  TlsError,
+  UpstreamError,
+} from '../keystoneauth/errors.js';
 import { InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } from '../auth-token/errors.js';
 import type { RequestScope } from '../common/request-scope.js';
 import type { RequestIdState } from './request-scope.js';
@@ -16,15 +26,20 @@ export function upstreamToApiError(err: UpstreamError): ApiError {
   const service = SERVICE_NAMES[err.service ?? ''] ?? 'upstream service';
   if (err instanceof RequestAbortedError) return new ApiError(499, 'The client closed the request.', { cause: err });
   if (err instanceof TimeoutError) return new ApiError(504, `The ${service} did not answer in time.`, { cause: err });
-  if (err instanceof TlsError) return new ApiError(502, `A secure connection to the ${service} could not be established.`, { cause: err });
+  if (err instanceof TlsError)
+    return new ApiError(502, `A secure connection to the ${service} could not be established.`, { cause: err });
   if (err instanceof ConnectionError) return new ApiError(502, `The ${service} cannot be reached.`, { cause: err });
-  if (err instanceof EmptyCatalogError) return new ApiError(403, `The token has no service catalog; use a project-scoped token.`, { cause: err });
-  if (err instanceof EndpointNotFoundError) return new ApiError(502, `The token's service catalog has no usable endpoint: ${err.message}.`, { cause: err });
-  if (err instanceof ProtocolError) return new ApiError(502, `The ${service} sent an invalid response.`, { cause: err });
+  if (err instanceof EmptyCatalogError)
+    return new ApiError(403, `The token has no service catalog; use a project-scoped token.`, { cause: err });
+  if (err instanceof EndpointNotFoundError)
+    return new ApiError(502, `The token's service catalog has no usable endpoint: ${err.message}.`, { cause: err });
+  if (err instanceof ProtocolError)
+    return new ApiError(502, `The ${service} sent an invalid response.`, { cause: err });
   if (err instanceof HttpError) {
     if (err.status === 401) return new ApiError(401, `The ${service} rejected the token.`, { cause: err });
     if (err.status === 403) return new ApiError(403, `The ${service} refused access.`, { cause: err });
-    if (err.status === 429) return new ApiError(503, `The ${service} is rate limiting; try again later.`, { cause: err });
+    if (err.status === 429)
+      return new ApiError(503, `The ${service} is rate limiting; try again later.`, { cause: err });
     return new ApiError(502, `The ${service} failed (HTTP ${err.status}).`, { cause: err });
   }
   return new ApiError(502, `The ${service} failed.`, { cause: err });
@@ -38,7 +53,8 @@ function toApiError(err: unknown): ApiError {
   // http-errors thrown by Koa itself (ctx.throw, body limits): keep the status, show the message only if safe.
   const e = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 600) {
-    const message = e.expose === true && typeof e.message === 'string' ? e.message : (STATUS_CODES[e.status] ?? 'Error');
+    const message =
+      e.expose === true && typeof e.message === 'string' ? e.message : (STATUS_CODES[e.status] ?? 'Error');
     return new ApiError(e.status, message, { cause: err });
   }
   return new ApiError(500, 'An unexpected error occurred.', { cause: err });
@@ -70,8 +86,19 @@ export function errorHandler(context: RequestScope): Middleware<RequestIdState> 
           {
             status: api.status,
             error: upstream
-              ? { code: upstream.code, service: upstream.service, upstream_status: upstream.status, upstream_request_id: upstream.requestId, url: upstream.url, body: upstream.bodyExcerpt, message: upstream.message }
-              : { message: (cause as Error | undefined)?.message ?? api.message, stack: (cause as Error | undefined)?.stack },
+              ? {
+                  code: upstream.code,
+                  service: upstream.service,
+                  upstream_status: upstream.status,
+                  upstream_request_id: upstream.requestId,
+                  url: upstream.url,
+                  body: upstream.bodyExcerpt,
+                  message: upstream.message,
+                }
+              : {
+                  message: (cause as Error | undefined)?.message ?? api.message,
+                  stack: (cause as Error | undefined)?.stack,
+                },
           },
           'request failed',
         );

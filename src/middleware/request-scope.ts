@@ -55,7 +55,12 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
         const level = status >= 500 ? 'error' : 'info';
         if (!root.isLevelEnabled(level)) return;
         store.log[level](
-          { req: { method, url }, res: { status }, route: store.route, duration_ms: Math.round((performance.now() - started) * 10) / 10 },
+          {
+            req: { method, url },
+            res: { status },
+            route: store.route,
+            duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          },
           aborted ? 'request aborted by the client' : 'request completed',
         );
       });

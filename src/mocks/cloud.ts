@@ -25,7 +25,10 @@ export interface MockCloud {
 }
 
 export async function startMockCloud(options: MockCloudOptions = {}): Promise<MockCloud> {
-  const config = loadMockConfig(options.env ?? {}, { mock_keystone: options.keystone ?? {}, mock_glance: options.glance ?? {} });
+  const config = loadMockConfig(options.env ?? {}, {
+    mock_keystone: options.keystone ?? {},
+    mock_glance: options.glance ?? {},
+  });
   const keystone = await startMockKeystone(config.mock_keystone);
   const glance = await startMockGlance({ ...config.mock_glance, auth_url: `${keystone.url}/v3` }, options.extraImages);
   keystone.store.catalogVars.glance_url = glance.url;

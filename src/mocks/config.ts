@@ -9,11 +9,23 @@ const schema = {
   mock_keystone: {
     host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
     port: { doc: 'Port (0 = any free port).', format: 'port', default: 5000 },
-    seed: { doc: 'Seed file: domains, projects, users, roles, assignments, catalog.', format: String, default: configDir('mock-keystone.json') },
-    public_url: { doc: 'URL clients reach this Keystone at ({keystone_url} in the catalog); empty = the listen address.', format: String, default: '' },
-    glance_url: { doc: 'URL of Glance in the catalog ({glance_url}).', format: String, default: 'http://127.0.0.1:9292' },
+    seed: {
+      doc: 'Seed file: domains, projects, users, roles, assignments, catalog.',
+      format: String,
+      default: configDir('mock-keystone.json'),
+    },
+    public_url: {
+      doc: 'URL clients reach this Keystone at ({keystone_url} in the catalog); empty = the listen address.',
+      format: String,
+      default: '',
+    },
+    glance_url: {
+      doc: 'URL of Glance in the catalog ({glance_url}).',
+      format: String,
+      default: 'http://127.0.0.1:9292',
+    },
     image_names_url: {
-      doc: 'URL of this project\'s service in the catalog ({image_names_url}, service type image-names, which access rules name).',
+      doc: "URL of this project's service in the catalog ({image_names_url}, service type image-names, which access rules name).",
       format: String,
       default: 'http://127.0.0.1:8080',
     },
@@ -24,10 +36,22 @@ const schema = {
     host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
     port: { doc: 'Port (0 = any free port).', format: 'port', default: 9292 },
     seed: { doc: 'Seed file of images.', format: String, default: configDir('mock-glance.json') },
-    public_url: { doc: 'URL clients reach this Glance at (for version links); empty = the listen address.', format: String, default: '' },
+    public_url: {
+      doc: 'URL clients reach this Glance at (for version links); empty = the listen address.',
+      format: String,
+      default: '',
+    },
     generate: { doc: 'Extra generated images (for paging and benchmarks).', format: 'nat', default: 0 },
-    generate_owner: { doc: 'Project id owning the generated images.', format: String, default: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
-    auth_url: { doc: 'Keystone that validates tokens for this Glance.', format: String, default: 'http://127.0.0.1:5000/v3' },
+    generate_owner: {
+      doc: 'Project id owning the generated images.',
+      format: String,
+      default: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e',
+    },
+    auth_url: {
+      doc: 'Keystone that validates tokens for this Glance.',
+      format: String,
+      default: 'http://127.0.0.1:5000/v3',
+    },
     username: { doc: "Glance's service user.", format: String, default: 'glance' },
     password: { doc: "Glance's service user password.", format: String, default: 'glancepw', sensitive: true },
     project_name: { doc: "Glance's service project.", format: String, default: 'service' },
@@ -37,7 +61,10 @@ const schema = {
 
 export type MockConfig = ConfigValues<typeof schema>;
 
-export function loadMockConfig(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): MockConfig {
+export function loadMockConfig(
+  env: Record<string, string | undefined>,
+  overrides: Record<string, unknown> = {},
+): MockConfig {
   const conf = convictFor(schema, env);
   try {
     conf.load(overrides);

@@ -92,7 +92,12 @@ export class MockControl {
   routes(extraStats: () => Record<string, unknown> = () => ({})): Router {
     const router = new Router({ prefix: '/__mock' });
     router.get('/stats', (ctx) => {
-      ctx.body = { counters: Object.fromEntries(this.counters), faults: this.faults, request_ids: this.requestIds, ...extraStats() };
+      ctx.body = {
+        counters: Object.fromEntries(this.counters),
+        faults: this.faults,
+        request_ids: this.requestIds,
+        ...extraStats(),
+      };
     });
     router.put('/faults', async (ctx) => {
       const body = (await readJson(ctx.req, 16 * 1024)) as Partial<Faults>;
@@ -140,7 +145,10 @@ export type RenderError = (ctx: Koa.Context, status: number, message: string) =>
  * one), JSON-or-webob errors for MockError, 404/405 for unknown
  * routes, and `texts.internal` for anything else.
  */
-export function mockErrors(render: RenderError, texts: { notFound: string; notAllowed: string; internal: string }): Middleware {
+export function mockErrors(
+  render: RenderError,
+  texts: { notFound: string; notAllowed: string; internal: string },
+): Middleware {
   return async (ctx, next) => {
     ctx.set('x-openstack-request-id', newRequestId());
     try {
@@ -168,7 +176,10 @@ export async function readJson(req: http.IncomingMessage, limit: number): Promis
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new MockError(400, 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+    throw new MockError(
+      400,
+      'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
+    );
   }
 }
 

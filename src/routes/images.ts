@@ -9,14 +9,34 @@ import { ApiError } from '../errors.js';
 import type { Session } from '../keystoneauth/session.js';
 
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
-const STATUSES = new Set(['queued', 'saving', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated', 'uploading', 'importing']);
-const SORT_KEYS = new Set(['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at']);
+const STATUSES = new Set([
+  'queued',
+  'saving',
+  'active',
+  'killed',
+  'deleted',
+  'pending_delete',
+  'deactivated',
+  'uploading',
+  'importing',
+]);
+const SORT_KEYS = new Set([
+  'name',
+  'status',
+  'container_format',
+  'disk_format',
+  'size',
+  'id',
+  'created_at',
+  'updated_at',
+]);
 const MAX_TEXT = 255;
 const MAX_TAGS = 20;
 
 /** Validate the query string into Glance filters; a bad value is a 400 naming the parameter. */
 export function parseImageFilters(search: URLSearchParams): ImageFilters {
-  const bad = (parameter: string, message: string) => new ApiError(400, `Invalid query parameter ${parameter}: ${message}.`, { parameter });
+  const bad = (parameter: string, message: string) =>
+    new ApiError(400, `Invalid query parameter ${parameter}: ${message}.`, { parameter });
   const single = (name: string): string | undefined => {
     const values = search.getAll(name);
     if (values.length > 1) throw bad(name, 'give it once');
@@ -26,18 +46,25 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
     return value;
   };
   for (const name of new Set(search.keys())) {
-    if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort'].includes(name)) throw bad(name, 'not a supported filter');
+    if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort'].includes(name))
+      throw bad(name, 'not a supported filter');
   }
   const filters: { -readonly [K in keyof ImageFilters]: ImageFilters[K] } = {};
   const visibility = single('visibility');
-  if (visibility !== undefined && !VISIBILITIES.has(visibility)) throw bad('visibility', `must be one of ${[...VISIBILITIES].join(', ')}`);
+  if (visibility !== undefined && !VISIBILITIES.has(visibility))
+    throw bad('visibility', `must be one of ${[...VISIBILITIES].join(', ')}`);
   const status = single('status');
   if (status !== undefined && !STATUSES.has(status)) throw bad('status', `must be one of ${[...STATUSES].join(', ')}`);
   const sort = single('sort');
   if (sort !== undefined) {
     for (const part of sort.split(',')) {
       const [key, dir, extra] = part.split(':');
-      if (!key || !SORT_KEYS.has(key) || extra !== undefined || (dir !== undefined && dir !== 'asc' && dir !== 'desc')) {
+      if (
+        !key ||
+        !SORT_KEYS.has(key) ||
+        extra !== undefined ||
+        (dir !== undefined && dir !== 'asc' && dir !== 'desc')
+      ) {
         throw bad('sort', `must be key[:asc|desc],... with keys ${[...SORT_KEYS].join(', ')}`);
       }
     }
@@ -56,7 +83,13 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
   return filters;
 }
 
-export function imageRoutes({ session, image }: { session: Session; image: ImageClientOptions }): Router<AuthState & RequestIdState> {
+export function imageRoutes({
+  session,
+  image,
+}: {
+  session: Session;
+  image: ImageClientOptions;
+}): Router<AuthState & RequestIdState> {
   const router = new Router<AuthState & RequestIdState>();
   router.get(['/', '/images'], async (ctx) => {
     const auth = ctx.state.tokenAuth;
@@ -72,7 +105,8 @@ export function imageRoutes({ session, image }: { session: Session; image: Image
     try {
       const glance = new ImageClient(session, auth, image);
       const names: (string | null)[] = [];
-      for await (const page of glance.pages(filters, { signal: abort.signal })) for (const img of page) names.push(img.name ?? null);
+      for await (const page of glance.pages(filters, { signal: abort.signal }))
+        for (const img of page) names.push(img.name ?? null);
       ctx.body = names;
     } finally {
       ctx.res.off('close', onClose);

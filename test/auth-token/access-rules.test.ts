@@ -74,7 +74,10 @@ describe('checkAccessRules (validate_allowed_request)', () => {
   });
 
   test('rules and service_type unset: denied', () => {
-    assert.deepEqual(checkAccessRules(token([rule('image-names', 'GET', '/images')]), '', GET_IMAGES, false), { allowed: false, reason: 'service_type_unset' });
+    assert.deepEqual(checkAccessRules(token([rule('image-names', 'GET', '/images')]), '', GET_IMAGES, false), {
+      allowed: false,
+      reason: 'service_type_unset',
+    });
   });
 
   test('a matching rule allows; method, service and path must all match', () => {
@@ -88,14 +91,23 @@ describe('checkAccessRules (validate_allowed_request)', () => {
   });
 
   test('an empty rule list allows nothing', () => {
-    assert.deepEqual(checkAccessRules(token([]), 'image-names', GET_IMAGES, false), { allowed: false, reason: 'no_matching_rule' });
+    assert.deepEqual(checkAccessRules(token([]), 'image-names', GET_IMAGES, false), {
+      allowed: false,
+      reason: 'no_matching_rule',
+    });
   });
 
   test('service_type missing from the token catalog is denied, even with a trusted service token', () => {
     const t = token([rule('image-names', 'GET', '/images')], ['compute']);
-    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, true), { allowed: false, reason: 'service_type_not_in_catalog' });
+    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, true), {
+      allowed: false,
+      reason: 'service_type_not_in_catalog',
+    });
     // A token validated without its catalog cannot be checked: denied.
-    assert.equal(checkAccessRules(token([rule('image-names', 'GET', '/images')], []), 'image-names', GET_IMAGES, false).allowed, false);
+    assert.equal(
+      checkAccessRules(token([rule('image-names', 'GET', '/images')], []), 'image-names', GET_IMAGES, false).allowed,
+      false,
+    );
   });
 
   test('a trusted service token (a chain of service calls) skips the rules', () => {
@@ -106,7 +118,9 @@ describe('checkAccessRules (validate_allowed_request)', () => {
 
   test('an identity service lets a restricted token validate itself', () => {
     const t = token([rule('compute', 'GET', '/v2.1/servers')], ['identity']);
-    assert.deepEqual(checkAccessRules(t, 'identity', { method: 'GET', path: '/v3/auth/tokens' }, false), { allowed: true });
+    assert.deepEqual(checkAccessRules(t, 'identity', { method: 'GET', path: '/v3/auth/tokens' }, false), {
+      allowed: true,
+    });
     assert.equal(checkAccessRules(t, 'identity', { method: 'GET', path: '/v3/users' }, false).allowed, false);
   });
 });

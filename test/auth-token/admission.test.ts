@@ -36,7 +36,14 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function control(options: Partial<AdmissionOptions> = {}) {
   const timers = manualTimers();
-  const ac = new AdmissionControl({ maxInflight: 1, maxQueuedPerClient: 10, maxQueued: 100, maxWaitMs: 5000, setTimer: timers.setTimer, ...options });
+  const ac = new AdmissionControl({
+    maxInflight: 1,
+    maxQueuedPerClient: 10,
+    maxQueued: 100,
+    maxWaitMs: 5000,
+    setTimer: timers.setTimer,
+    ...options,
+  });
   return { ac, timers };
 }
 
@@ -93,7 +100,8 @@ describe('AdmissionControl', () => {
     let ran = false;
     await assert.rejects(
       ac.run('a', async () => void (ran = true)),
-      (err: unknown) => err instanceof ValidationOverloadedError && err.reason === 'client_queue_full' && err.retryAfterSeconds >= 1,
+      (err: unknown) =>
+        err instanceof ValidationOverloadedError && err.reason === 'client_queue_full' && err.retryAfterSeconds >= 1,
     );
     assert.equal(ran, false);
     // Another client still queues.
@@ -108,7 +116,10 @@ describe('AdmissionControl', () => {
     const hold = gate();
     const running = ac.run('a', () => hold.done);
     const queued = [ac.run('a', async () => 1), ac.run('b', async () => 2)];
-    await assert.rejects(ac.run('c', async () => 3), (err: unknown) => err instanceof ValidationOverloadedError && err.reason === 'queue_full');
+    await assert.rejects(
+      ac.run('c', async () => 3),
+      (err: unknown) => err instanceof ValidationOverloadedError && err.reason === 'queue_full',
+    );
     hold.open();
     await running;
     assert.deepEqual(await Promise.all(queued), [1, 2]);
@@ -118,7 +129,10 @@ describe('AdmissionControl', () => {
     const { ac } = control({ maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 });
     const hold = gate();
     const running = ac.run('a', () => hold.done);
-    await assert.rejects(ac.run('b', async () => 1), ValidationOverloadedError);
+    await assert.rejects(
+      ac.run('b', async () => 1),
+      ValidationOverloadedError,
+    );
     hold.open();
     await running;
     assert.equal(await ac.run('b', async () => 1), 1);
@@ -132,7 +146,10 @@ describe('AdmissionControl', () => {
     const waiting = ac.run('b', async () => void (ran = true));
     assert.equal(timers.count, 1);
     timers.fireAll();
-    await assert.rejects(waiting, (err: unknown) => err instanceof ValidationOverloadedError && err.reason === 'wait_timeout');
+    await assert.rejects(
+      waiting,
+      (err: unknown) => err instanceof ValidationOverloadedError && err.reason === 'wait_timeout',
+    );
     assert.deepEqual(ac.stats, { inflight: 1, queued: 0, clients: 0 });
     const later = ac.run('c', async () => 'c');
     hold.open();
@@ -145,7 +162,10 @@ describe('AdmissionControl', () => {
 
   test('a failing task frees its slot', async () => {
     const { ac } = control({ maxInflight: 1 });
-    await assert.rejects(ac.run('a', async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      ac.run('a', async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await ac.run('a', async () => 2), 2);
     assert.equal(ac.stats.inflight, 0);
   });

@@ -34,7 +34,15 @@ describe('entry protection (keystonemiddleware MAC / ENCRYPT equivalent)', () =>
       assert.throws(() => unprotect(tampered, keys, strategy), TamperedEntryError);
       assert.throws(() => unprotect(stored.subarray(0, 10), keys, strategy), TamperedEntryError);
       // A forgery made without the secret does not verify.
-      assert.throws(() => unprotect(protect(Buffer.from('{"forged":true}'), deriveKeys('tok', 'guess', strategy), strategy), keys, strategy), TamperedEntryError);
+      assert.throws(
+        () =>
+          unprotect(
+            protect(Buffer.from('{"forged":true}'), deriveKeys('tok', 'guess', strategy), strategy),
+            keys,
+            strategy,
+          ),
+        TamperedEntryError,
+      );
     });
   }
 
@@ -71,19 +79,30 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
   });
 
   /** A service instance for this test, sharing the one memcached; `now` is its clock. */
-  function instance(t: TestContext, strategy: 'None' | 'MAC' | 'ENCRYPT', secret = '', now?: () => number): Promise<Service> {
+  function instance(
+    t: TestContext,
+    strategy: 'None' | 'MAC' | 'ENCRYPT',
+    secret = '',
+    now?: () => number,
+  ): Promise<Service> {
     return build(
       t,
       serviceConfig(mocks.keystoneUrl, {
-        keystone_authtoken: { memcached_servers: [memcached.address], memcache_security_strategy: strategy, memcache_secret_key: secret },
+        keystone_authtoken: {
+          memcached_servers: [memcached.address],
+          memcache_security_strategy: strategy,
+          memcache_secret_key: secret,
+        },
       }),
       { level: 'warn', now },
     );
   }
 
   // An authenticated request that does not reach Glance (404 after auth), so only our validations count.
-  const touch = async (service: Service, token: string) => (await fetch(`${service.url}/after-auth`, { headers: { 'X-Auth-Token': token } })).status;
-  const validations = async (token: string) => (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
+  const touch = async (service: Service, token: string) =>
+    (await fetch(`${service.url}/after-auth`, { headers: { 'X-Auth-Token': token } })).status;
+  const validations = async (token: string) =>
+    (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
 
   for (const strategy of ['None', 'MAC', 'ENCRYPT'] as const) {
     test(`${strategy}: a token validated through A is a cache hit on B`, async (t) => {
@@ -108,7 +127,10 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
     const stored = (await raw.get(deriveKeys(token, 'secret-one', 'ENCRYPT').cacheKey)).value!;
     raw.close();
-    assert.ok(stored && !stored.includes('alt') && !stored.includes('c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4'), 'the entry is encrypted');
+    assert.ok(
+      stored && !stored.includes('alt') && !stored.includes('c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4'),
+      'the entry is encrypted',
+    );
   });
 
   test('a tampered or forged entry is ignored with a warning, never trusted', async (t) => {
@@ -126,7 +148,10 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     const res = await fetch(`${c.url}/after-auth`, { headers: { 'X-Auth-Token': token } });
     assert.equal(res.status, 404);
     assert.equal(await validations(token), 2, 'the forged entry was not used');
-    assert.ok(c.lines.some((l) => l.msg === 'ignoring a token cache entry' && typeof l.request_id === 'string'), 'a warning with the request id');
+    assert.ok(
+      c.lines.some((l) => l.msg === 'ignoring a token cache entry' && typeof l.request_id === 'string'),
+      'a warning with the request id',
+    );
   });
 
   test('memcached killed mid-load: no errors for callers; the cache comes back by itself', async (t) => {
@@ -137,7 +162,10 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     // 40 requests each, every token once; memcached is killed after the first 50 answers.
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const tokens = Array.from({ length: 400 }, () => store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }).id);
+    const tokens = Array.from(
+      { length: 400 },
+      () => store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }).id,
+    );
     const statuses: number[] = [];
     let killed = false;
     await Promise.all(
@@ -147,7 +175,9 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
             killed = true;
             await memcached.kill();
           }
-          statuses.push((await fetch(`${s.url}/`, { headers: { 'X-Auth-Token': tokens[(i * 10 + w) % tokens.length]! } })).status);
+          statuses.push(
+            (await fetch(`${s.url}/`, { headers: { 'X-Auth-Token': tokens[(i * 10 + w) % tokens.length]! } })).status,
+          );
         }
       }),
     );
@@ -167,7 +197,10 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
       // The test's own client gets a deadline too: a memjs call on a reconnecting socket can stay pending.
       const lookup = raw.get(deriveKeys(fresh, 'k', 'ENCRYPT').cacheKey).catch(() => ({ value: null }));
       let timer: NodeJS.Timeout | undefined;
-      const got = await Promise.race([lookup, new Promise<{ value: null }>((r) => (timer = setTimeout(() => r({ value: null }), 1000)))]);
+      const got = await Promise.race([
+        lookup,
+        new Promise<{ value: null }>((r) => (timer = setTimeout(() => r({ value: null }), 1000))),
+      ]);
       clearTimeout(timer);
       return got.value !== null;
     }, 15_000);

@@ -33,7 +33,11 @@ async function get(url: string, headers: Record<string, string> = {}) {
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
 }
 
-const UNAUTHORIZED = { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' };
+const UNAUTHORIZED = {
+  code: 401,
+  title: 'Unauthorized',
+  message: 'The request you have made requires authentication.',
+};
 
 async function validationsOf(token: string): Promise<number> {
   return (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
@@ -115,7 +119,12 @@ describe('decision table', () => {
     assert.equal((await get(echo.url, { 'X-Auth-Token': 'gAAAAAnot-a-token' })).status, 401);
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 1000);
+    const expired = store.issue(
+      demo.id,
+      ['password'],
+      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+      Date.now() - 1000,
+    );
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
     const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
     store.revoke(revoked.id);
@@ -132,7 +141,12 @@ describe('decision table', () => {
   test('a cached token is re-checked for expiry on every use, without asking Keystone', async (t) => {
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const token = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() + 60_000);
+    const token = store.issue(
+      demo.id,
+      ['password'],
+      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+      Date.now() + 60_000,
+    );
     let now = Date.now();
     const echo = await echoFor(t, { now: () => now });
     assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 200);
@@ -142,7 +156,11 @@ describe('decision table', () => {
     // in-process cache keeps its entries on its own clock: the token is still cached, expired.
     now = token.expiresAt + 1;
     assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 401);
-    assert.equal(await validationsOf(token.id), 1, 'the expired token was rejected from the cache, without asking Keystone');
+    assert.equal(
+      await validationsOf(token.id),
+      1,
+      'the expired token was rejected from the cache, without asking Keystone',
+    );
   });
 });
 
@@ -158,7 +176,13 @@ describe('hostile and malformed tokens never reach Keystone', () => {
     const { port } = new URL(url);
     return new Promise((resolve, reject) => {
       const socket = net.connect(Number(port), '127.0.0.1', () => {
-        socket.write(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Auth-Token: '), tokenBytes, Buffer.from('\r\n\r\n')]));
+        socket.write(
+          Buffer.concat([
+            Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Auth-Token: '),
+            tokenBytes,
+            Buffer.from('\r\n\r\n'),
+          ]),
+        );
       });
       let data = '';
       socket.on('data', (d) => (data += d.toString('latin1')));
@@ -217,7 +241,12 @@ describe('service tokens', () => {
   test('an expired user token passes only with a valid service token holding a service role', async () => {
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+    const expired = store.issue(
+      demo.id,
+      ['password'],
+      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+      Date.now() - 60_000,
+    );
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
     const notService = await tokenFor(mocks.keystoneUrl, 'alt');
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
@@ -332,7 +361,11 @@ describe('concurrency', () => {
     const users = Array.from({ length: 50 }, (_, i) => {
       const id = `leak${String(i).padStart(28, '0')}`;
       store.seed.users.push({ id, name: `leak-user-${i}`, domain_id: 'default', password: `pw-${i}` });
-      store.seed.projects.push({ id: `proj${String(i).padStart(28, '0')}`, name: `leak-project-${i}`, domain_id: 'default' });
+      store.seed.projects.push({
+        id: `proj${String(i).padStart(28, '0')}`,
+        name: `leak-project-${i}`,
+        domain_id: 'default',
+      });
       store.seed.assignments.push({ user: id, project: `proj${String(i).padStart(28, '0')}`, role: 'member' });
       return { id, token: store.issue(id, ['password'], { project: `proj${String(i).padStart(28, '0')}` }).id };
     });
@@ -368,7 +401,9 @@ describe('keystone.token_auth serializes', () => {
       process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
       await session.close();
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     child.stdin.end(JSON.stringify(body.serialized));
     let out = '';
     for await (const chunk of child.stdout) out += chunk;
@@ -387,7 +422,11 @@ describe('headers exactly as keystonemiddleware sets them', () => {
   after(() => echo.close());
 
   test('the deprecated aliases copy the headers they stand for (X-Tenant is the project name)', async () => {
-    const res = await get(echo.url, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo'), 'X-Tenant': 'forged', 'X-Role': 'admin' });
+    const res = await get(echo.url, {
+      'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo'),
+      'X-Tenant': 'forged',
+      'X-Role': 'admin',
+    });
     const h = res.body.headers;
     assert.equal(h['x-role'], h['x-roles']);
     assert.equal(h['x-role'], 'member,reader');
@@ -399,12 +438,21 @@ describe('headers exactly as keystonemiddleware sets them', () => {
 
   test('X-Service-Catalog is the v2 catalog: type, name, endpoints per region with <interface>URL', async () => {
     const res = await get(echo.url, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
-    const catalog = JSON.parse(res.body.headers['x-service-catalog']) as { type: string; name: string; endpoints: Record<string, string>[] }[];
+    const catalog = JSON.parse(res.body.headers['x-service-catalog']) as {
+      type: string;
+      name: string;
+      endpoints: Record<string, string>[];
+    }[];
     const image = catalog.find((s) => s.type === 'image')!;
     assert.deepEqual(Object.keys(image), ['type', 'name', 'endpoints']);
-    assert.deepEqual(image.endpoints, [{ region: 'RegionOne', publicURL: mocks.glance.url, internalURL: mocks.glance.url, adminURL: mocks.glance.url }]);
+    assert.deepEqual(image.endpoints, [
+      { region: 'RegionOne', publicURL: mocks.glance.url, internalURL: mocks.glance.url, adminURL: mocks.glance.url },
+    ]);
     // Python's separators, as upstream's jsonutils.dumps writes them.
-    assert.match(res.body.headers['x-service-catalog'], /^\[\{"type": "identity", "name": "keystone", "endpoints": \[\{"region": "RegionOne", "publicURL": /);
+    assert.match(
+      res.body.headers['x-service-catalog'],
+      /^\[\{"type": "identity", "name": "keystone", "endpoints": \[\{"region": "RegionOne", "publicURL": /,
+    );
   });
 
   test('an empty X-Auth-Token does not fall back to X-Storage-Token', async () => {
@@ -415,7 +463,10 @@ describe('headers exactly as keystonemiddleware sets them', () => {
 
   test('service-token roles are matched case-sensitively, as upstream matches them', async (t) => {
     const strict = await echoFor(t);
-    const capital = await buildEcho(t, { credentials: { authUrl: mocks.keystoneUrl, ...USERS.service }, serviceTokenRoles: ['Service'] });
+    const capital = await buildEcho(t, {
+      credentials: { authUrl: mocks.keystoneUrl, ...USERS.service },
+      serviceTokenRoles: ['Service'],
+    });
     const user = await tokenFor(mocks.keystoneUrl, 'demo');
     const service = await tokenFor(mocks.keystoneUrl, 'glance'); // roles admin, service
     assert.equal((await get(strict.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status, 200);
@@ -482,7 +533,12 @@ describe('the short cache of rejected tokens', () => {
     const echo = await echoFor(t, { invalidCacheTimeMs: 60_000 });
     const store = mocks.keystone.store;
     const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const expired = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 60_000);
+    const expired = store.issue(
+      demo.id,
+      ['password'],
+      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+      Date.now() - 60_000,
+    );
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
     assert.equal(await validationsOf(expired.id), 1);
@@ -523,7 +579,10 @@ describe('validation calls to an overloaded Keystone', () => {
   });
 
   test('admission: past the limit a request is shed at once with 503 + Retry-After and never reaches Keystone; cached tokens never wait', async (t) => {
-    const echo = await echoFor(t, { timeoutMs: 2000, admission: { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 } });
+    const echo = await echoFor(t, {
+      timeoutMs: 2000,
+      admission: { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 },
+    });
     try {
       const cached = await tokenFor(mocks.keystoneUrl, 'alt');
       assert.equal((await get(echo.url, { 'X-Auth-Token': cached })).status, 200);
@@ -557,7 +616,18 @@ describe('application-credential access rules (against the mock Keystone)', () =
     const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['application_credential'], application_credential: { name, secret: `${name}-secret`, user: { name: 'demo', domain: { name: 'Default' } } } } } }),
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['application_credential'],
+            application_credential: {
+              name,
+              secret: `${name}-secret`,
+              user: { name: 'demo', domain: { name: 'Default' } },
+            },
+          },
+        },
+      }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     return res.headers.get('x-subject-token')!;
@@ -573,8 +643,18 @@ describe('application-credential access rules (against the mock Keystone)', () =
     const images = await appCredToken('demo-images-only');
     assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status, 200);
     assert.equal((await call(`${echo.url}/images?visibility=public`, 'GET', { 'X-Auth-Token': images })).status, 200);
-    for (const [method, path] of [['GET', '/'], ['GET', '/images/'], ['POST', '/images'], ['HEAD', '/images'], ['GET', '/imagesx']] as const) {
-      assert.equal((await call(`${echo.url}${path}`, method, { 'X-Auth-Token': images })).status, 401, `${method} ${path}`);
+    for (const [method, path] of [
+      ['GET', '/'],
+      ['GET', '/images/'],
+      ['POST', '/images'],
+      ['HEAD', '/images'],
+      ['GET', '/imagesx'],
+    ] as const) {
+      assert.equal(
+        (await call(`${echo.url}${path}`, method, { 'X-Auth-Token': images })).status,
+        401,
+        `${method} ${path}`,
+      );
     }
     // Percent-encoding does not get round a rule: compared as webob quotes it.
     assert.equal((await call(`${echo.url}/imag%65s`, 'GET', { 'X-Auth-Token': images })).status, 200);
@@ -588,15 +668,32 @@ describe('application-credential access rules (against the mock Keystone)', () =
 
   test('service_type unset: every token with access rules is a 401, others pass', async (t) => {
     const echo = await echoFor(t);
-    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status, 401);
-    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status, 401);
-    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status, 200);
+    assert.equal(
+      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status,
+      401,
+    );
+    assert.equal(
+      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status,
+      401,
+    );
+    assert.equal(
+      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status,
+      200,
+    );
   });
 
   test('service_type not in the token catalog: 401 even for a chain of service calls', async (t) => {
     const echo = await echoFor(t, { serviceType: 'no-such-service' });
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
-    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only'), 'X-Service-Token': service })).status, 401);
+    assert.equal(
+      (
+        await call(`${echo.url}/images`, 'GET', {
+          'X-Auth-Token': await appCredToken('demo-images-only'),
+          'X-Service-Token': service,
+        })
+      ).status,
+      401,
+    );
   });
 
   test('a chain of service calls skips the rules only with a confirmed service token holding a service role', async (t) => {
@@ -605,14 +702,23 @@ describe('application-credential access rules (against the mock Keystone)', () =
     const lenient = await echoFor(t, { serviceType: 'image-names', serviceTokenRolesRequired: false });
     const restricted = await appCredToken('demo-compute-only');
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
-    assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status, 200);
+    assert.equal(
+      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status,
+      200,
+    );
     // Upstream skips the rules for any X-Service-Token under delay_auth_decision; here a garbage one does not.
-    const garbage = await call(`${delayed.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': 'gAAAAAgarbage' });
+    const garbage = await call(`${delayed.url}/images`, 'GET', {
+      'X-Auth-Token': restricted,
+      'X-Service-Token': 'gAAAAAgarbage',
+    });
     assert.equal(garbage.status, 200);
     assert.equal(garbage.body.headers['x-identity-status'], 'Invalid');
     assert.equal(garbage.body.hasUserToken, false);
     // Nor the restricted token posing as its own service token, even where roles are not required.
-    const self = await call(`${lenient.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': restricted });
+    const self = await call(`${lenient.url}/images`, 'GET', {
+      'X-Auth-Token': restricted,
+      'X-Service-Token': restricted,
+    });
     assert.equal(self.status, 401);
   });
 });

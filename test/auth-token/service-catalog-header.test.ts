@@ -25,7 +25,12 @@ test('v3 -> v2: type, name, endpoints grouped by region, <interface>URL, no ids'
       type: 'image',
       name: 'glance',
       endpoints: [
-        { region: 'RegionOne', publicURL: 'http://glance:9292', internalURL: 'http://glance-int:9292', adminURL: 'http://glance-adm:9292' },
+        {
+          region: 'RegionOne',
+          publicURL: 'http://glance:9292',
+          internalURL: 'http://glance-int:9292',
+          adminURL: 'http://glance-adm:9292',
+        },
         { region: 'RegionTwo', publicURL: 'http://glance2:9292' },
       ],
     },
@@ -44,6 +49,9 @@ test("serialized as Python's json.dumps: the byte-exact header upstream sends", 
 
 test('non-ASCII is escaped as Python does, so the value is a valid header', () => {
   // json.dumps(['a\x7fb', 'é', '😀', '\u2028', 'x\ny'])
-  assert.equal(pythonJson(['a\x7fb', 'é', '😀', '\u2028', 'x\ny']), '["a\\u007fb", "\\u00e9", "\\ud83d\\ude00", "\\u2028", "x\\ny"]');
+  assert.equal(
+    pythonJson(['a\x7fb', 'é', '😀', '\u2028', 'x\ny']),
+    '["a\\u007fb", "\\u00e9", "\\ud83d\\ude00", "\\u2028", "x\\ny"]',
+  );
   assert.equal(pythonJson({ a: 1, b: [true, null] }), '{"a": 1, "b": [true, null]}');
 });

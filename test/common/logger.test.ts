@@ -8,7 +8,14 @@ import { serviceConfig } from '../helpers/service.js';
 
 test('known paths: token headers become {SHA256}<hex>, passwords [Redacted]', () => {
   const { logger, raw } = captureLogger('trace');
-  logger.info({ req: { headers: { 'x-auth-token': 'tok-123', authorization: 'Bearer abc' } }, password: 'pw1', nested: { password: 'pw2', deeper: { password: 'pw3' } } }, 'line');
+  logger.info(
+    {
+      req: { headers: { 'x-auth-token': 'tok-123', authorization: 'Bearer abc' } },
+      password: 'pw1',
+      nested: { password: 'pw2', deeper: { password: 'pw3' } },
+    },
+    'line',
+  );
   const line = raw.join('\n');
   assert.doesNotMatch(line, /tok-123|Bearer abc|pw1|pw2|pw3/);
   assert.match(line, /\{SHA256\}[0-9a-f]{64}/);
@@ -24,13 +31,29 @@ test('a whole flow at trace level: start-up, validation, Glance paging, failures
     const user = await tokenFor(mocks.keystoneUrl, 'demo');
     const serviceToken = await tokenFor(mocks.keystoneUrl, 'glance');
     assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user } })).status, 200);
-    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user, 'X-Service-Token': serviceToken } })).status, 200);
-    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': 'gAAAAAinvalid-secret-token' } })).status, 401);
-    assert.equal((await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user, 'X-OpenStack-Request-ID': 'bogus' } })).status, 200);
+    assert.equal(
+      (await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user, 'X-Service-Token': serviceToken } })).status,
+      200,
+    );
+    assert.equal(
+      (await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': 'gAAAAAinvalid-secret-token' } })).status,
+      401,
+    );
+    assert.equal(
+      (await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': user, 'X-OpenStack-Request-ID': 'bogus' } })).status,
+      200,
+    );
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     const all = raw.join('\n');
     assert.ok(raw.length > 20, 'expected a chatty trace log');
-    for (const secret of [user, serviceToken, 'gAAAAAinvalid-secret-token', USERS.service.password, USERS.demo.password, USERS.glance.password]) {
+    for (const secret of [
+      user,
+      serviceToken,
+      'gAAAAAinvalid-secret-token',
+      USERS.service.password,
+      USERS.demo.password,
+      USERS.glance.password,
+    ]) {
       assert.equal(all.includes(secret), false, `a secret leaked into the log`);
     }
     assert.match(all, /\{SHA256\}[0-9a-f]{64}/);

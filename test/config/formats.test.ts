@@ -25,7 +25,15 @@ function check(env: Record<string, string>): string | undefined {
 }
 
 test('valid values pass, and the environment is coerced', () => {
-  const env = { OS_T__URL: 'https://k:5000/v3', OS_T__OPTIONAL_URL: 'http://x', OS_T__SECONDS: '0', OS_T__POSITIVE_SECONDS: '0.5', OS_T__LIST: ' a, b ,,c', OS_T__POSITIVE_INT: '3', OS_T__OPTIONAL_FILE: 'package.json' };
+  const env = {
+    OS_T__URL: 'https://k:5000/v3',
+    OS_T__OPTIONAL_URL: 'http://x',
+    OS_T__SECONDS: '0',
+    OS_T__POSITIVE_SECONDS: '0.5',
+    OS_T__LIST: ' a, b ,,c',
+    OS_T__POSITIVE_INT: '3',
+    OS_T__OPTIONAL_FILE: 'package.json',
+  };
   assert.equal(check(env), undefined);
   const values = convictFor(schema, env).getProperties().t;
   assert.equal(values.seconds, 0);

@@ -50,8 +50,15 @@ test('defaultConfig: the schema defaults, whatever the environment', () => {
 });
 
 test('precedence: defaults < config/<NODE_ENV>.json < CONFIG_FILES < environment < overrides', () => {
-  const envFile = tmpJson({ server: { port: 1001, host: '0.0.0.0' }, image: { page_size: 10 }, log: { level: 'warn' } });
-  fs.writeFileSync(path.join(envFile.dir, 'staging.json'), JSON.stringify({ server: { port: 1001, host: '0.0.0.0' }, image: { page_size: 10 }, log: { level: 'warn' } }));
+  const envFile = tmpJson({
+    server: { port: 1001, host: '0.0.0.0' },
+    image: { page_size: 10 },
+    log: { level: 'warn' },
+  });
+  fs.writeFileSync(
+    path.join(envFile.dir, 'staging.json'),
+    JSON.stringify({ server: { port: 1001, host: '0.0.0.0' }, image: { page_size: 10 }, log: { level: 'warn' } }),
+  );
   const extra = tmpJson({ server: { port: 1002 }, image: { page_size: 20 } }).file('extra.json');
   const c = loadConfig({
     env: { ...secret, NODE_ENV: 'staging', CONFIG_FILES: extra, OS_SERVER__PORT: '1003' },
@@ -66,7 +73,10 @@ test('precedence: defaults < config/<NODE_ENV>.json < CONFIG_FILES < environment
 
 test('precedence, one option through every layer: each source beats the one before it', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-  fs.writeFileSync(path.join(dir, 'production.json'), JSON.stringify({ server: { port: 1001 }, log: { level: 'error' } }));
+  fs.writeFileSync(
+    path.join(dir, 'production.json'),
+    JSON.stringify({ server: { port: 1001 }, log: { level: 'error' } }),
+  );
   const listed = path.join(dir, 'listed.json');
   fs.writeFileSync(listed, JSON.stringify({ server: { port: 1002 }, log: { level: 'warn' } }));
   const fromEnv = { OS_SERVER__PORT: '1003', OS_LOG__LEVEL: 'debug' };
@@ -74,9 +84,24 @@ test('precedence, one option through every layer: each source beats the one befo
   const layers: [string, LoadConfigOptions, number, string][] = [
     ['schema defaults', { env: { ...secret } }, 8080, 'info'],
     ['config/<NODE_ENV>.json beats defaults', { env: { ...secret, NODE_ENV: 'production' } }, 1001, 'error'],
-    ['CONFIG_FILES beat config/<NODE_ENV>.json', { env: { ...secret, NODE_ENV: 'production', CONFIG_FILES: listed } }, 1002, 'warn'],
-    ['the environment beats every file', { env: { ...secret, NODE_ENV: 'production', CONFIG_FILES: listed, ...fromEnv } }, 1003, 'debug'],
-    ['overrides beat the environment', { env: { ...secret, NODE_ENV: 'production', CONFIG_FILES: listed, ...fromEnv }, overrides }, 1004, 'trace'],
+    [
+      'CONFIG_FILES beat config/<NODE_ENV>.json',
+      { env: { ...secret, NODE_ENV: 'production', CONFIG_FILES: listed } },
+      1002,
+      'warn',
+    ],
+    [
+      'the environment beats every file',
+      { env: { ...secret, NODE_ENV: 'production', CONFIG_FILES: listed, ...fromEnv } },
+      1003,
+      'debug',
+    ],
+    [
+      'overrides beat the environment',
+      { env: { ...secret, NODE_ENV: 'production', CONFIG_FILES: listed, ...fromEnv }, overrides },
+      1004,
+      'trace',
+    ],
   ];
   for (const [what, options, port, level] of layers) {
     const c = loadConfig({ configDir: dir, ...options });
@@ -87,9 +112,19 @@ test('precedence, one option through every layer: each source beats the one befo
 
 test('overrides beat the environment for every kind of value, and leave the other options alone', () => {
   const c = loadConfig({
-    env: { ...secret, OS_KEYSTONE_AUTHTOKEN__INTERFACE: 'admin', OS_SERVER__TRUSTED_PROXIES: '10.0.0.1', OS_COMMUNICATION__TIMEOUT: '7', OS_IMAGE__PAGE_SIZE: '50' },
+    env: {
+      ...secret,
+      OS_KEYSTONE_AUTHTOKEN__INTERFACE: 'admin',
+      OS_SERVER__TRUSTED_PROXIES: '10.0.0.1',
+      OS_COMMUNICATION__TIMEOUT: '7',
+      OS_IMAGE__PAGE_SIZE: '50',
+    },
     configDir: '/nonexistent',
-    overrides: { keystone_authtoken: { interface: 'public' }, server: { trusted_proxies: ['10.0.0.2', '10.0.0.3'] }, communication: { timeout: 3 } },
+    overrides: {
+      keystone_authtoken: { interface: 'public' },
+      server: { trusted_proxies: ['10.0.0.2', '10.0.0.3'] },
+      communication: { timeout: 3 },
+    },
   });
   assert.equal(c.keystone_authtoken.interface, 'public');
   assert.deepEqual(c.server.trusted_proxies, ['10.0.0.2', '10.0.0.3']);
@@ -100,7 +135,12 @@ test('overrides beat the environment for every kind of value, and leave the othe
 
 test('environment values are coerced: numbers, booleans, lists', () => {
   const c = loadConfig({
-    env: { ...secret, OS_COMMUNICATION__TIMEOUT: '2.5', OS_KEYSTONE_AUTHTOKEN__DELAY_AUTH_DECISION: 'true', OS_KEYSTONE_AUTHTOKEN__SERVICE_TOKEN_ROLES: 'service, admin' },
+    env: {
+      ...secret,
+      OS_COMMUNICATION__TIMEOUT: '2.5',
+      OS_KEYSTONE_AUTHTOKEN__DELAY_AUTH_DECISION: 'true',
+      OS_KEYSTONE_AUTHTOKEN__SERVICE_TOKEN_ROLES: 'service, admin',
+    },
     configDir: '/nonexistent',
   });
   assert.equal(c.communication.timeout, 2.5);
@@ -111,31 +151,99 @@ test('environment values are coerced: numbers, booleans, lists', () => {
 test('every problem is reported at once, each naming its key and env var', () => {
   const found = problems(() =>
     loadConfig({
-      env: { OS_SERVER__PORT: '99999', OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'keystone:5000', OS_COMMUNICATION__TIMEOUT: '0', OS_LOG__LEVEL: 'loud' },
+      env: {
+        OS_SERVER__PORT: '99999',
+        OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'keystone:5000',
+        OS_COMMUNICATION__TIMEOUT: '0',
+        OS_LOG__LEVEL: 'loud',
+      },
       configDir: '/nonexistent',
     }),
   );
-  const expect = ['server.port', 'OS_SERVER__PORT', 'keystone_authtoken.auth_url', 'OS_KEYSTONE_AUTHTOKEN__AUTH_URL', 'communication.timeout', 'log.level', 'keystone_authtoken.password'];
-  for (const word of expect) assert.ok(found.some((p) => p.includes(word)), `${word} not in ${found.join('\n')}`);
+  const expect = [
+    'server.port',
+    'OS_SERVER__PORT',
+    'keystone_authtoken.auth_url',
+    'OS_KEYSTONE_AUTHTOKEN__AUTH_URL',
+    'communication.timeout',
+    'log.level',
+    'keystone_authtoken.password',
+  ];
+  for (const word of expect)
+    assert.ok(
+      found.some((p) => p.includes(word)),
+      `${word} not in ${found.join('\n')}`,
+    );
 });
 
 test('unknown keys, unreadable files, a strategy without a key, half a client certificate', () => {
-  assert.ok(problems(() => loadConfig({ env: secret, configDir: '/nonexistent', overrides: { server: { prot: 1 } } })).some((p) => p.includes('server.prot: unknown option')));
-  assert.ok(problems(() => loadConfig({ env: secret, configDir: '/nonexistent', overrides: { servre: { port: 1 } } })).some((p) => p.includes('servre.port: unknown option')));
-  assert.ok(problems(() => loadConfig({ env: secret, configDir: '/nonexistent', files: [tmpJson({ image: { size: 1 } }).file('unknown.json')] })).some((p) => p.includes('image.size: unknown option')));
-  assert.ok(problems(() => loadConfig({ env: { ...secret, CONFIG_FILES: '/nonexistent/x.json' }, configDir: '/nonexistent' })).some((p) => p.startsWith('/nonexistent/x.json')));
+  assert.ok(
+    problems(() => loadConfig({ env: secret, configDir: '/nonexistent', overrides: { server: { prot: 1 } } })).some(
+      (p) => p.includes('server.prot: unknown option'),
+    ),
+  );
+  assert.ok(
+    problems(() => loadConfig({ env: secret, configDir: '/nonexistent', overrides: { servre: { port: 1 } } })).some(
+      (p) => p.includes('servre.port: unknown option'),
+    ),
+  );
+  assert.ok(
+    problems(() =>
+      loadConfig({
+        env: secret,
+        configDir: '/nonexistent',
+        files: [tmpJson({ image: { size: 1 } }).file('unknown.json')],
+      }),
+    ).some((p) => p.includes('image.size: unknown option')),
+  );
+  assert.ok(
+    problems(() =>
+      loadConfig({ env: { ...secret, CONFIG_FILES: '/nonexistent/x.json' }, configDir: '/nonexistent' }),
+    ).some((p) => p.startsWith('/nonexistent/x.json')),
+  );
   const bad = tmpJson('{').file('bad.json');
   fs.writeFileSync(bad, '{ not json');
-  assert.ok(problems(() => loadConfig({ env: { ...secret, CONFIG_FILES: bad }, configDir: '/nonexistent' })).some((p) => p.startsWith(bad)));
-  assert.ok(problems(() => loadConfig({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'ENCRYPT' }, configDir: '/nonexistent' })).some((p) => p.includes('memcache_secret_key')));
-  assert.ok(problems(() => loadConfig({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc1:11211,mc2' }, configDir: '/nonexistent' })).some((p) => p.includes('"mc2" is not host:port')));
+  assert.ok(
+    problems(() => loadConfig({ env: { ...secret, CONFIG_FILES: bad }, configDir: '/nonexistent' })).some((p) =>
+      p.startsWith(bad),
+    ),
+  );
+  assert.ok(
+    problems(() =>
+      loadConfig({
+        env: { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'ENCRYPT' },
+        configDir: '/nonexistent',
+      }),
+    ).some((p) => p.includes('memcache_secret_key')),
+  );
+  assert.ok(
+    problems(() =>
+      loadConfig({
+        env: { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc1:11211,mc2' },
+        configDir: '/nonexistent',
+      }),
+    ).some((p) => p.includes('"mc2" is not host:port')),
+  );
   const certfile = tmpJson({}).file('cert.pem');
-  assert.ok(problems(() => loadConfig({ env: { ...secret, OS_COMMUNICATION__CERTFILE: certfile }, configDir: '/nonexistent' })).some((p) => p.includes('certfile and communication.keyfile')));
-  assert.ok(problems(() => loadConfig({ env: { ...secret, OS_COMMUNICATION__CAFILE: '/nonexistent/ca.pem' }, configDir: '/nonexistent' })).some((p) => p.includes('communication.cafile')));
+  assert.ok(
+    problems(() =>
+      loadConfig({ env: { ...secret, OS_COMMUNICATION__CERTFILE: certfile }, configDir: '/nonexistent' }),
+    ).some((p) => p.includes('certfile and communication.keyfile')),
+  );
+  assert.ok(
+    problems(() =>
+      loadConfig({ env: { ...secret, OS_COMMUNICATION__CAFILE: '/nonexistent/ca.pem' }, configDir: '/nonexistent' }),
+    ).some((p) => p.includes('communication.cafile')),
+  );
 });
 
 test('secrets never appear in errors or in the effective-config line', () => {
-  const found = problems(() => loadConfig({ env: { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'hunter2-secret', OS_SERVER__PORT: 'x' }, configDir: '/nonexistent' }));
+  const found = problems(() =>
+    loadConfig({
+      env: { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'hunter2-secret', OS_SERVER__PORT: 'x' },
+      configDir: '/nonexistent',
+    }),
+  );
   assert.doesNotMatch(found.join('\n'), /hunter2-secret/);
   const c = loadConfig({ env: { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'hunter2-secret' }, configDir: '/nonexistent' });
   const masked = JSON.stringify(maskedConfig(c));

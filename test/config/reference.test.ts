@@ -11,6 +11,7 @@ test('docs/configuration.md matches the schema (run npm run docs:config after ch
 
 test('one row per option, secrets never shown', () => {
   const reference = renderConfigReference();
-  for (const o of describeOptions()) assert.ok(reference.includes(`| \`${o.group}.${o.key}\` | \`${o.env}\` |`), `${o.group}.${o.key} missing`);
+  for (const o of describeOptions())
+    assert.ok(reference.includes(`| \`${o.group}.${o.key}\` | \`${o.env}\` |`), `${o.group}.${o.key} missing`);
   assert.match(reference, /\| `keystone_authtoken\.password` \| `OS_KEYSTONE_AUTHTOKEN__PASSWORD` \| `\(secret\)` \|/);
 });

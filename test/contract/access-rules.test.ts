@@ -13,15 +13,21 @@ import { call } from './http.js';
 
 const KS = process.env.RO_KEYSTONE_URL;
 const GL = process.env.RO_GLANCE_URL;
-const skip = !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
-if (!skip && (!KS || !GL)) throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
+const skip =
+  !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
+if (!skip && (!KS || !GL))
+  throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
 
 const sfx = `ar${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 const RULES_HEADER = 'OpenStack-Identity-Access-Rules';
 /** This service's type: it must be in the catalog for keystonemiddleware to check rules at all. */
 const SERVICE_TYPE = 'image-names';
-const UNAUTHORIZED = { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' };
+const UNAUTHORIZED = {
+  code: 401,
+  title: 'Unauthorized',
+  message: 'The request you have made requires authentication.',
+};
 
 interface Cred {
   id: string;
@@ -42,10 +48,19 @@ interface Fixture {
 
 let fx: Fixture;
 
-
-async function passwordToken(user: { name: string; domain?: string }, password: string, scope?: unknown): Promise<string> {
+async function passwordToken(
+  user: { name: string; domain?: string },
+  password: string,
+  scope?: unknown,
+): Promise<string> {
   const res = await call('POST', `${KS}/auth/tokens`, undefined, {
-    auth: { identity: { methods: ['password'], password: { user: { name: user.name, password, domain: { name: user.domain ?? 'Default' } } } }, ...(scope ? { scope } : {}) },
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: user.name, password, domain: { name: user.domain ?? 'Default' } } },
+      },
+      ...(scope ? { scope } : {}),
+    },
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.headers.get('x-subject-token')!;
@@ -62,7 +77,10 @@ async function roleId(name: string): Promise<string> {
 }
 
 const appCredAuth = (block: Record<string, unknown>, scope?: unknown) => ({
-  auth: { identity: { methods: ['application_credential'], application_credential: block }, ...(scope === undefined ? {} : { scope }) },
+  auth: {
+    identity: { methods: ['application_credential'], application_credential: block },
+    ...(scope === undefined ? {} : { scope }),
+  },
 });
 
 /**
@@ -72,14 +90,33 @@ const appCredAuth = (block: Record<string, unknown>, scope?: unknown) => ({
  * file runs alongside) a creation can see another caller's roles and fail with 400 "Could not find role
  * assignment", or take roles that are not the user's. Such attempts are retried.
  */
-async function makeCred(base: string, userId: string, userToken: string, body: Record<string, unknown>): Promise<Cred & { created: any }> {
+async function makeCred(
+  base: string,
+  userId: string,
+  userToken: string,
+  body: Record<string, unknown>,
+): Promise<Cred & { created: any }> {
   let res: Awaited<ReturnType<typeof call>> | undefined;
   for (let attempt = 1; attempt <= 5; attempt++) {
-    res = await call('POST', `${base}/users/${userId}/application_credentials`, userToken, { application_credential: body });
-    const created = res.body?.application_credential as { id: string; user_id: string; roles: { name: string }[] } | undefined;
-    if (res.status === 201 && created!.user_id === userId && created!.roles.length > 0 && created!.roles.every((r) => r.name === 'member' || r.name === 'reader')) break;
-    if (res.status === 201) await call('DELETE', `${base}/users/${userId}/application_credentials/${created!.id}`, userToken);
-    if (!(res.status === 400 && /Could not find role assignment/.test(res.body?.error?.message ?? '')) && res.status !== 201) break;
+    res = await call('POST', `${base}/users/${userId}/application_credentials`, userToken, {
+      application_credential: body,
+    });
+    const created = res.body?.application_credential as
+      { id: string; user_id: string; roles: { name: string }[] } | undefined;
+    if (
+      res.status === 201 &&
+      created!.user_id === userId &&
+      created!.roles.length > 0 &&
+      created!.roles.every((r) => r.name === 'member' || r.name === 'reader')
+    )
+      break;
+    if (res.status === 201)
+      await call('DELETE', `${base}/users/${userId}/application_credentials/${created!.id}`, userToken);
+    if (
+      !(res.status === 400 && /Could not find role assignment/.test(res.body?.error?.message ?? '')) &&
+      res.status !== 201
+    )
+      break;
   }
   assert.equal(res!.status, 201, JSON.stringify(res!.body));
   const { id, secret } = res!.body.application_credential as { id: string; secret: string };
@@ -90,26 +127,46 @@ async function makeCred(base: string, userId: string, userToken: string, body: R
 
 before(async () => {
   if (skip) return;
-  const adminToken = await passwordToken({ name: 'admin' }, 'adminpw', { project: { name: 'admin', domain: { name: 'Default' } } });
+  const adminToken = await passwordToken({ name: 'admin' }, 'adminpw', {
+    project: { name: 'admin', domain: { name: 'Default' } },
+  });
   fx = { adminToken } as Fixture;
-  const serviceProject = (await call('GET', `${KS}/projects?name=service`, fx.adminToken)).body.projects[0].id as string;
+  const serviceProject = (await call('GET', `${KS}/projects?name=service`, fx.adminToken)).body.projects[0]
+    .id as string;
   fx.project = await create('projects', 'project', { name: `${sfx}-p`, domain_id: 'default' });
   const member = await roleId('member');
   const service = await roleId('service');
   const userId = await create('users', 'user', { name: `${sfx}-u`, domain_id: 'default', password: PASSWORD });
-  assert.equal((await call('PUT', `${KS}/projects/${fx.project}/users/${userId}/roles/${member}`, fx.adminToken)).status, 204);
+  assert.equal(
+    (await call('PUT', `${KS}/projects/${fx.project}/users/${userId}/roles/${member}`, fx.adminToken)).status,
+    204,
+  );
   const svcId = await create('users', 'user', { name: `${sfx}-svc`, domain_id: 'default', password: PASSWORD });
-  assert.equal((await call('PUT', `${KS}/projects/${serviceProject}/users/${svcId}/roles/${service}`, fx.adminToken)).status, 204);
+  assert.equal(
+    (await call('PUT', `${KS}/projects/${serviceProject}/users/${svcId}/roles/${service}`, fx.adminToken)).status,
+    204,
+  );
   fx.user = { id: userId, name: `${sfx}-u` };
   fx.svc = { id: svcId, name: `${sfx}-svc` };
   // keystonemiddleware enforces rules only for a service_type that is in the token's catalog.
   fx.serviceId = await create('services', 'service', { type: SERVICE_TYPE, name: `${sfx}-image-names`, enabled: true });
-  await create('endpoints', 'endpoint', { service_id: fx.serviceId, interface: 'public', region_id: 'RegionOne', url: 'http://127.0.0.1:9/' });
+  await create('endpoints', 'endpoint', {
+    service_id: fx.serviceId,
+    interface: 'public',
+    region_id: 'RegionOne',
+    url: 'http://127.0.0.1:9/',
+  });
 
   const userToken = await passwordToken(fx.user, PASSWORD, { project: { id: fx.project } });
   fx.creds = {
-    images: await makeCred(KS!, userId, userToken, { name: `${sfx}-images`, access_rules: [{ service: SERVICE_TYPE, method: 'GET', path: '/images' }] }),
-    compute: await makeCred(KS!, userId, userToken, { name: `${sfx}-compute`, access_rules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }] }),
+    images: await makeCred(KS!, userId, userToken, {
+      name: `${sfx}-images`,
+      access_rules: [{ service: SERVICE_TYPE, method: 'GET', path: '/images' }],
+    }),
+    compute: await makeCred(KS!, userId, userToken, {
+      name: `${sfx}-compute`,
+      access_rules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }],
+    }),
     plain: await makeCred(KS!, userId, userToken, { name: `${sfx}-plain` }),
   };
 });
@@ -136,30 +193,57 @@ describe('the real Keystone: application credentials and the access-rules header
   });
 
   test('the token body: application_credential {id, name, restricted, access_rules [{id, service, path, method}]}', async () => {
-    const res = await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.images.token, [RULES_HEADER]: '1' });
+    const res = await call('GET', `${KS}/auth/tokens`, svc, undefined, {
+      'x-subject-token': fx.creds.images.token,
+      [RULES_HEADER]: '1',
+    });
     assert.equal(res.status, 200);
     const t = res.body.token;
     assert.deepEqual(t.methods, ['application_credential']);
     assert.equal(t.project.id, fx.project);
     assert.ok(t.roles.some((r: { name: string }) => r.name === 'member'));
     const rule = t.application_credential.access_rules[0];
-    assert.deepEqual(t.application_credential, { id: fx.creds.images.id, name: `${sfx}-images`, restricted: true, access_rules: [{ id: rule.id, service: SERVICE_TYPE, path: '/images', method: 'GET' }] });
+    assert.deepEqual(t.application_credential, {
+      id: fx.creds.images.id,
+      name: `${sfx}-images`,
+      restricted: true,
+      access_rules: [{ id: rule.id, service: SERVICE_TYPE, path: '/images', method: 'GET' }],
+    });
     assert.match(rule.id, /^[0-9a-f]{32}$/);
     const plain = await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.plain.token });
     assert.equal(plain.status, 200);
-    assert.deepEqual(plain.body.token.application_credential, { id: fx.creds.plain.id, name: `${sfx}-plain`, restricted: true });
+    assert.deepEqual(plain.body.token.application_credential, {
+      id: fx.creds.plain.id,
+      name: `${sfx}-plain`,
+      restricted: true,
+    });
   });
 
   test('without OpenStack-Identity-Access-Rules (or below 1.0) a token with rules is 404; without rules it does not matter', async () => {
     for (const extra of [{}, { [RULES_HEADER]: '0.9' }, { [RULES_HEADER]: '' }] as Record<string, string>[]) {
-      const res = await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.images.token, ...extra });
+      const res = await call('GET', `${KS}/auth/tokens`, svc, undefined, {
+        'x-subject-token': fx.creds.images.token,
+        ...extra,
+      });
       assert.equal(res.status, 404, JSON.stringify(extra));
       assert.deepEqual(res.body, { error: { code: 404, message: 'Failed to validate token', title: 'Not Found' } });
     }
     for (const value of ['1', '1.0', '2']) {
-      assert.equal((await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.images.token, [RULES_HEADER]: value })).status, 200, value);
+      assert.equal(
+        (
+          await call('GET', `${KS}/auth/tokens`, svc, undefined, {
+            'x-subject-token': fx.creds.images.token,
+            [RULES_HEADER]: value,
+          })
+        ).status,
+        200,
+        value,
+      );
     }
-    assert.equal((await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.plain.token })).status, 200);
+    assert.equal(
+      (await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.plain.token })).status,
+      200,
+    );
   });
 });
 
@@ -179,7 +263,8 @@ describe('the middleware enforces access rules of real application credentials',
     await elsewhere?.close();
   });
 
-  const req = (echo: Echo, method: string, path: string, token: string, extra: Record<string, string> = {}) => call(method, `${echo.url}${path}`, undefined, undefined, { 'x-auth-token': token, ...extra });
+  const req = (echo: Echo, method: string, path: string, token: string, extra: Record<string, string> = {}) =>
+    call(method, `${echo.url}${path}`, undefined, undefined, { 'x-auth-token': token, ...extra });
 
   const assertRefused = (res: Awaited<ReturnType<typeof call>>, what: string) => {
     assert.equal(res.status, 401, what);
@@ -193,7 +278,11 @@ describe('the middleware enforces access rules of real application credentials',
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.headers['x-project-id'], fx.project);
     assert.equal(ok.body.headers['x-user-id'], fx.user.id);
-    assert.equal((await req(named, 'GET', '/images?limit=1', t)).status, 200, 'the query string is not part of the path');
+    assert.equal(
+      (await req(named, 'GET', '/images?limit=1', t)).status,
+      200,
+      'the query string is not part of the path',
+    );
     assertRefused(await req(named, 'GET', '/other', t), 'GET /other');
     assertRefused(await req(named, 'POST', '/images', t), 'POST /images');
     assertRefused(await req(named, 'GET', '/images/', t), 'GET /images/ (no trailing-slash tolerance)');
@@ -206,7 +295,11 @@ describe('the middleware enforces access rules of real application credentials',
   });
 
   test('service_type image-names, (c) without rules: everything passes', async () => {
-    for (const [method, path] of [['GET', '/images'], ['POST', '/images'], ['GET', '/other']]) {
+    for (const [method, path] of [
+      ['GET', '/images'],
+      ['POST', '/images'],
+      ['GET', '/other'],
+    ]) {
       assert.equal((await req(named, method!, path!, fx.creds.plain.token)).status, 200, `${method} ${path}`);
     }
   });
@@ -227,7 +320,10 @@ describe('the middleware enforces access rules of real application credentials',
     const chained = await req(named, 'GET', '/v2.1/servers', fx.creds.compute.token, { 'x-service-token': svc });
     assert.equal(chained.status, 200, JSON.stringify(chained.body));
     assert.equal(chained.body.headers['x-service-identity-status'], 'Confirmed');
-    assertRefused(await req(unset, 'GET', '/images', fx.creds.images.token, { 'x-service-token': svc }), 'service_type unset, with a service token');
+    assertRefused(
+      await req(unset, 'GET', '/images', fx.creds.images.token, { 'x-service-token': svc }),
+      'service_type unset, with a service token',
+    );
   });
 });
 
@@ -257,18 +353,31 @@ describe('differential: the mock Keystone and application credentials', { skip }
   /** Keys of an object, recursively, as dotted paths (arrays by their first element). */
   function shape(value: unknown, prefix = ''): string[] {
     if (Array.isArray(value)) return value.length > 0 ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
-    if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
+    if (value && typeof value === 'object')
+      return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
     return [];
   }
 
-  const validate = (base: string, caller: string, subject: string, extra: Record<string, string> = {}, method = 'GET') =>
-    call(method, `${base}/auth/tokens`, caller, undefined, { 'x-subject-token': subject, ...extra });
+  const validate = (
+    base: string,
+    caller: string,
+    subject: string,
+    extra: Record<string, string> = {},
+    method = 'GET',
+  ) => call(method, `${base}/auth/tokens`, caller, undefined, { 'x-subject-token': subject, ...extra });
 
   test('creation: the same keys, with and without rules', async () => {
     for (const kind of ['restricted', 'plain'] as const) {
-      assert.deepEqual(Object.keys(mock[kind].created.application_credential), Object.keys(real[kind].created.application_credential), kind);
+      assert.deepEqual(
+        Object.keys(mock[kind].created.application_credential),
+        Object.keys(real[kind].created.application_credential),
+        kind,
+      );
     }
-    assert.deepEqual(shape(mock.restricted.created.application_credential.access_rules), shape(real.restricted.created.application_credential.access_rules));
+    assert.deepEqual(
+      shape(mock.restricted.created.application_credential.access_rules),
+      shape(real.restricted.created.application_credential.access_rules),
+    );
   });
 
   test('the token body of an app-cred token: the same keys, in the same order, and the same application_credential block', async () => {
@@ -279,15 +388,30 @@ describe('differential: the mock Keystone and application credentials', { skip }
       assert.equal(m.status, 200);
       assert.deepEqual(Object.keys(m.body.token), Object.keys(r.body.token), kind);
       assert.deepEqual(shape(m.body.token.application_credential), shape(r.body.token.application_credential), kind);
-      assert.deepEqual(Object.keys(m.body.token.application_credential), Object.keys(r.body.token.application_credential), kind);
+      assert.deepEqual(
+        Object.keys(m.body.token.application_credential),
+        Object.keys(r.body.token.application_credential),
+        kind,
+      );
       const realShape = new Set(shape(r.body));
-      for (const path of shape(m.body)) assert.ok(realShape.has(path), `${kind}: the mock sends ${path}, the real Keystone does not`);
+      for (const path of shape(m.body))
+        assert.ok(realShape.has(path), `${kind}: the mock sends ${path}, the real Keystone does not`);
       assert.equal(m.body.token.application_credential.restricted, r.body.token.application_credential.restricted);
       assert.deepEqual(m.body.token.methods, r.body.token.methods);
     }
     // The issue body too.
-    const r = await call('POST', `${KS}/auth/tokens`, undefined, appCredAuth({ id: real.restricted.id, secret: real.restricted.secret }));
-    const m = await call('POST', `${mocks.keystoneUrl}/auth/tokens`, undefined, appCredAuth({ id: mock.restricted.id, secret: mock.restricted.secret }));
+    const r = await call(
+      'POST',
+      `${KS}/auth/tokens`,
+      undefined,
+      appCredAuth({ id: real.restricted.id, secret: real.restricted.secret }),
+    );
+    const m = await call(
+      'POST',
+      `${mocks.keystoneUrl}/auth/tokens`,
+      undefined,
+      appCredAuth({ id: mock.restricted.id, secret: mock.restricted.secret }),
+    );
     assert.deepEqual(Object.keys(m.body.token), Object.keys(r.body.token));
     assert.deepEqual(shape(m.body.token.application_credential), shape(r.body.token.application_credential));
   });
@@ -314,12 +438,27 @@ describe('differential: the mock Keystone and application credentials', { skip }
 
   test('authentication errors: scope asked, wrong secret, unknown id, by name', async () => {
     const pairs: [string, (w: 'real' | 'mock') => unknown][] = [
-      ['scope', (w) => appCredAuth({ id: (w === 'real' ? real : mock).restricted.id, secret: (w === 'real' ? real : mock).restricted.secret }, { project: { id: w === 'real' ? fx.project : '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' } })],
+      [
+        'scope',
+        (w) =>
+          appCredAuth(
+            { id: (w === 'real' ? real : mock).restricted.id, secret: (w === 'real' ? real : mock).restricted.secret },
+            { project: { id: w === 'real' ? fx.project : '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' } },
+          ),
+      ],
       ['wrong secret', (w) => appCredAuth({ id: (w === 'real' ? real : mock).restricted.id, secret: 'wrong' })],
       ['unknown id', () => appCredAuth({ id: '0'.repeat(32), secret: 'x' })],
       ['neither id nor name', () => appCredAuth({ secret: 'x' })],
       ['name without user', () => appCredAuth({ name: `${sfx}-diff-r`, secret: 'x' })],
-      ['by name', (w) => appCredAuth({ name: `${sfx}-diff-r`, secret: (w === 'real' ? real : mock).restricted.secret, user: { id: w === 'real' ? fx.user.id : '3d4e5f60718293a4b5c6d7e8f90a1b2c' } })],
+      [
+        'by name',
+        (w) =>
+          appCredAuth({
+            name: `${sfx}-diff-r`,
+            secret: (w === 'real' ? real : mock).restricted.secret,
+            user: { id: w === 'real' ? fx.user.id : '3d4e5f60718293a4b5c6d7e8f90a1b2c' },
+          }),
+      ],
     ];
     for (const [name, body] of pairs) {
       const r = await call('POST', `${KS}/auth/tokens?nocatalog`, undefined, body('real'));
@@ -327,18 +466,32 @@ describe('differential: the mock Keystone and application credentials', { skip }
       assert.equal(m.status, r.status, name);
       assert.deepEqual(shape(m.body), shape(r.body), name);
       if (r.status !== 201) assert.equal(m.body.error.message, r.body.error.message, name);
-      assert.equal(m.headers.get('www-authenticate') !== null, r.headers.get('www-authenticate') !== null, `${name}: WWW-Authenticate`);
+      assert.equal(
+        m.headers.get('www-authenticate') !== null,
+        r.headers.get('www-authenticate') !== null,
+        `${name}: WWW-Authenticate`,
+      );
     }
   });
 
   test('revocation of a token with rules is refused by both; without rules both revoke', async () => {
     const admin = { real: fx.adminToken, mock: await mockTokenFor(mocks.keystoneUrl, 'admin') };
-    const r = await call('DELETE', `${KS}/auth/tokens`, admin.real, undefined, { 'x-subject-token': real.restricted.token, [RULES_HEADER]: '1' });
-    const m = await call('DELETE', `${mocks.keystoneUrl}/auth/tokens`, admin.mock, undefined, { 'x-subject-token': mock.restricted.token, [RULES_HEADER]: '1' });
+    const r = await call('DELETE', `${KS}/auth/tokens`, admin.real, undefined, {
+      'x-subject-token': real.restricted.token,
+      [RULES_HEADER]: '1',
+    });
+    const m = await call('DELETE', `${mocks.keystoneUrl}/auth/tokens`, admin.mock, undefined, {
+      'x-subject-token': mock.restricted.token,
+      [RULES_HEADER]: '1',
+    });
     assert.equal(m.status, r.status);
     assert.deepEqual(m.body, r.body);
-    const rp = await call('DELETE', `${KS}/auth/tokens`, admin.real, undefined, { 'x-subject-token': real.plain.token });
-    const mp = await call('DELETE', `${mocks.keystoneUrl}/auth/tokens`, admin.mock, undefined, { 'x-subject-token': mock.plain.token });
+    const rp = await call('DELETE', `${KS}/auth/tokens`, admin.real, undefined, {
+      'x-subject-token': real.plain.token,
+    });
+    const mp = await call('DELETE', `${mocks.keystoneUrl}/auth/tokens`, admin.mock, undefined, {
+      'x-subject-token': mock.plain.token,
+    });
     assert.equal(mp.status, rp.status);
   });
 });

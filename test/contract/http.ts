@@ -5,8 +5,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-export async function call(method: string, url: string, token: string | undefined, body?: unknown, extra: Record<string, string> = {}) {
-  const init = { method, headers: { ...JSON_HEADERS, ...(token ? { 'x-auth-token': token } : {}), ...extra }, body: body === undefined ? undefined : JSON.stringify(body) };
+export async function call(
+  method: string,
+  url: string,
+  token: string | undefined,
+  body?: unknown,
+  extra: Record<string, string> = {},
+) {
+  const init = {
+    method,
+    headers: { ...JSON_HEADERS, ...(token ? { 'x-auth-token': token } : {}), ...extra },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  };
   let res: Response | undefined;
   for (let attempt = 0; res === undefined; attempt++) {
     try {

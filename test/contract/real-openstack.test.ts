@@ -15,8 +15,10 @@ import { call } from './http.js';
 
 const KS = process.env.RO_KEYSTONE_URL;
 const GL = process.env.RO_GLANCE_URL;
-const skip = !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
-if (!skip && (!KS || !GL)) throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
+const skip =
+  !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
+if (!skip && (!KS || !GL))
+  throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
 
 const sfx = `ct${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -30,17 +32,23 @@ interface Fixture {
 
 let fx: Fixture;
 
-
 async function issue(base: string, user: { name: string; domain: string }, password: string, scope?: unknown) {
   const res = await call('POST', `${base}/auth/tokens`, undefined, {
-    auth: { identity: { methods: ['password'], password: { user: { name: user.name, password, domain: { name: user.domain } } } }, ...(scope ? { scope } : {}) },
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: user.name, password, domain: { name: user.domain } } },
+      },
+      ...(scope ? { scope } : {}),
+    },
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return { token: res.headers.get('x-subject-token')!, body: res.body };
 }
 
 const projectScope = (u: { project: string }) => ({ project: { id: u.project } });
-const tokenOf = async (who: keyof Fixture['users']) => (await issue(KS!, fx.users[who], PASSWORD, projectScope(fx.users[who]))).token;
+const tokenOf = async (who: keyof Fixture['users']) =>
+  (await issue(KS!, fx.users[who], PASSWORD, projectScope(fx.users[who]))).token;
 
 async function create(path: string, key: string, body: Record<string, unknown>): Promise<string> {
   const res = await call('POST', `${KS}/${path}`, fx.adminToken, { [key]: body });
@@ -74,9 +82,12 @@ async function glanceNames(token: string, query = ''): Promise<(string | null)[]
 
 before(async () => {
   if (skip) return;
-  const admin = await issue(KS!, { name: 'admin', domain: 'Default' }, 'adminpw', { project: { name: 'admin', domain: { name: 'Default' } } });
+  const admin = await issue(KS!, { name: 'admin', domain: 'Default' }, 'adminpw', {
+    project: { name: 'admin', domain: { name: 'Default' } },
+  });
   fx = { adminToken: admin.token } as Fixture;
-  const serviceProject = (await call('GET', `${KS}/projects?name=service`, fx.adminToken)).body.projects[0].id as string;
+  const serviceProject = (await call('GET', `${KS}/projects?name=service`, fx.adminToken)).body.projects[0]
+    .id as string;
   fx.domainId = await create('domains', 'domain', { name: `${sfx}-domain` });
   fx.projects = {
     p1: await create('projects', 'project', { name: `${sfx}-p1`, domain_id: 'default' }),
@@ -94,11 +105,18 @@ before(async () => {
   ] as const;
   for (const [key, domainId, domainName, project, roles] of plan) {
     const id = await create('users', 'user', { name: `${sfx}-${key}`, domain_id: domainId, password: PASSWORD });
-    for (const role of roles) assert.equal((await call('PUT', `${KS}/projects/${project}/users/${id}/roles/${role}`, fx.adminToken)).status, 204);
+    for (const role of roles)
+      assert.equal(
+        (await call('PUT', `${KS}/projects/${project}/users/${id}/roles/${role}`, fx.adminToken)).status,
+        204,
+      );
     users[key] = { id, name: `${sfx}-${key}`, domain: domainName, project };
   }
   // A domain role for u3, for a domain-scoped token.
-  assert.equal((await call('PUT', `${KS}/domains/${fx.domainId}/users/${users.u3.id}/roles/${member}`, fx.adminToken)).status, 204);
+  assert.equal(
+    (await call('PUT', `${KS}/domains/${fx.domainId}/users/${users.u3.id}/roles/${member}`, fx.adminToken)).status,
+    204,
+  );
   fx.users = users;
 
   // Images: p1's private, shared (accepted by p2, pending for p3), community and hidden ones; a public one;
@@ -112,8 +130,12 @@ before(async () => {
   await glanceCreate(t1, { name: null });
   await glanceCreate(t1, { name: `${sfx}-Ünïcødé 镜像` });
   await glanceCreate(fx.adminToken, { name: `${sfx}-public`, visibility: 'public' });
-  for (const p of [fx.projects.p2, fx.projects.p3]) assert.equal((await call('POST', `${GL}/v2/images/${shared}/members`, t1, { member: p })).status, 200);
-  assert.equal((await call('PUT', `${GL}/v2/images/${shared}/members/${fx.projects.p2}`, t2, { status: 'accepted' })).status, 200);
+  for (const p of [fx.projects.p2, fx.projects.p3])
+    assert.equal((await call('POST', `${GL}/v2/images/${shared}/members`, t1, { member: p })).status, 200);
+  assert.equal(
+    (await call('PUT', `${GL}/v2/images/${shared}/members/${fx.projects.p2}`, t2, { status: 'accepted' })).status,
+    200,
+  );
   for (let i = 0; i < 23; i++) await glanceCreate(t2, { name: `${sfx}-p2-${String(i).padStart(2, '0')}` });
 });
 
@@ -140,7 +162,9 @@ describe('the middleware with real Fernet tokens', { skip }, () => {
     assert.equal(p.status, 200);
     assert.equal(p.body.headers['x-project-id'], fx.projects.p1);
     assert.equal(p.body.headers['x-roles'].split(',').includes('member'), true);
-    const d = await get({ 'x-auth-token': (await issue(KS!, fx.users.u3, PASSWORD, { domain: { id: fx.domainId } })).token });
+    const d = await get({
+      'x-auth-token': (await issue(KS!, fx.users.u3, PASSWORD, { domain: { id: fx.domainId } })).token,
+    });
     assert.equal(d.status, 200);
     assert.equal(d.body.headers['x-domain-id'], fx.domainId);
     assert.equal(d.body.headers['x-project-id'], undefined);
@@ -152,15 +176,24 @@ describe('the middleware with real Fernet tokens', { skip }, () => {
   test('revoked and garbage tokens: the keystonemiddleware 401', async () => {
     const token = await tokenOf('u2');
     assert.equal((await get({ 'x-auth-token': token })).status, 200);
-    assert.equal((await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': token })).status, 204);
+    assert.equal(
+      (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': token })).status,
+      204,
+    );
     const revoked = await get({ 'x-auth-token': token });
     assert.equal(revoked.status, 401);
-    assert.deepEqual(revoked.body.error, { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' });
+    assert.deepEqual(revoked.body.error, {
+      code: 401,
+      title: 'Unauthorized',
+      message: 'The request you have made requires authentication.',
+    });
     assert.equal((await get({ 'x-auth-token': 'gAAAAABnot-a-fernet-token' })).status, 401);
   });
 
   test("a real service token (the svc user's, with the service role) is confirmed", async () => {
-    const svc = (await issue(KS!, fx.users.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } })).token;
+    const svc = (
+      await issue(KS!, fx.users.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } })
+    ).token;
     const res = await get({ 'x-auth-token': await tokenOf('u1'), 'x-service-token': svc });
     assert.equal(res.status, 200);
     assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
@@ -169,7 +202,13 @@ describe('the middleware with real Fernet tokens', { skip }, () => {
   test('a Keystone that stops answering is a 503 within the timeout, and recovers', async () => {
     // Freeze gunicorn's master and workers: Keystone accepts connections but never answers.
     const master = Number(fs.readFileSync(`${process.env.RO_DIR ?? '/tmp/real-openstack'}/ks/gunicorn.pid`, 'utf8'));
-    const pids = [master, ...execFileSync('ps', ['-o', 'pid=', '--ppid', String(master)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number)];
+    const pids = [
+      master,
+      ...execFileSync('ps', ['-o', 'pid=', '--ppid', String(master)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.trim())
+        .map(Number),
+    ];
     const token = await tokenOf('u1');
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
@@ -190,7 +229,11 @@ describe('the middleware with real Fernet tokens', { skip }, () => {
     const plugin = new PasswordPlugin(svcCredentials());
     const first = await plugin.getAccess(echo.session);
     assert.equal(first.projectName, 'service');
-    assert.equal((await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': first.authToken })).status, 204);
+    assert.equal(
+      (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': first.authToken }))
+        .status,
+      204,
+    );
     const res = await echo.session.request(`${KS}/auth/projects`, { auth: plugin, service: 'keystone' });
     assert.equal(res.status, 200);
     assert.notEqual((await plugin.getAccess(echo.session)).authToken, first.authToken);
@@ -220,7 +263,15 @@ describe('the service against the real Glance: exactly what Glance lists', { ski
     const token = await tokenOf('u1');
     const ours = await names(token);
     assert.deepEqual(ours, await glanceNames(token));
-    for (const n of [`${sfx}-p1-private`, `${sfx}-p1-shared`, `${sfx}-p1-community`, `${sfx}-public`, `${sfx}-Ünïcødé 镜像`, null]) assert.ok(ours.includes(n), String(n));
+    for (const n of [
+      `${sfx}-p1-private`,
+      `${sfx}-p1-shared`,
+      `${sfx}-p1-community`,
+      `${sfx}-public`,
+      `${sfx}-Ünïcødé 镜像`,
+      null,
+    ])
+      assert.ok(ours.includes(n), String(n));
     assert.ok(!ours.includes(`${sfx}-p1-hidden`));
   });
 
@@ -231,7 +282,10 @@ describe('the service against the real Glance: exactly what Glance lists', { ski
     assert.ok(ours.filter((n) => n?.startsWith(`${sfx}-p2-`)).length === 23);
     assert.ok(ours.includes(`${sfx}-p1-shared`));
     assert.ok(!ours.includes(`${sfx}-p1-community`) && !ours.includes(`${sfx}-p1-private`));
-    assert.deepEqual(await names(token, 'images?visibility=community'), await glanceNames(token, '&visibility=community'));
+    assert.deepEqual(
+      await names(token, 'images?visibility=community'),
+      await glanceNames(token, '&visibility=community'),
+    );
     assert.ok((await names(token, 'images?visibility=community')).includes(`${sfx}-p1-community`));
   });
 
@@ -245,7 +299,10 @@ describe('the service against the real Glance: exactly what Glance lists', { ski
   test('sorting and filters give what Glance gives', async () => {
     const token = await tokenOf('u2');
     assert.deepEqual(await names(token, 'images?sort=name:asc'), await glanceNames(token, '&sort=name:asc'));
-    assert.deepEqual(await names(token, 'images?visibility=private&status=queued'), await glanceNames(token, '&visibility=private&status=queued'));
+    assert.deepEqual(
+      await names(token, 'images?visibility=private&status=queued'),
+      await glanceNames(token, '&visibility=private&status=queued'),
+    );
   });
 });
 
@@ -259,7 +316,9 @@ describe('differential: the mocks answer like the real services', { skip }, () =
     mocks = await startMocks({ generate: 3 });
     realUser = await tokenOf('u1');
     mockUser = await mockTokenFor(mocks.keystoneUrl, 'demo');
-    realService = (await issue(KS!, fx.users.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } })).token;
+    realService = (
+      await issue(KS!, fx.users.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } })
+    ).token;
     mockService = await mockTokenFor(mocks.keystoneUrl, 'service'); // like svc: the service role only
   });
   after(() => mocks?.close());
@@ -267,12 +326,23 @@ describe('differential: the mocks answer like the real services', { skip }, () =
   /** Keys of an object, recursively, as dotted paths (arrays by their first element). */
   function shape(value: unknown, prefix = ''): string[] {
     if (Array.isArray(value)) return value.length > 0 ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
-    if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
+    if (value && typeof value === 'object')
+      return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
     return [];
   }
 
-  async function both(path: (base: string) => string, init: (which: 'real' | 'mock') => { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }, service: 'keystone' | 'glance') {
-    const bases = service === 'keystone' ? { real: KS!, mock: mocks.keystoneUrl } : { real: GL!, mock: mocks.glance.url };
+  async function both(
+    path: (base: string) => string,
+    init: (which: 'real' | 'mock') => {
+      method?: string;
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
+    service: 'keystone' | 'glance',
+  ) {
+    const bases =
+      service === 'keystone' ? { real: KS!, mock: mocks.keystoneUrl } : { real: GL!, mock: mocks.glance.url };
     const out = {} as Record<'real' | 'mock', Awaited<ReturnType<typeof call>>>;
     for (const which of ['real', 'mock'] as const) {
       const i = init(which);
@@ -282,20 +352,47 @@ describe('differential: the mocks answer like the real services', { skip }, () =
   }
 
   test('Keystone: version documents', async () => {
-    const root = await both((b) => b.replace(/\/v3$/, '/'), () => ({}), 'keystone');
+    const root = await both(
+      (b) => b.replace(/\/v3$/, '/'),
+      () => ({}),
+      'keystone',
+    );
     assert.equal(root.mock.status, root.real.status);
     assert.deepEqual(shape(root.mock.body), shape(root.real.body));
     assert.equal(root.mock.body.versions.values[0].id, root.real.body.versions.values[0].id);
-    const v3 = await both((b) => b, () => ({}), 'keystone');
+    const v3 = await both(
+      (b) => b,
+      () => ({}),
+      'keystone',
+    );
     assert.deepEqual(shape(v3.mock.body), shape(v3.real.body));
   });
 
   test('Keystone: the token body fields this project reads, and their formats', async () => {
     const real = await issue(KS!, fx.users.u1, PASSWORD, projectScope(fx.users.u1));
-    const mock = await call('POST', `${mocks.keystoneUrl}/auth/tokens`, undefined, { auth: { identity: { methods: ['password'], password: { user: { name: 'demo', password: 'demopw', domain: { name: 'Default' } } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } } });
+    const mock = await call('POST', `${mocks.keystoneUrl}/auth/tokens`, undefined, {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'demo', password: 'demopw', domain: { name: 'Default' } } },
+        },
+        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+      },
+    });
     const realShape = new Set(shape(real.body));
-    for (const path of shape(mock.body)) assert.ok(realShape.has(path), `the mock sends ${path}, the real Keystone does not`);
-    for (const path of ['.token.methods', '.token.user.id', '.token.user.domain.name', '.token.project.domain.id', '.token.roles[].name', '.token.catalog[].endpoints[].region_id', '.token.catalog[].endpoints[].url', '.token.expires_at', '.token.audit_ids']) {
+    for (const path of shape(mock.body))
+      assert.ok(realShape.has(path), `the mock sends ${path}, the real Keystone does not`);
+    for (const path of [
+      '.token.methods',
+      '.token.user.id',
+      '.token.user.domain.name',
+      '.token.project.domain.id',
+      '.token.roles[].name',
+      '.token.catalog[].endpoints[].region_id',
+      '.token.catalog[].endpoints[].url',
+      '.token.expires_at',
+      '.token.audit_ids',
+    ]) {
       assert.ok(shape(mock.body).includes(path), path);
     }
     assert.match(real.body.token.expires_at, /\.000000Z$/);
@@ -304,57 +401,136 @@ describe('differential: the mocks answer like the real services', { skip }, () =
   });
 
   test('Keystone: the error statuses and shapes the middleware depends on', async () => {
-    const cases: [string, (w: 'real' | 'mock') => { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }][] = [
-      ['validate garbage', (w) => ({ token: w === 'real' ? realService : mockService, headers: { 'x-subject-token': 'gAAAAABgarbage' } })],
+    const cases: [
+      string,
+      (w: 'real' | 'mock') => { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+    ][] = [
+      [
+        'validate garbage',
+        (w) => ({ token: w === 'real' ? realService : mockService, headers: { 'x-subject-token': 'gAAAAABgarbage' } }),
+      ],
       ['validate without a subject', (w) => ({ token: w === 'real' ? realService : mockService })],
-      ['validate with a bad caller', (w) => ({ token: 'bogus', headers: { 'x-subject-token': w === 'real' ? realUser : mockUser } })],
+      [
+        'validate with a bad caller',
+        (w) => ({ token: 'bogus', headers: { 'x-subject-token': w === 'real' ? realUser : mockUser } }),
+      ],
       ['validate without a caller', (w) => ({ headers: { 'x-subject-token': w === 'real' ? realUser : mockUser } })],
-      ['wrong password', () => ({ method: 'POST', body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'wrong', domain: { name: 'Default' } } } } } } })],
+      [
+        'wrong password',
+        () => ({
+          method: 'POST',
+          body: {
+            auth: {
+              identity: {
+                methods: ['password'],
+                password: { user: { name: 'admin', password: 'wrong', domain: { name: 'Default' } } },
+              },
+            },
+          },
+        }),
+      ],
       ['no identity', () => ({ method: 'POST', body: { auth: {} } })],
     ];
     for (const [name, init] of cases) {
       const r = await both((b) => `${b}/auth/tokens`, init, 'keystone');
       assert.equal(r.mock.status, r.real.status, name);
       assert.deepEqual(shape(r.mock.body), shape(r.real.body), name);
-      assert.equal(r.mock.headers.get('www-authenticate') !== null, r.real.headers.get('www-authenticate') !== null, `${name}: WWW-Authenticate`);
+      assert.equal(
+        r.mock.headers.get('www-authenticate') !== null,
+        r.real.headers.get('www-authenticate') !== null,
+        `${name}: WWW-Authenticate`,
+      );
     }
     const malformed = {} as Record<string, number>;
-    for (const [which, base] of [['real', KS!], ['mock', mocks.keystoneUrl]] as const) {
-      malformed[which] = (await fetch(`${base}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' })).status;
+    for (const [which, base] of [
+      ['real', KS!],
+      ['mock', mocks.keystoneUrl],
+    ] as const) {
+      malformed[which] = (
+        await fetch(`${base}/auth/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{not json',
+        })
+      ).status;
     }
     assert.equal(malformed.mock, malformed.real);
     // Policies: a service user may validate (GET) but not check (HEAD) someone else's token.
     for (const method of ['GET', 'HEAD']) {
-      const r = await both((b) => `${b}/auth/tokens`, (w) => ({ method, token: w === 'real' ? realService : mockService, headers: { 'x-subject-token': w === 'real' ? realUser : mockUser } }), 'keystone');
+      const r = await both(
+        (b) => `${b}/auth/tokens`,
+        (w) => ({
+          method,
+          token: w === 'real' ? realService : mockService,
+          headers: { 'x-subject-token': w === 'real' ? realUser : mockUser },
+        }),
+        'keystone',
+      );
       assert.equal(r.mock.status, r.real.status, method);
     }
   });
 
   test('Glance: versions, listing errors and their webob bodies', async () => {
-    const root = await both((b) => `${b}/`, () => ({}), 'glance');
+    const root = await both(
+      (b) => `${b}/`,
+      () => ({}),
+      'glance',
+    );
     assert.equal(root.mock.status, root.real.status);
-    assert.deepEqual(root.mock.body.versions.map((v: { id: string }) => v.id), root.real.body.versions.map((v: { id: string }) => v.id));
-    const queries = ['limit=abc', 'limit=-1', 'limit=1.5', 'marker=00000000-0000-0000-0000-000000000000', 'sort=bogus:asc', 'sort=name:up', 'sort=name&sort_key=id', 'visibility=everyone', 'os_hidden=maybe'];
+    assert.deepEqual(
+      root.mock.body.versions.map((v: { id: string }) => v.id),
+      root.real.body.versions.map((v: { id: string }) => v.id),
+    );
+    const queries = [
+      'limit=abc',
+      'limit=-1',
+      'limit=1.5',
+      'marker=00000000-0000-0000-0000-000000000000',
+      'sort=bogus:asc',
+      'sort=name:up',
+      'sort=name&sort_key=id',
+      'visibility=everyone',
+      'os_hidden=maybe',
+    ];
     for (const q of queries) {
-      const r = await both((b) => `${b}/v2/images?${q}`, (w) => ({ token: w === 'real' ? realUser : mockUser }), 'glance');
+      const r = await both(
+        (b) => `${b}/v2/images?${q}`,
+        (w) => ({ token: w === 'real' ? realUser : mockUser }),
+        'glance',
+      );
       assert.equal(r.mock.status, r.real.status, q);
       assert.equal(r.mock.body.message, r.real.body.message, q);
       assert.equal(r.mock.body.code, r.real.body.code, q);
     }
-    const noToken = await both((b) => `${b}/v2/images`, () => ({}), 'glance');
+    const noToken = await both(
+      (b) => `${b}/v2/images`,
+      () => ({}),
+      'glance',
+    );
     assert.equal(noToken.mock.status, 401);
     assert.equal(noToken.real.status, 401);
     assert.deepEqual(noToken.mock.body, noToken.real.body);
-    assert.equal(noToken.mock.headers.get('www-authenticate')!.startsWith('Keystone uri='), noToken.real.headers.get('www-authenticate')!.startsWith('Keystone uri='));
+    assert.equal(
+      noToken.mock.headers.get('www-authenticate')!.startsWith('Keystone uri='),
+      noToken.real.headers.get('www-authenticate')!.startsWith('Keystone uri='),
+    );
   });
 
   test('Glance: page bodies, image fields and next links', async () => {
-    const page = await both((b) => `${b}/v2/images?limit=2`, (w) => ({ token: w === 'real' ? realUser : mockUser }), 'glance');
+    const page = await both(
+      (b) => `${b}/v2/images?limit=2`,
+      (w) => ({ token: w === 'real' ? realUser : mockUser }),
+      'glance',
+    );
     assert.deepEqual(Object.keys(page.mock.body.images[0]).sort(), Object.keys(page.real.body.images[0]).sort());
     assert.match(page.real.body.next, /^\/v2\/images\?limit=2&marker=/);
     assert.match(page.mock.body.next, /^\/v2\/images\?limit=2&marker=/);
     assert.deepEqual(Object.keys(page.mock.body).sort(), Object.keys(page.real.body).sort());
-    const empty = await both((b) => `${b}/v2/images?limit=0`, (w) => ({ token: w === 'real' ? realUser : mockUser }), 'glance');
+    const empty = await both(
+      (b) => `${b}/v2/images?limit=0`,
+      (w) => ({ token: w === 'real' ? realUser : mockUser }),
+      'glance',
+    );
     assert.deepEqual(empty.mock.body, { ...empty.real.body });
   });
 });

@@ -6,7 +6,15 @@ import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
 import { ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
 import { defaultConfig } from '../../src/config/load.js';
-import { ConnectionError, EndpointNotFoundError, ForbiddenError, ProtocolError, ServerError, TimeoutError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
+import {
+  ConnectionError,
+  EndpointNotFoundError,
+  ForbiddenError,
+  ProtocolError,
+  ServerError,
+  TimeoutError,
+  UnauthorizedError,
+} from '../../src/keystoneauth/errors.js';
 import { loadMockConfig } from '../../src/mocks/config.js';
 import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
 import { RequestScope } from '../../src/common/request-scope.js';
@@ -28,7 +36,10 @@ before(async () => {
   mocks = await startMocks();
   token = await tokenFor(mocks.keystoneUrl, 'demo');
   const { logger } = captureLogger('silent');
-  session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }), new RequestScope(logger));
+  session = new Session(
+    sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }),
+    new RequestScope(logger),
+  );
 });
 after(async () => {
   await Promise.all(glances.map((g) => g.close()));
@@ -44,14 +55,29 @@ function demoAuth(endpoints: { url: string; interface?: string; region?: string 
       project: { id: DEMO_PROJECT, name: 'demo', domain: { id: 'default', name: 'Default' } },
       roles: [{ name: 'member' }],
       expires_at: new Date(Date.now() + 3600_000).toISOString(),
-      catalog: [{ type: 'image', name: 'glance', endpoints: endpoints.map((e, i) => ({ id: String(i), interface: e.interface ?? 'public', region_id: e.region ?? 'RegionOne', region: e.region ?? 'RegionOne', url: e.url })) }],
+      catalog: [
+        {
+          type: 'image',
+          name: 'glance',
+          endpoints: endpoints.map((e, i) => ({
+            id: String(i),
+            interface: e.interface ?? 'public',
+            region_id: e.region ?? 'RegionOne',
+            region: e.region ?? 'RegionOne',
+            url: e.url,
+          })),
+        },
+      ],
     },
   };
   return new UserAuthPlugin(AccessInfo.fromBody(body, token), undefined);
 }
 
 async function glanceWith(generate: number): Promise<RunningMockGlance> {
-  const config = loadMockConfig({}, { mock_glance: { port: 0, control: true, generate, generate_owner: DEMO_PROJECT, auth_url: mocks.keystoneUrl } });
+  const config = loadMockConfig(
+    {},
+    { mock_glance: { port: 0, control: true, generate, generate_owner: DEMO_PROJECT, auth_url: mocks.keystoneUrl } },
+  );
   const g = await startMockGlance(config.mock_glance);
   glances.push(g);
   return g;
@@ -64,19 +90,27 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
 }
 
 const client = (url: string, pageSize = 1000, opts: { interface?: string; regionName?: string } = {}) =>
-  new ImageClient(session, demoAuth([{ url }]), { interface: opts.interface ?? 'public', regionName: opts.regionName ?? '', pageSize });
+  new ImageClient(session, demoAuth([{ url }]), {
+    interface: opts.interface ?? 'public',
+    regionName: opts.regionName ?? '',
+    pageSize,
+  });
 
 describe('pagination', () => {
   for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
     test(`${generated} generated images (+${SEED_VISIBLE_TO_DEMO} seeded), in Glance's order`, async () => {
       const g = await glanceWith(generated);
-      const before = (await fetch(`${g.url}/__mock/stats`).then((r) => r.json()) as any).counters.list_requests ?? 0;
+      const before = ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests ?? 0;
       const images = await collect(client(g.url));
       assert.equal(images.length, generated + SEED_VISIBLE_TO_DEMO);
       assert.equal(new Set(images.map((i) => i.id)).size, images.length, 'an image came twice');
       const gen = images.filter((i) => i.name?.startsWith('generated-')).map((i) => i.name);
-      assert.deepEqual(gen, Array.from({ length: generated }, (_, k) => `generated-${String(generated - 1 - k).padStart(6, '0')}`));
-      const pages = ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests - before;
+      assert.deepEqual(
+        gen,
+        Array.from({ length: generated }, (_, k) => `generated-${String(generated - 1 - k).padStart(6, '0')}`),
+      );
+      const pages =
+        ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests - before;
       assert.equal(pages, Math.max(1, Math.ceil((generated + SEED_VISIBLE_TO_DEMO) / 1000)));
     });
   }
@@ -127,10 +161,19 @@ describe('endpoint from the catalog', () => {
       { url: g.url, interface: 'internal', region: 'RegionTwo' },
       { url: 'http://127.0.0.1:9/public-region-two', interface: 'public', region: 'RegionTwo' },
     ]);
-    const internal = new ImageClient(session, auth, { interface: 'internalURL', regionName: 'RegionTwo', pageSize: 1000 });
+    const internal = new ImageClient(session, auth, {
+      interface: 'internalURL',
+      regionName: 'RegionTwo',
+      pageSize: 1000,
+    });
     assert.equal((await collect(internal)).length, 12);
     const missing = new ImageClient(session, auth, { interface: 'admin', regionName: 'RegionThree', pageSize: 1000 });
-    await assert.rejects(collect(missing), (err: Error) => err instanceof EndpointNotFoundError && /admin endpoint for image service in region RegionThree not found/.test(err.message));
+    await assert.rejects(
+      collect(missing),
+      (err: Error) =>
+        err instanceof EndpointNotFoundError &&
+        /admin endpoint for image service in region RegionThree not found/.test(err.message),
+    );
   });
 
   test('construction does no I/O: neither the session, the auth plugin nor fetch is called', async (t) => {
@@ -138,7 +181,9 @@ describe('endpoint from the catalog', () => {
     const user: AuthPlugin = demoAuth([{ url: g.url }]); // frozen: spied on through a plugin that hands every call to it
     const auth = {
       getHeaders: t.mock.fn((s: PluginSession, signal?: AbortSignal) => user.getHeaders(s, signal)),
-      getEndpoint: t.mock.fn((s: PluginSession, filter: EndpointFilter, signal?: AbortSignal) => user.getEndpoint(s, filter, signal)),
+      getEndpoint: t.mock.fn((s: PluginSession, filter: EndpointFilter, signal?: AbortSignal) =>
+        user.getEndpoint(s, filter, signal),
+      ),
       invalidate: t.mock.fn(() => user.invalidate()),
     } satisfies AuthPlugin;
     // Spies that still call through: every way an ImageClient could reach the network.
@@ -157,12 +202,31 @@ describe('endpoint from the catalog', () => {
 describe('failures are typed, with the upstream request id', () => {
   test('401, 403 and 500 from Glance', async () => {
     const g = await glanceWith(0);
-    const badToken = new ImageClient(session, new UserAuthPlugin(AccessInfo.fromBody({ token: { user: { id: 'x' }, expires_at: new Date(Date.now() + 60_000).toISOString(), catalog: [{ type: 'image', endpoints: [{ interface: 'public', url: g.url }] }] } }, 'gAAAAAbogus'), undefined), { interface: 'public', regionName: '', pageSize: 10 });
+    const badToken = new ImageClient(
+      session,
+      new UserAuthPlugin(
+        AccessInfo.fromBody(
+          {
+            token: {
+              user: { id: 'x' },
+              expires_at: new Date(Date.now() + 60_000).toISOString(),
+              catalog: [{ type: 'image', endpoints: [{ interface: 'public', url: g.url }] }],
+            },
+          },
+          'gAAAAAbogus',
+        ),
+        undefined,
+      ),
+      { interface: 'public', regionName: '', pageSize: 10 },
+    );
     await assert.rejects(collect(badToken), UnauthorizedError);
     await setFaults(g.url, { failStatus: 403 });
     await assert.rejects(collect(client(g.url)), ForbiddenError);
     await setFaults(g.url, { failStatus: 500 });
-    await assert.rejects(collect(client(g.url)), (err: Error) => err instanceof ServerError && err.status === 500 && err.service === 'glance');
+    await assert.rejects(
+      collect(client(g.url)),
+      (err: Error) => err instanceof ServerError && err.status === 500 && err.service === 'glance',
+    );
   });
 
   test('Glance too slow, hanging, or not listening', async () => {

@@ -96,7 +96,8 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
   if (options.routes) app.use(options.routes);
   app.use((ctx) => {
     const seen: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(ctx.request.headers)) if (k.startsWith('x-') || k === 'openstack-system-scope') seen[k] = v;
+    for (const [k, v] of Object.entries(ctx.request.headers))
+      if (k.startsWith('x-') || k === 'openstack-system-scope') seen[k] = v;
     delete seen['x-auth-token'];
     delete seen['x-service-token'];
     const auth = ctx.state.tokenAuth;

@@ -13,7 +13,8 @@ export const memcachedBinary = (() => {
 })();
 
 /** Skip outside CI when memcached is not installed; CI installs it (.ci/run), so there it must run. */
-export const skipWithoutMemcached = memcachedBinary === '' && process.env.CI !== 'true' ? 'memcached not installed (apt-get install memcached)' : false;
+export const skipWithoutMemcached =
+  memcachedBinary === '' && process.env.CI !== 'true' ? 'memcached not installed (apt-get install memcached)' : false;
 
 export interface Memcached {
   address: string;
@@ -35,7 +36,9 @@ export async function startMemcached(): Promise<Memcached> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const launch = async () => {
-    proc = spawn(memcachedBinary, ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '32', '-u', 'nobody'], { stdio: 'ignore' });
+    proc = spawn(memcachedBinary, ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '32', '-u', 'nobody'], {
+      stdio: 'ignore',
+    });
     // Polled until it listens, with a deadline in time (not a number of tries, which a fast refusal uses up).
     await waitFor(() => accepting(port), 10_000);
   };

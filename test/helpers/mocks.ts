@@ -5,13 +5,49 @@ import { completeImage } from '../../src/mocks/glance/store.js';
 import { startMockCloud, type MockCloud } from '../../src/mocks/cloud.js';
 
 export const USERS = {
-  demo: { username: 'demo', password: 'demopw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
-  alt: { username: 'alt', password: 'altpw', projectName: 'alt', userDomainName: 'Default', projectDomainName: 'Default' },
+  demo: {
+    username: 'demo',
+    password: 'demopw',
+    projectName: 'demo',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+  },
+  alt: {
+    username: 'alt',
+    password: 'altpw',
+    projectName: 'alt',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+  },
   wile: { username: 'wile', password: 'wilepw', projectName: 'dev', userDomainName: 'acme', projectDomainName: 'acme' },
-  admin: { username: 'admin', password: 'adminpw', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' },
-  glance: { username: 'glance', password: 'glancepw', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
-  service: { username: 'image-names', password: 'image-names-pw', projectName: 'service', userDomainName: 'Default', projectDomainName: 'Default' },
-  nobody: { username: 'nobody', password: 'nobodypw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' },
+  admin: {
+    username: 'admin',
+    password: 'adminpw',
+    projectName: 'admin',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+  },
+  glance: {
+    username: 'glance',
+    password: 'glancepw',
+    projectName: 'service',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+  },
+  service: {
+    username: 'image-names',
+    password: 'image-names-pw',
+    projectName: 'service',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+  },
+  nobody: {
+    username: 'nobody',
+    password: 'nobodypw',
+    projectName: 'demo',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+  },
 } as const;
 
 export type Mocks = MockCloud;
@@ -29,7 +65,10 @@ export async function tokenFor(keystoneUrl: string, user: keyof typeof USERS): P
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } },
+        },
         scope: { project: { name: u.projectName, domain: { name: u.projectDomainName } } },
       },
     }),
@@ -44,7 +83,11 @@ export function passwordPlugin(keystoneUrl: string, user: keyof typeof USERS, op
 
 /** PUT /__mock/faults on a mock (its base URL): the faults replace the previous ones; `{}` clears them. */
 export async function setFaults(baseUrl: string, faults: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${baseUrl}/__mock/faults`, { method: 'PUT', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`${baseUrl}/__mock/faults`, {
+    method: 'PUT',
+    body: JSON.stringify(faults),
+    headers: { 'content-type': 'application/json' },
+  });
   if (!res.ok) throw new Error(`set faults: ${res.status}`);
 }
 
@@ -77,8 +120,18 @@ export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): Load
     ks.seed.assignments.push({ user: id, project, role: 'member' });
     const hex = i.toString(16).padStart(12, '0');
     mocks.glance.store.images.push(
-      completeImage({ id: `0000${prefix.length.toString(16).padStart(4, '0')}-0000-4000-8000-${hex}`, name: `${prefix}-image-of-${i}`, owner: project, visibility: 'private', created_at: '2027-01-01T00:00:00Z' }),
+      completeImage({
+        id: `0000${prefix.length.toString(16).padStart(4, '0')}-0000-4000-8000-${hex}`,
+        name: `${prefix}-image-of-${i}`,
+        owner: project,
+        visibility: 'private',
+        created_at: '2027-01-01T00:00:00Z',
+      }),
     );
-    return { id, token: ks.issue(id, ['password'], { project }).id, expected: [`${prefix}-image-of-${i}`, ...publicNames] };
+    return {
+      id,
+      token: ks.issue(id, ['password'], { project }).id,
+      expected: [`${prefix}-image-of-${i}`, ...publicNames],
+    };
   });
 }

@@ -18,9 +18,13 @@ export interface Listening<S extends net.Server> {
  * Listen on a free loopback port (port 0): the one way tests listen. Give it a request handler (served over
  * plain HTTP) or a server of any kind (http, https, net) with its handlers attached.
  */
-export function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => unknown): Promise<Listening<http.Server>>;
+export function listen(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => unknown,
+): Promise<Listening<http.Server>>;
 export function listen<S extends net.Server>(server: S): Promise<Listening<S>>;
-export async function listen(what: net.Server | ((req: http.IncomingMessage, res: http.ServerResponse) => unknown)): Promise<Listening<net.Server>> {
+export async function listen(
+  what: net.Server | ((req: http.IncomingMessage, res: http.ServerResponse) => unknown),
+): Promise<Listening<net.Server>> {
   const server = typeof what === 'function' ? http.createServer((req, res) => void what(req, res)) : what;
   const sockets = new Set<net.Socket>();
   server.on('connection', (socket: net.Socket) => {

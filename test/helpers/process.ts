@@ -11,7 +11,10 @@ export interface Child {
 }
 
 export function startChild(args: string[], env: Record<string, string | undefined> = {}): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -29,7 +32,9 @@ export function startChild(args: string[], env: Record<string, string | undefine
     check();
   });
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     proc,
     stdout: () => out,
@@ -37,9 +42,15 @@ export function startChild(args: string[], env: Record<string, string | undefine
     exited,
     waitForLine(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`)),
+          timeoutMs,
+        );
         waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-        void exited.then(() => setImmediate(() => reject(new Error(`exited before ${pattern}; stdout:\n${out}\nstderr:\n${err}`))));
+        void exited.then(() =>
+          setImmediate(() => reject(new Error(`exited before ${pattern}; stdout:\n${out}\nstderr:\n${err}`))),
+        );
         check();
       });
     },

@@ -19,7 +19,12 @@ export function serviceConfig(keystoneUrl: string, overrides: Record<string, Rec
     overrides: {
       ...overrides,
       server: { port: 0, ...overrides.server },
-      keystone_authtoken: { auth_url: keystoneUrl, username: 'image-names', password: 'image-names-pw', ...overrides.keystone_authtoken },
+      keystone_authtoken: {
+        auth_url: keystoneUrl,
+        username: 'image-names',
+        password: 'image-names-pw',
+        ...overrides.keystone_authtoken,
+      },
       communication: { retry_delay: 0.01, ...overrides.communication },
     },
   });

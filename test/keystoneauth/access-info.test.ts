@@ -9,7 +9,10 @@ const body = {
     methods: ['password'],
     user: { id: 'u1', name: 'demo', domain: { id: 'default', name: 'Default' } },
     project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
-    roles: [{ id: 'r1', name: 'member' }, { id: 'r2', name: 'Reader' }],
+    roles: [
+      { id: 'r1', name: 'member' },
+      { id: 'r2', name: 'Reader' },
+    ],
     expires_at: '2030-01-01T00:00:00.000000Z',
     issued_at: '2029-12-31T23:00:00.000000Z',
     audit_ids: ['a1'],
@@ -50,13 +53,22 @@ test('domain scope and unscoped', () => {
 });
 
 test('a body that is not a token is a ProtocolError', () => {
-  for (const bad of [null, {}, { token: {} }, { token: { user: { id: 'u' }, expires_at: 'never' } }, { token: { user: { id: 'u' }, expires_at: '2030-01-01T00:00:00Z', roles: 'admin' } }]) {
+  for (const bad of [
+    null,
+    {},
+    { token: {} },
+    { token: { user: { id: 'u' }, expires_at: 'never' } },
+    { token: { user: { id: 'u' }, expires_at: '2030-01-01T00:00:00Z', roles: 'admin' } },
+  ]) {
     assert.throws(() => AccessInfo.fromBody(bad, 't'), ProtocolError);
   }
 });
 
 test('UserAuthPlugin round-trips through JSON', () => {
-  const plugin = new UserAuthPlugin(AccessInfo.fromBody(body, 'user-token'), AccessInfo.fromBody(body, 'service-token'));
+  const plugin = new UserAuthPlugin(
+    AccessInfo.fromBody(body, 'user-token'),
+    AccessInfo.fromBody(body, 'service-token'),
+  );
   const copy = UserAuthPlugin.fromJSON(JSON.parse(JSON.stringify(plugin)));
   assert.equal(copy.user?.authToken, 'user-token');
   assert.equal(copy.service?.authToken, 'service-token');
@@ -67,12 +79,30 @@ test('UserAuthPlugin round-trips through JSON', () => {
 
 test('application-credential access rules: parsed, and unreadable ones refused rather than ignored', () => {
   const rules = [{ id: 'r', service: 'image', method: 'GET', path: '/v2/images' }];
-  const withRules = AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', restricted: true, access_rules: rules } } }, 't');
+  const withRules = AccessInfo.fromBody(
+    { token: { ...body.token, application_credential: { id: 'ac1', restricted: true, access_rules: rules } } },
+    't',
+  );
   assert.deepEqual(withRules.accessRules, [{ service: 'image', method: 'GET', path: '/v2/images' }]);
   // null is "no rules" (upstream: `is None`); [] is "no request allowed".
-  assert.equal(AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't').accessRules, undefined);
-  assert.deepEqual(AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't').accessRules, []);
+  assert.equal(
+    AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't')
+      .accessRules,
+    undefined,
+  );
+  assert.deepEqual(
+    AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't')
+      .accessRules,
+    [],
+  );
   for (const bad of ['image', [{ service: 'image', method: 'GET' }], [null]]) {
-    assert.throws(() => AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: bad } } }, 't'), ProtocolError);
+    assert.throws(
+      () =>
+        AccessInfo.fromBody(
+          { token: { ...body.token, application_credential: { id: 'ac1', access_rules: bad } } },
+          't',
+        ),
+      ProtocolError,
+    );
   }
 });

@@ -13,7 +13,10 @@ let mocks: Mocks;
 let session: Session;
 before(async () => {
   mocks = await startMocks();
-  session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(captureLogger('silent').logger));
+  session = new Session(
+    sessionOptionsFromConfig(defaultConfig().communication),
+    new RequestScope(captureLogger('silent').logger),
+  );
 });
 after(async () => {
   await session.close();

@@ -18,12 +18,18 @@ const catalog = new ServiceCatalog([
 test('interface, with publicURL style and preference lists', () => {
   assert.equal(catalog.urlFor({ serviceType: 'image' }), 'http://public-one');
   assert.equal(catalog.urlFor({ serviceType: 'image', interface: 'internalURL' }), 'http://internal-one');
-  assert.equal(catalog.urlFor({ serviceType: 'image', interface: ['admin', 'internal', 'public'] }), 'http://internal-one');
+  assert.equal(
+    catalog.urlFor({ serviceType: 'image', interface: ['admin', 'internal', 'public'] }),
+    'http://internal-one',
+  );
 });
 
 test('region matches region_id or region', () => {
   assert.equal(catalog.urlFor({ serviceType: 'image', regionName: 'RegionTwo' }), 'http://public-two');
-  assert.equal(catalog.urlFor({ serviceType: 'image', regionName: 'RegionOne', interface: 'internal' }), 'http://internal-one');
+  assert.equal(
+    catalog.urlFor({ serviceType: 'image', regionName: 'RegionOne', interface: 'internal' }),
+    'http://internal-one',
+  );
 });
 
 test('official service types find their aliases, and the other way round', () => {
@@ -32,7 +38,12 @@ test('official service types find their aliases, and the other way round', () =>
 });
 
 test('misses are clear errors', () => {
-  assert.throws(() => catalog.urlFor({ serviceType: 'image', interface: 'admin', regionName: 'RegionTwo' }), (e: Error) => e instanceof EndpointNotFoundError && e.message === 'admin endpoint for image service in region RegionTwo not found');
+  assert.throws(
+    () => catalog.urlFor({ serviceType: 'image', interface: 'admin', regionName: 'RegionTwo' }),
+    (e: Error) =>
+      e instanceof EndpointNotFoundError &&
+      e.message === 'admin endpoint for image service in region RegionTwo not found',
+  );
   assert.throws(() => catalog.urlFor({ serviceType: 'compute' }), /public endpoint for compute service not found/);
   assert.throws(() => new ServiceCatalog(undefined).urlFor({ serviceType: 'image' }), EmptyCatalogError);
 });

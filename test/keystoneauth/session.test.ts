@@ -12,13 +12,20 @@ import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { ConnectionError, ServerError, TimeoutError, TlsError, RequestAbortedError, UnauthorizedError } from '../../src/keystoneauth/errors.js';
+import {
+  ConnectionError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+  RequestAbortedError,
+  UnauthorizedError,
+} from '../../src/keystoneauth/errors.js';
 import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
 import { backoffMs, retryAfterMs } from '../../src/keystoneauth/retry.js';
 import { serviceRoot, versionedUrl } from '../../src/keystoneauth/url.js';
-import { captureLogger } from '../helpers/stack.js';
+import { captureLogger } from '../helpers/logs.js';
 import { closedUrl } from '../helpers/net.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -26,7 +33,10 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const servers: { close(): Promise<void> }[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
-async function listen(handler: Handler, server: http.Server | https.Server = http.createServer()): Promise<{ url: string; sockets: () => number; requests: http.IncomingMessage[] }> {
+async function listen(
+  handler: Handler,
+  server: http.Server | https.Server = http.createServer(),
+): Promise<{ url: string; sockets: () => number; requests: http.IncomingMessage[] }> {
   const requests: http.IncomingMessage[] = [];
   let sockets = 0;
   server.on('connection', () => sockets++);
@@ -49,19 +59,27 @@ async function listen(handler: Handler, server: http.Server | https.Server = htt
 function makeSession(overrides: Partial<Config['communication']> = {}, level = 'trace') {
   const capture = captureLogger(level);
   const context = new RequestScope(capture.logger);
-  const session = new Session(sessionOptionsFromConfig({ ...defaultConfig().communication, retry_delay: 0.01, ...overrides }), context);
+  const session = new Session(
+    sessionOptionsFromConfig({ ...defaultConfig().communication, retry_delay: 0.01, ...overrides }),
+    context,
+  );
   servers.push({ close: () => session.close() });
   return { session, context, ...capture };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 
 class StaticAuth implements AuthPlugin {
   invalidations = 0;
-  constructor(public token: string, private readonly endpoint = 'http://127.0.0.1:9') {}
+  constructor(
+    public token: string,
+    private readonly endpoint = 'http://127.0.0.1:9',
+  ) {}
   async getHeaders() {
     return { 'X-Auth-Token': this.token };
   }
@@ -98,7 +116,12 @@ describe('pooling', () => {
     const server = await listen(json(200, { ok: true }));
     const { session } = makeSession({ user_agent: 'probe/1.0' });
     const auth = new StaticAuth('tok', `${server.url}/base/`);
-    const res = await session.request('things?x=1', { method: 'POST', json: { a: 1 }, auth, endpointFilter: { serviceType: 'thing' } });
+    const res = await session.request('things?x=1', {
+      method: 'POST',
+      json: { a: 1 },
+      auth,
+      endpointFilter: { serviceType: 'thing' },
+    });
     assert.deepEqual(res.json(), { ok: true });
     const req = server.requests.at(-1)!;
     assert.equal(req.url, '/base/things?x=1');
@@ -219,17 +242,31 @@ describe('retries', () => {
   });
 
   test('backoff is exponential with full jitter and capped', () => {
-    assert.equal(backoffMs(0, 100, 2000, () => 1), 100);
-    assert.equal(backoffMs(3, 100, 2000, () => 1), 800);
-    assert.equal(backoffMs(10, 100, 2000, () => 1), 2000);
-    assert.equal(backoffMs(10, 100, 2000, () => 0), 0);
+    assert.equal(
+      backoffMs(0, 100, 2000, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffMs(3, 100, 2000, () => 1),
+      800,
+    );
+    assert.equal(
+      backoffMs(10, 100, 2000, () => 1),
+      2000,
+    );
+    assert.equal(
+      backoffMs(10, 100, 2000, () => 0),
+      0,
+    );
     assert.equal(retryAfterMs('2'), 2000);
     assert.equal(retryAfterMs(new Date(Date.now() + 5000).toUTCString(), Date.now()) !== undefined, true);
     assert.equal(retryAfterMs('soon'), undefined);
   });
 
   test('a 401 makes the plugin invalidate and retries once with the new token', async () => {
-    const server = await listen((req, res) => json(req.headers['x-auth-token'] === 'old-renewed' ? 200 : 401, {})(req, res));
+    const server = await listen((req, res) =>
+      json(req.headers['x-auth-token'] === 'old-renewed' ? 200 : 401, {})(req, res),
+    );
     const { session } = makeSession();
     const auth = new StaticAuth('old');
     assert.equal((await session.request(server.url, { auth })).status, 200);
@@ -252,7 +289,10 @@ describe('redirects', () => {
     const same = await session.request(`${origin.url}/to-same`, { auth, headers: { 'X-Subject-Token': 'subject' } });
     assert.deepEqual(same.json(), { where: 'same' });
     assert.equal(origin.requests.at(-1)!.headers['x-auth-token'], 'secret-token');
-    const cross = await session.request(`${origin.url}/to-other`, { auth, headers: { 'X-Subject-Token': 'subject', 'X-Service-Token': 'svc' } });
+    const cross = await session.request(`${origin.url}/to-other`, {
+      auth,
+      headers: { 'X-Subject-Token': 'subject', 'X-Service-Token': 'svc' },
+    });
     assert.deepEqual(cross.json(), { where: 'other' });
     const landed = other.requests.at(-1)!.headers;
     assert.equal(landed['x-auth-token'], undefined);
@@ -278,11 +318,58 @@ describe('TLS', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-'));
     const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca');
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=test-ca',
+    );
+    run(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=127.0.0.1',
+    );
     fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
-    server = await listen(json(200, { tls: true }), https.createServer({ key: fs.readFileSync(path.join(dir, 'server.key')), cert: fs.readFileSync(path.join(dir, 'server.pem')) }));
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
+    server = await listen(
+      json(200, { tls: true }),
+      https.createServer({
+        key: fs.readFileSync(path.join(dir, 'server.key')),
+        cert: fs.readFileSync(path.join(dir, 'server.pem')),
+      }),
+    );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -306,7 +393,10 @@ describe('request ids and logs', () => {
     const { session, context, logger, raw } = makeSession();
     const id = 'req-11111111-2222-4333-8444-555555555555';
     await context.run({ requestId: id, log: logger.child({ request_id: id }) }, () =>
-      session.request(`${server.url}/x?marker=abc`, { auth: new StaticAuth('super-secret-token'), headers: { 'X-Subject-Token': 'subject-secret' } }),
+      session.request(`${server.url}/x?marker=abc`, {
+        auth: new StaticAuth('super-secret-token'),
+        headers: { 'X-Subject-Token': 'subject-secret' },
+      }),
     );
     assert.equal(server.requests.at(-1)!.headers['x-openstack-request-id'], id);
     const all = raw.join('\n');
@@ -321,11 +411,20 @@ describe('request ids and logs', () => {
   test('collect_timing', async () => {
     const server = await listen(json(200, {}));
     const capture = captureLogger('silent');
-    const session = new Session({ ...sessionOptionsFromConfig(defaultConfig().communication), collectTiming: true }, new RequestScope(capture.logger));
+    const session = new Session(
+      { ...sessionOptionsFromConfig(defaultConfig().communication), collectTiming: true },
+      new RequestScope(capture.logger),
+    );
     servers.push({ close: () => session.close() });
     await session.request(server.url);
     await session.request(server.url, { method: 'HEAD' });
-    assert.deepEqual(session.getTimings().map((t) => [t.method, t.status]), [['GET', 200], ['HEAD', 200]]);
+    assert.deepEqual(
+      session.getTimings().map((t) => [t.method, t.status]),
+      [
+        ['GET', 200],
+        ['HEAD', 200],
+      ],
+    );
     session.resetTimings();
     assert.equal(session.getTimings().length, 0);
   });

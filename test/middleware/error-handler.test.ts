@@ -1,7 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { upstreamToApiError } from '../../src/middleware/error-handler.js';
-import { ConnectionError, EmptyCatalogError, EndpointNotFoundError, ForbiddenError, ProtocolError, RequestAbortedError, ServerError, TimeoutError, TlsError, TooManyRequestsError, UnauthorizedError, NotFoundError } from '../../src/keystoneauth/errors.js';
+import {
+  ConnectionError,
+  EmptyCatalogError,
+  EndpointNotFoundError,
+  ForbiddenError,
+  ProtocolError,
+  RequestAbortedError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  NotFoundError,
+} from '../../src/keystoneauth/errors.js';
 
 test('each upstream failure class maps to its gateway status', () => {
   const d = { service: 'glance', status: 0 };

@@ -13,7 +13,10 @@ before(async () => {
 after(() => mocks.close());
 
 async function list(user: string, query = '') {
-  return getJson(`${mocks.glance.url}/v2/images${query}`, { 'x-auth-token': tokens[user]!, accept: 'application/json' });
+  return getJson(`${mocks.glance.url}/v2/images${query}`, {
+    'x-auth-token': tokens[user]!,
+    accept: 'application/json',
+  });
 }
 async function names(user: string, query = '?limit=1000') {
   const res = await list(user, query);
@@ -36,18 +39,39 @@ describe('versions', () => {
 describe('visibility for three projects', () => {
   test('demo: public, its own (any visibility), and shared with it and accepted', async () => {
     assert.deepEqual(await names('demo'), [
-      'rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁', null, 'demo-community', 'demo-shared', 'demo-private',
-      'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk',
+      'rocky-9-queued',
+      'alt-shared-accepted',
+      'Ünïcødé 镜像 ☁',
+      null,
+      'demo-community',
+      'demo-shared',
+      'demo-private',
+      'debian-12-genericcloud',
+      'ubuntu-24.04-server',
+      'cirros-0.6.2-x86_64-disk',
     ]);
   });
   test('alt: no pending shares of others, its own community image, demo-shared accepted', async () => {
     assert.deepEqual(await names('alt'), [
-      'rocky-9-queued', 'alt-community', 'alt-shared-pending', 'alt-shared-accepted', 'alt-private', 'demo-shared',
-      'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk',
+      'rocky-9-queued',
+      'alt-community',
+      'alt-shared-pending',
+      'alt-shared-accepted',
+      'alt-private',
+      'demo-shared',
+      'debian-12-genericcloud',
+      'ubuntu-24.04-server',
+      'cirros-0.6.2-x86_64-disk',
     ]);
   });
   test('wile (another domain): public and its own only', async () => {
-    assert.deepEqual(await names('wile'), ['rocky-9-queued', 'dev-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+    assert.deepEqual(await names('wile'), [
+      'rocky-9-queued',
+      'dev-private',
+      'debian-12-genericcloud',
+      'ubuntu-24.04-server',
+      'cirros-0.6.2-x86_64-disk',
+    ]);
   });
   test('community of others only with visibility=community; hidden only with os_hidden=true', async () => {
     assert.deepEqual(await names('demo', '?visibility=community'), ['alt-community', 'demo-community']);
@@ -90,9 +114,21 @@ describe('listing parameters', () => {
 
   test('sorting: sort=key:dir, sort_key/sort_dir, and their errors', async () => {
     const byName = await names('wile', '?sort=name:asc');
-    assert.deepEqual(byName, ['cirros-0.6.2-x86_64-disk', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued', 'ubuntu-24.04-server']);
+    assert.deepEqual(byName, [
+      'cirros-0.6.2-x86_64-disk',
+      'debian-12-genericcloud',
+      'dev-private',
+      'rocky-9-queued',
+      'ubuntu-24.04-server',
+    ]);
     assert.deepEqual(await names('wile', '?sort_key=name&sort_dir=desc'), [...byName].reverse());
-    assert.deepEqual(await names('wile', '?sort_key=created_at&sort_dir=asc'), ['cirros-0.6.2-x86_64-disk', 'ubuntu-24.04-server', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued']);
+    assert.deepEqual(await names('wile', '?sort_key=created_at&sort_dir=asc'), [
+      'cirros-0.6.2-x86_64-disk',
+      'ubuntu-24.04-server',
+      'debian-12-genericcloud',
+      'dev-private',
+      'rocky-9-queued',
+    ]);
     assert.equal((await list('wile', '?sort=bogus:asc')).status, 400);
     assert.equal((await list('wile', '?sort=name:up')).status, 400);
     assert.equal((await list('wile', '?sort=name&sort_key=id')).status, 400);
@@ -110,15 +146,42 @@ describe('listing parameters', () => {
 
   test('image fields, single image, schemas', async () => {
     const image = ((await list('demo', '?name=demo-private')).body as any).images[0];
-    for (const field of ['id', 'name', 'status', 'visibility', 'owner', 'os_hidden', 'protected', 'tags', 'created_at', 'updated_at', 'size', 'disk_format', 'container_format', 'checksum', 'self', 'file', 'schema']) {
+    for (const field of [
+      'id',
+      'name',
+      'status',
+      'visibility',
+      'owner',
+      'os_hidden',
+      'protected',
+      'tags',
+      'created_at',
+      'updated_at',
+      'size',
+      'disk_format',
+      'container_format',
+      'checksum',
+      'self',
+      'file',
+      'schema',
+    ]) {
       assert.ok(field in image, field);
     }
     assert.equal(image.self, `/v2/images/${image.id}`);
     const one = await getJson(`${mocks.glance.url}/v2/images/${image.id}`, { 'x-auth-token': tokens.demo! });
     assert.equal((one.body as any).name, 'demo-private');
-    assert.equal((await getJson(`${mocks.glance.url}/v2/images/${image.id}`, { 'x-auth-token': tokens.alt! })).status, 404);
-    assert.equal(((await getJson(`${mocks.glance.url}/v2/schemas/image`, { 'x-auth-token': tokens.demo! })).body as any).name, 'image');
-    assert.equal(((await getJson(`${mocks.glance.url}/v2/schemas/images`, { 'x-auth-token': tokens.demo! })).body as any).name, 'images');
+    assert.equal(
+      (await getJson(`${mocks.glance.url}/v2/images/${image.id}`, { 'x-auth-token': tokens.alt! })).status,
+      404,
+    );
+    assert.equal(
+      ((await getJson(`${mocks.glance.url}/v2/schemas/image`, { 'x-auth-token': tokens.demo! })).body as any).name,
+      'image',
+    );
+    assert.equal(
+      ((await getJson(`${mocks.glance.url}/v2/schemas/images`, { 'x-auth-token': tokens.demo! })).body as any).name,
+      'images',
+    );
   });
 
   test("no token or a bad token: Glance's webob 401 (auth_token runs with delay_auth_decision)", async () => {

@@ -17,14 +17,21 @@ function passwordBody(user: keyof typeof USERS, scope?: unknown, password?: stri
   const u = USERS[user];
   return {
     auth: {
-      identity: { methods: ['password'], password: { user: { name: u.username, password: password ?? u.password, domain: { name: u.userDomainName } } } },
+      identity: {
+        methods: ['password'],
+        password: { user: { name: u.username, password: password ?? u.password, domain: { name: u.userDomainName } } },
+      },
       ...(scope === undefined ? {} : { scope }),
     },
   };
 }
 
 async function post(path: string, body: unknown, raw?: string) {
-  const res = await fetch(`${ks}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) });
+  const res = await fetch(`${ks}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: raw ?? JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
@@ -49,7 +56,10 @@ describe('version documents', () => {
 
 describe('POST /v3/auth/tokens', () => {
   test('password, project scope by name: 201, X-Subject-Token and a full token body', async () => {
-    const res = await post('/auth/tokens', passwordBody('demo', { project: { name: 'demo', domain: { name: 'Default' } } }));
+    const res = await post(
+      '/auth/tokens',
+      passwordBody('demo', { project: { name: 'demo', domain: { name: 'Default' } } }),
+    );
     assert.equal(res.status, 201);
     const token = res.headers.get('x-subject-token')!;
     assert.match(token, /^gAAAAA[A-Za-z0-9_-]{170,}$/);
@@ -58,14 +68,26 @@ describe('POST /v3/auth/tokens', () => {
     assert.deepEqual(t.user.domain, { id: 'default', name: 'Default' });
     assert.equal(t.project.name, 'demo');
     assert.deepEqual(t.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
-    assert.ok(t.catalog.some((s: any) => s.type === 'image' && s.endpoints.every((e: any) => e.url === mocks.glance.url && e.region_id === 'RegionOne')));
+    assert.ok(
+      t.catalog.some(
+        (s: any) =>
+          s.type === 'image' &&
+          s.endpoints.every((e: any) => e.url === mocks.glance.url && e.region_id === 'RegionOne'),
+      ),
+    );
     assert.match(t.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);
     assert.ok(Array.isArray(t.audit_ids) && t.audit_ids.length === 1);
   });
 
   test('user by id, project by id, ?nocatalog', async () => {
     const res = await post('/auth/tokens?nocatalog', {
-      auth: { identity: { methods: ['password'], password: { user: { id: '4e5f60718293a4b5c6d7e8f90a1b2c3d', password: 'altpw' } } }, scope: { project: { id: 'c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4' } } },
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { id: '4e5f60718293a4b5c6d7e8f90a1b2c3d', password: 'altpw' } },
+        },
+        scope: { project: { id: 'c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4' } },
+      },
     });
     assert.equal(res.status, 201);
     assert.equal(res.body.token.catalog, undefined);
@@ -86,7 +108,10 @@ describe('POST /v3/auth/tokens', () => {
   test('token method rescopes an unscoped token and keeps its expiry', async () => {
     const unscoped = await post('/auth/tokens', passwordBody('demo'));
     const rescoped = await post('/auth/tokens', {
-      auth: { identity: { methods: ['token'], token: { id: unscoped.headers.get('x-subject-token') } }, scope: { project: { name: 'demo', domain: { id: 'default' } } } },
+      auth: {
+        identity: { methods: ['token'], token: { id: unscoped.headers.get('x-subject-token') } },
+        scope: { project: { name: 'demo', domain: { id: 'default' } } },
+      },
     });
     assert.equal(rescoped.status, 201);
     assert.deepEqual(rescoped.body.token.methods, ['password', 'token']);
@@ -98,9 +123,19 @@ describe('POST /v3/auth/tokens', () => {
     assert.equal(wrong.status, 401);
     assertKeystoneError(wrong.body, 401);
     assert.match(wrong.headers.get('www-authenticate')!, /^Keystone uri=/);
-    const unknown = await post('/auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'ghost', password: 'x', domain: { name: 'Default' } } } } } });
+    const unknown = await post('/auth/tokens', {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'ghost', password: 'x', domain: { name: 'Default' } } },
+        },
+      },
+    });
     assert.equal(unknown.status, 401);
-    const norole = await post('/auth/tokens', passwordBody('alt', { project: { name: 'demo', domain: { name: 'Default' } } }));
+    const norole = await post(
+      '/auth/tokens',
+      passwordBody('alt', { project: { name: 'demo', domain: { name: 'Default' } } }),
+    );
     assert.equal(norole.status, 401);
   });
 
@@ -109,7 +144,14 @@ describe('POST /v3/auth/tokens', () => {
     assert.equal(bad.status, 400);
     assertKeystoneError(bad.body, 400);
     assert.equal((await post('/auth/tokens', { auth: {} })).status, 400);
-    assert.equal((await post('/auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'demo' } } } } })).status, 400);
+    assert.equal(
+      (
+        await post('/auth/tokens', {
+          auth: { identity: { methods: ['password'], password: { user: { name: 'demo' } } } },
+        })
+      ).status,
+      400,
+    );
     const huge = await post('/auth/tokens', { pad: 'x'.repeat(100_000) });
     assert.equal(huge.status, 413);
   });
@@ -122,7 +164,7 @@ describe('validate, check, revoke', () => {
     if (subject) headers['x-subject-token'] = subject;
     const res = await fetch(`${ks}/auth/tokens${query}`, { method, headers });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text)) : undefined };
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
   }
 
   test('a service user validates any token; the echo header comes back; nocatalog is honoured', async () => {
@@ -178,7 +220,12 @@ describe('validate, check, revoke', () => {
   test('expiry follows the clock; allow_expired shows expired (not revoked) tokens', async () => {
     const service = await tokenFor(ks, 'glance');
     const store = mocks.keystone.store;
-    const expired = store.issue('3d4e5f60718293a4b5c6d7e8f90a1b2c', ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, Date.now() - 1);
+    const expired = store.issue(
+      '3d4e5f60718293a4b5c6d7e8f90a1b2c',
+      ['password'],
+      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+      Date.now() - 1,
+    );
     assert.equal((await call('GET', service, expired.id)).status, 404);
     assert.equal((await call('GET', service, expired.id, '?allow_expired=1')).status, 200);
   });
@@ -188,7 +235,10 @@ describe('validate, check, revoke', () => {
     const catalog = (await (await fetch(`${ks}/auth/catalog`, { headers: { 'x-auth-token': demo } })).json()) as any;
     assert.ok(catalog.catalog.some((s: any) => s.type === 'identity'));
     const projects = (await (await fetch(`${ks}/auth/projects`, { headers: { 'x-auth-token': demo } })).json()) as any;
-    assert.deepEqual(projects.projects.map((p: any) => p.name), ['demo']);
+    assert.deepEqual(
+      projects.projects.map((p: any) => p.name),
+      ['demo'],
+    );
   });
 
   test('unknown paths and methods: JSON errors', async () => {
@@ -225,7 +275,10 @@ const SEEDED = {
 const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: 'image-names', path: '/images', method: 'GET' };
 
 const appCredBody = (block: unknown, scope?: unknown) => ({
-  auth: { identity: { methods: ['application_credential'], application_credential: block }, ...(scope === undefined ? {} : { scope }) },
+  auth: {
+    identity: { methods: ['application_credential'], application_credential: block },
+    ...(scope === undefined ? {} : { scope }),
+  },
 });
 
 async function appCredToken(block: unknown): Promise<string> {
@@ -234,13 +287,19 @@ async function appCredToken(block: unknown): Promise<string> {
   return res.headers.get('x-subject-token')!;
 }
 
-async function tokensCall(method: string, caller: string | undefined, subject: string | undefined, extra: Record<string, string> = {}, query = '') {
+async function tokensCall(
+  method: string,
+  caller: string | undefined,
+  subject: string | undefined,
+  extra: Record<string, string> = {},
+  query = '',
+) {
   const headers: Record<string, string> = { ...extra };
   if (caller) headers['x-auth-token'] = caller;
   if (subject) headers['x-subject-token'] = subject;
   const res = await fetch(`${ks}/auth/tokens${query}`, { method, headers });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text)) : undefined };
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 async function createAppCred(token: string, body: unknown, userId = DEMO_ID) {
@@ -263,15 +322,38 @@ describe('application credentials: authentication', () => {
     assert.equal(t.project.id, DEMO_PROJECT);
     assert.deepEqual(t.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
     assert.ok(Array.isArray(t.catalog));
-    assert.deepEqual(t.application_credential, { id: SEEDED.images.id, name: 'demo-images-only', restricted: true, access_rules: [IMAGES_RULE] });
+    assert.deepEqual(t.application_credential, {
+      id: SEEDED.images.id,
+      name: 'demo-images-only',
+      restricted: true,
+      access_rules: [IMAGES_RULE],
+    });
     // Keystone's key order, for whoever prints it.
-    assert.deepEqual(Object.keys(t), ['methods', 'user', 'audit_ids', 'expires_at', 'issued_at', 'project', 'is_domain', 'roles', 'catalog', 'application_credential']);
+    assert.deepEqual(Object.keys(t), [
+      'methods',
+      'user',
+      'audit_ids',
+      'expires_at',
+      'issued_at',
+      'project',
+      'is_domain',
+      'roles',
+      'catalog',
+      'application_credential',
+    ]);
     assert.deepEqual(Object.keys(t.application_credential.access_rules[0]), ['id', 'service', 'path', 'method']);
   });
 
   test('by name with the user by id, or by name and domain', async () => {
-    for (const user of [{ id: DEMO_ID }, { name: 'demo', domain: { name: 'Default' } }, { name: 'demo', domain: { id: 'default' } }]) {
-      const res = await post('/auth/tokens?nocatalog', appCredBody({ name: SEEDED.compute.name, secret: SEEDED.compute.secret, user }));
+    for (const user of [
+      { id: DEMO_ID },
+      { name: 'demo', domain: { name: 'Default' } },
+      { name: 'demo', domain: { id: 'default' } },
+    ]) {
+      const res = await post(
+        '/auth/tokens?nocatalog',
+        appCredBody({ name: SEEDED.compute.name, secret: SEEDED.compute.secret, user }),
+      );
       assert.equal(res.status, 201, JSON.stringify(user));
       assert.equal(res.body.token.application_credential.id, SEEDED.compute.id);
       assert.equal(res.body.token.catalog, undefined);
@@ -281,8 +363,15 @@ describe('application credentials: authentication', () => {
   test('a credential without rules: no access_rules key; roles are those of the credential', async () => {
     const res = await post('/auth/tokens', appCredBody({ id: SEEDED.plain.id, secret: SEEDED.plain.secret }));
     assert.equal(res.status, 201);
-    assert.deepEqual(res.body.token.application_credential, { id: SEEDED.plain.id, name: 'demo-no-rules', restricted: true });
-    assert.deepEqual(res.body.token.roles.map((r: any) => r.name), ['reader']);
+    assert.deepEqual(res.body.token.application_credential, {
+      id: SEEDED.plain.id,
+      name: 'demo-no-rules',
+      restricted: true,
+    });
+    assert.deepEqual(
+      res.body.token.roles.map((r: any) => r.name),
+      ['reader'],
+    );
   });
 
   test('errors: statuses and texts of the real Keystone', async () => {
@@ -300,8 +389,19 @@ describe('application credentials: authentication', () => {
     const noUser = await post('/auth/tokens', appCredBody({ name: SEEDED.images.name, secret: SEEDED.images.secret }));
     assert.equal(noUser.status, 400);
     assert.match(noUser.body.error.message, /^Expecting to find user in application credential\./);
-    assert.equal((await post('/auth/tokens', appCredBody({ name: 'ghost', secret: 'x', user: { id: DEMO_ID } }))).status, 401);
-    assert.equal((await post('/auth/tokens', appCredBody({ name: SEEDED.images.name, secret: SEEDED.images.secret, user: { id: '0'.repeat(32) } }))).status, 401);
+    assert.equal(
+      (await post('/auth/tokens', appCredBody({ name: 'ghost', secret: 'x', user: { id: DEMO_ID } }))).status,
+      401,
+    );
+    assert.equal(
+      (
+        await post(
+          '/auth/tokens',
+          appCredBody({ name: SEEDED.images.name, secret: SEEDED.images.secret, user: { id: '0'.repeat(32) } }),
+        )
+      ).status,
+      401,
+    );
     const noBlock = await post('/auth/tokens', { auth: { identity: { methods: ['application_credential'] } } });
     assert.equal(noBlock.status, 400);
     assert.match(noBlock.body.error.message, /^Expecting to find application_credential in identity\./);
@@ -309,17 +409,28 @@ describe('application credentials: authentication', () => {
 
   test('asking for any scope: 401 with the extra identity key', async () => {
     for (const scope of [{ project: { id: DEMO_PROJECT } }, { domain: { id: 'default' } }, 'unscoped']) {
-      const res = await post('/auth/tokens', appCredBody({ id: SEEDED.images.id, secret: SEEDED.images.secret }, scope));
+      const res = await post(
+        '/auth/tokens',
+        appCredBody({ id: SEEDED.images.id, secret: SEEDED.images.secret }, scope),
+      );
       assert.equal(res.status, 401);
       assert.deepEqual(res.body, {
-        error: { code: 401, identity: {}, message: 'Error authenticating with application credential: Application credentials cannot request a scope.', title: 'Unauthorized' },
+        error: {
+          code: 401,
+          identity: {},
+          message: 'Error authenticating with application credential: Application credentials cannot request a scope.',
+          title: 'Unauthorized',
+        },
       });
       assert.match(res.headers.get('www-authenticate')!, /^Keystone uri=/);
     }
   });
 
   test('app-cred tokens cannot be rescoped: 404 with access rules, 403 without', async () => {
-    const rescope = async (token: string) => post('/auth/tokens', { auth: { identity: { methods: ['token'], token: { id: token } }, scope: { project: { id: DEMO_PROJECT } } } });
+    const rescope = async (token: string) =>
+      post('/auth/tokens', {
+        auth: { identity: { methods: ['token'], token: { id: token } }, scope: { project: { id: DEMO_PROJECT } } },
+      });
     const restricted = await rescope(await appCredToken({ id: SEEDED.images.id, secret: SEEDED.images.secret }));
     assert.equal(restricted.status, 404);
     assert.equal(restricted.body.error.message, 'Failed to validate token');
@@ -347,7 +458,12 @@ describe('application credentials: validation and the OpenStack-Identity-Access-
     const withIt = await tokensCall('GET', service, restricted, { [RULES]: '1' });
     assert.equal(withIt.status, 200);
     assert.equal(withIt.headers.get('x-subject-token'), restricted);
-    assert.deepEqual(withIt.body.token.application_credential, { id: SEEDED.images.id, name: 'demo-images-only', restricted: true, access_rules: [IMAGES_RULE] });
+    assert.deepEqual(withIt.body.token.application_credential, {
+      id: SEEDED.images.id,
+      name: 'demo-images-only',
+      restricted: true,
+      access_rules: [IMAGES_RULE],
+    });
     assert.deepEqual(withIt.body.token.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
   });
 
@@ -369,7 +485,11 @@ describe('application credentials: validation and the OpenStack-Identity-Access-
     for (const extra of [{}, { [RULES]: '1' }, { [RULES]: '0' }, { [RULES]: 'yes' }] as Record<string, string>[]) {
       const res = await tokensCall('GET', service, plain, extra);
       assert.equal(res.status, 200, JSON.stringify(extra));
-      assert.deepEqual(res.body.token.application_credential, { id: SEEDED.plain.id, name: 'demo-no-rules', restricted: true });
+      assert.deepEqual(res.body.token.application_credential, {
+        id: SEEDED.plain.id,
+        name: 'demo-no-rules',
+        restricted: true,
+      });
     }
     assert.equal((await tokensCall('HEAD', plain, plain)).status, 200);
   });
@@ -408,10 +528,28 @@ describe('application credentials: validation and the OpenStack-Identity-Access-
 describe('application credentials: POST /v3/users/{user_id}/application_credentials', () => {
   test('with access rules: 201, the secret once, rule ids; its token carries them', async () => {
     const demo = await tokenFor(ks, 'demo');
-    const res = await createAppCred(demo, { application_credential: { name: 'mine-images', access_rules: [{ service: 'image-names', method: 'GET', path: '/images/*' }] } });
+    const res = await createAppCred(demo, {
+      application_credential: {
+        name: 'mine-images',
+        access_rules: [{ service: 'image-names', method: 'GET', path: '/images/*' }],
+      },
+    });
     assert.equal(res.status, 201);
     const c = res.body.application_credential;
-    assert.deepEqual(Object.keys(c), ['id', 'name', 'description', 'user_id', 'project_id', 'system', 'expires_at', 'unrestricted', 'roles', 'access_rules', 'secret', 'links']);
+    assert.deepEqual(Object.keys(c), [
+      'id',
+      'name',
+      'description',
+      'user_id',
+      'project_id',
+      'system',
+      'expires_at',
+      'unrestricted',
+      'roles',
+      'access_rules',
+      'secret',
+      'links',
+    ]);
     assert.match(c.id, /^[0-9a-f]{32}$/);
     assert.match(c.secret, /^[A-Za-z0-9_-]{86}$/);
     assert.equal(c.user_id, DEMO_ID);
@@ -421,11 +559,21 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     assert.deepEqual(c.roles.map((r: any) => r.name).sort(), ['member', 'reader']);
     assert.equal(c.access_rules.length, 1);
     assert.match(c.access_rules[0].id, /^[0-9a-f]{32}$/);
-    assert.deepEqual(c.access_rules[0], { id: c.access_rules[0].id, service: 'image-names', path: '/images/*', method: 'GET' });
+    assert.deepEqual(c.access_rules[0], {
+      id: c.access_rules[0].id,
+      service: 'image-names',
+      path: '/images/*',
+      method: 'GET',
+    });
     assert.equal(c.links.self, `${ks}/application_credentials/${c.id}`);
     const issued = await post('/auth/tokens', appCredBody({ id: c.id, secret: c.secret }));
     assert.equal(issued.status, 201);
-    assert.deepEqual(issued.body.token.application_credential, { id: c.id, name: 'mine-images', restricted: true, access_rules: c.access_rules });
+    assert.deepEqual(issued.body.token.application_credential, {
+      id: c.id,
+      name: 'mine-images',
+      restricted: true,
+      access_rules: c.access_rules,
+    });
   });
 
   test('without rules, or with []: no access_rules key; unrestricted and roles as asked', async () => {
@@ -433,39 +581,71 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     const none = await createAppCred(demo, { application_credential: { name: 'mine-none' } });
     assert.equal(none.status, 201);
     assert.equal('access_rules' in none.body.application_credential, false);
-    const empty = await createAppCred(demo, { application_credential: { name: 'mine-empty', access_rules: [], unrestricted: true, roles: [{ name: 'reader' }] } });
+    const empty = await createAppCred(demo, {
+      application_credential: { name: 'mine-empty', access_rules: [], unrestricted: true, roles: [{ name: 'reader' }] },
+    });
     assert.equal(empty.status, 201);
     assert.equal('access_rules' in empty.body.application_credential, false);
     assert.equal(empty.body.application_credential.unrestricted, true);
-    assert.deepEqual(empty.body.application_credential.roles.map((r: any) => r.name), ['reader']);
-    const token = await post('/auth/tokens', appCredBody({ name: 'mine-empty', secret: empty.body.application_credential.secret, user: { id: DEMO_ID } }));
-    assert.deepEqual(token.body.token.application_credential, { id: empty.body.application_credential.id, name: 'mine-empty', restricted: false });
-    assert.deepEqual(token.body.token.roles.map((r: any) => r.name), ['reader']);
+    assert.deepEqual(
+      empty.body.application_credential.roles.map((r: any) => r.name),
+      ['reader'],
+    );
+    const token = await post(
+      '/auth/tokens',
+      appCredBody({ name: 'mine-empty', secret: empty.body.application_credential.secret, user: { id: DEMO_ID } }),
+    );
+    assert.deepEqual(token.body.token.application_credential, {
+      id: empty.body.application_credential.id,
+      name: 'mine-empty',
+      restricted: false,
+    });
+    assert.deepEqual(
+      token.body.token.roles.map((r: any) => r.name),
+      ['reader'],
+    );
   });
 
   test("a user's identical rules share one id; a rule may be named by id alone", async () => {
     const demo = await tokenFor(ks, 'demo');
-    const again = await createAppCred(demo, { application_credential: { name: 'mine-again', access_rules: [{ service: 'image-names', method: 'GET', path: '/images' }] } });
+    const again = await createAppCred(demo, {
+      application_credential: {
+        name: 'mine-again',
+        access_rules: [{ service: 'image-names', method: 'GET', path: '/images' }],
+      },
+    });
     assert.equal(again.status, 201);
     assert.deepEqual(again.body.application_credential.access_rules, [IMAGES_RULE]);
-    const byId = await createAppCred(demo, { application_credential: { name: 'mine-by-id', access_rules: [{ id: IMAGES_RULE.id }] } });
+    const byId = await createAppCred(demo, {
+      application_credential: { name: 'mine-by-id', access_rules: [{ id: IMAGES_RULE.id }] },
+    });
     assert.equal(byId.status, 201);
     assert.deepEqual(byId.body.application_credential.access_rules, [IMAGES_RULE]);
   });
 
   test('the service type is not checked against the catalog', async () => {
     const demo = await tokenFor(ks, 'demo');
-    const res = await createAppCred(demo, { application_credential: { name: 'mine-compute', access_rules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }] } });
+    const res = await createAppCred(demo, {
+      application_credential: {
+        name: 'mine-compute',
+        access_rules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }],
+      },
+    });
     assert.equal(res.status, 201);
   });
 
   test('from an unscoped token: no project, no roles, and unscoped tokens', async () => {
     const unscoped = await post('/auth/tokens', passwordBody('demo'));
-    const res = await createAppCred(unscoped.headers.get('x-subject-token')!, { application_credential: { name: 'mine-unscoped' } });
+    const res = await createAppCred(unscoped.headers.get('x-subject-token')!, {
+      application_credential: { name: 'mine-unscoped' },
+    });
     assert.equal(res.status, 201);
     assert.equal(res.body.application_credential.project_id, null);
     assert.deepEqual(res.body.application_credential.roles, []);
-    const token = await post('/auth/tokens', appCredBody({ id: res.body.application_credential.id, secret: res.body.application_credential.secret }));
+    const token = await post(
+      '/auth/tokens',
+      appCredBody({ id: res.body.application_credential.id, secret: res.body.application_credential.secret }),
+    );
     assert.equal(token.status, 201);
     assert.equal(token.body.token.project, undefined);
     assert.equal(token.body.token.roles, undefined);
@@ -477,13 +657,25 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     const admin = await tokenFor(ks, 'admin');
     const forOther = await createAppCred(admin, { application_credential: { name: 'x1' } });
     assert.equal(forOther.status, 403);
-    assert.equal(forOther.body.error.message, 'You are not authorized to perform the requested action: identity:create_application_credential.');
+    assert.equal(
+      forOther.body.error.message,
+      'You are not authorized to perform the requested action: identity:create_application_credential.',
+    );
     const restricted = await appCredToken({ id: SEEDED.plain.id, secret: SEEDED.plain.secret });
     const fromCred = await createAppCred(restricted, { application_credential: { name: 'x2' } });
     assert.equal(fromCred.status, 403);
-    assert.match(fromCred.body.error.message, /Using method 'application_credential' is not allowed for managing additional application credentials\.\.$/);
+    assert.match(
+      fromCred.body.error.message,
+      /Using method 'application_credential' is not allowed for managing additional application credentials\.\.$/,
+    );
     const unrestricted = await createAppCred(demo, { application_credential: { name: 'x3', unrestricted: true } });
-    const fromUnrestricted = await createAppCred(await appCredToken({ id: unrestricted.body.application_credential.id, secret: unrestricted.body.application_credential.secret }), { application_credential: { name: 'x4' } });
+    const fromUnrestricted = await createAppCred(
+      await appCredToken({
+        id: unrestricted.body.application_credential.id,
+        secret: unrestricted.body.application_credential.secret,
+      }),
+      { application_credential: { name: 'x4' } },
+    );
     assert.equal(fromUnrestricted.status, 201);
     const noToken = await fetch(`${ks}/users/${DEMO_ID}/application_credentials`, { method: 'POST', body: '{}' });
     assert.equal(noToken.status, 401);
@@ -509,10 +701,16 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     }
     const dup = await createAppCred(demo, { application_credential: { name: 'demo-images-only' } });
     assert.equal(dup.status, 409);
-    assert.equal(dup.body.error.message, 'Conflict occurred attempting to store application_credential - Duplicate entry found with name demo-images-only.');
+    assert.equal(
+      dup.body.error.message,
+      'Conflict occurred attempting to store application_credential - Duplicate entry found with name demo-images-only.',
+    );
     const role = await createAppCred(demo, { application_credential: { name: 'b', roles: [{ name: 'admin' }] } });
     assert.equal(role.status, 400);
-    assert.equal(role.body.error.message, 'Invalid application credential: Cannot create an application credential with unassigned role');
+    assert.equal(
+      role.body.error.message,
+      'Invalid application credential: Cannot create an application credential with unassigned role',
+    );
   });
 });
 

@@ -7,9 +7,15 @@ import { promisify } from 'node:util';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
 
 const run = promisify(execFile);
-const cliPath = await run('sh', ['-c', 'command -v openstack']).then((r) => r.stdout.trim(), () => '');
+const cliPath = await run('sh', ['-c', 'command -v openstack']).then(
+  (r) => r.stdout.trim(),
+  () => '',
+);
 // CI installs the CLI (.ci/run); a laptop without it skips rather than fails.
-const skip = cliPath === '' && process.env.CI !== 'true' ? 'openstack CLI not installed (apt-get install python3-openstackclient)' : false;
+const skip =
+  cliPath === '' && process.env.CI !== 'true'
+    ? 'openstack CLI not installed (apt-get install python3-openstackclient)'
+    : false;
 
 let mocks: Mocks;
 before(async () => {
@@ -42,21 +48,39 @@ test('openstack token issue, catalog list, token revoke', { skip }, async () => 
   assert.match(token.id!, /^gAAAAA/);
   const catalog = (await openstack(['catalog', 'list'])) as { Type: string }[];
   assert.deepEqual(catalog.map((c) => c.Type).sort(), ['identity', 'image', 'image-names']);
-  const service = await fetch(`${mocks.keystoneUrl}/auth/tokens`, { headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! } });
+  const service = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
+    headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! },
+  });
   assert.equal(service.status, 200);
   await run('openstack', ['token', 'revoke', token.id!], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', OS_AUTH_URL: mocks.keystoneUrl, OS_USERNAME: 'admin', OS_PASSWORD: 'adminpw', OS_PROJECT_NAME: 'admin', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_IDENTITY_API_VERSION: '3' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME ?? '/tmp',
+      OS_AUTH_URL: mocks.keystoneUrl,
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: 'adminpw',
+      OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      OS_IDENTITY_API_VERSION: '3',
+    },
     timeout: 60_000,
   });
-  const after = await fetch(`${mocks.keystoneUrl}/auth/tokens`, { headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! } });
+  const after = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
+    headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! },
+  });
   assert.equal(after.status, 401, 'a revoked token no longer authenticates');
 });
 
 test('openstack image list pages through the mock Glance', { skip }, async () => {
-  const before = ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters.list_requests ?? 0;
+  const before =
+    ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters
+      .list_requests ?? 0;
   const images = (await openstack(['image', 'list'])) as { Name: string | null; ID: string }[];
   assert.equal(images.length, 70);
   assert.ok(images.some((i) => i.Name === 'Ünïcødé 镜像 ☁'));
-  const pages = (((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters.list_requests ?? 0) - before;
+  const pages =
+    (((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters
+      .list_requests ?? 0) - before;
   assert.ok(pages >= 3, `the CLI made ${pages} list calls`);
 });

@@ -49,7 +49,10 @@ async function load(rounds: number): Promise<Outcome[]> {
     Array.from({ length: WORKERS }, async (_, w) => {
       for (let i = w; i < w + rounds; i++) {
         const started = Date.now();
-        const res = await request(`${service.url}/`, { headers: { 'x-auth-token': users[i % users.length]!.token }, dispatcher: agent });
+        const res = await request(`${service.url}/`, {
+          headers: { 'x-auth-token': users[i % users.length]!.token },
+          dispatcher: agent,
+        });
         await res.body.dump();
         out.push({ status: res.statusCode, ms: Date.now() - started });
       }
@@ -93,10 +96,14 @@ async function faultPhase({ apply, clear, expected, rounds }: Phase): Promise<vo
   const slowest = Math.max(...during.map((o) => o.ms));
   assert.ok(slowest <= SLOWEST_MS, `a request took ${slowest} ms (deadline 1 s)`);
   const afterwards = await load(STEADY);
-  assert.ok(afterwards.every((o) => o.status === 200), 'did not recover');
+  assert.ok(
+    afterwards.every((o) => o.status === 200),
+    'did not recover',
+  );
 }
 
-const keystoneFaults = (f: Record<string, unknown>) => () => setFaults(mocks.keystone.url, { ...f, pathPrefix: '/v3/auth/tokens' });
+const keystoneFaults = (f: Record<string, unknown>) => () =>
+  setFaults(mocks.keystone.url, { ...f, pathPrefix: '/v3/auth/tokens' });
 const glanceFaults = (f: Record<string, unknown>) => () => setFaults(mocks.glance.url, { ...f, pathPrefix: '/v2/' });
 const clearKeystone = () => setFaults(mocks.keystone.url, {});
 const clearGlance = () => setFaults(mocks.glance.url, {});
@@ -116,13 +123,49 @@ function down(server: () => Server): Pick<Phase, 'apply' | 'clear'> {
 }
 
 const PHASES: Phase[] = [
-  { name: 'Keystone answering 500: 503', apply: keystoneFaults({ failStatus: 500 }), clear: clearKeystone, expected: 503, rounds: FAST },
-  { name: 'Keystone slow past the timeout: 503 within it', apply: keystoneFaults({ latencyMs: 3000 }), clear: clearKeystone, expected: 503, rounds: SLOW },
-  { name: 'Keystone hanging: 503 within the timeout', apply: keystoneFaults({ hang: true }), clear: clearKeystone, expected: 503, rounds: SLOW },
+  {
+    name: 'Keystone answering 500: 503',
+    apply: keystoneFaults({ failStatus: 500 }),
+    clear: clearKeystone,
+    expected: 503,
+    rounds: FAST,
+  },
+  {
+    name: 'Keystone slow past the timeout: 503 within it',
+    apply: keystoneFaults({ latencyMs: 3000 }),
+    clear: clearKeystone,
+    expected: 503,
+    rounds: SLOW,
+  },
+  {
+    name: 'Keystone hanging: 503 within the timeout',
+    apply: keystoneFaults({ hang: true }),
+    clear: clearKeystone,
+    expected: 503,
+    rounds: SLOW,
+  },
   { name: 'Keystone down (not listening): 503', ...down(() => mocks.keystone.server), expected: 503, rounds: FAST },
-  { name: 'Glance answering 500: 502', apply: glanceFaults({ failStatus: 500 }), clear: clearGlance, expected: 502, rounds: FAST },
-  { name: 'Glance slow past the timeout: 504 within it', apply: glanceFaults({ latencyMs: 3000 }), clear: clearGlance, expected: 504, rounds: SLOW },
-  { name: 'Glance hanging: 504 within the timeout', apply: glanceFaults({ hang: true }), clear: clearGlance, expected: 504, rounds: SLOW },
+  {
+    name: 'Glance answering 500: 502',
+    apply: glanceFaults({ failStatus: 500 }),
+    clear: clearGlance,
+    expected: 502,
+    rounds: FAST,
+  },
+  {
+    name: 'Glance slow past the timeout: 504 within it',
+    apply: glanceFaults({ latencyMs: 3000 }),
+    clear: clearGlance,
+    expected: 504,
+    rounds: SLOW,
+  },
+  {
+    name: 'Glance hanging: 504 within the timeout',
+    apply: glanceFaults({ hang: true }),
+    clear: clearGlance,
+    expected: 504,
+    rounds: SLOW,
+  },
   { name: 'Glance down (not listening): 502', ...down(() => mocks.glance.server), expected: 502, rounds: FAST },
 ];
 

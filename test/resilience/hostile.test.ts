@@ -14,7 +14,10 @@ let port: number;
 
 before(async () => {
   mocks = await startMocks();
-  service = await startService(serviceConfig(mocks.keystoneUrl, { server: { headers_timeout: 1, request_timeout: 2 } }), captureLogger('silent').logger);
+  service = await startService(
+    serviceConfig(mocks.keystoneUrl, { server: { headers_timeout: 1, request_timeout: 2 } }),
+    captureLogger('silent').logger,
+  );
   port = Number(new URL(service.url).port);
 });
 after(async () => {
@@ -26,7 +29,10 @@ after(async () => {
  * Write raw bytes (`gapMs` apart), collect everything until the server closes (or `waitMs` passes), return it
  * with the number of chunks still unsent when the connection ended.
  */
-function raw(chunks: (Buffer | string)[], { gapMs = 0, waitMs = 10_000 } = {}): Promise<{ data: string; closedByServer: boolean; ms: number; unsent: number }> {
+function raw(
+  chunks: (Buffer | string)[],
+  { gapMs = 0, waitMs = 10_000 } = {},
+): Promise<{ data: string; closedByServer: boolean; ms: number; unsent: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -39,7 +45,9 @@ function raw(chunks: (Buffer | string)[], { gapMs = 0, waitMs = 10_000 } = {}): 
     };
     socket.on('data', (d) => (data += d.toString('latin1')));
     socket.on('close', () => finish(true));
-    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? finish(true) : reject(err)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' || err.code === 'EPIPE' ? finish(true) : reject(err),
+    );
     const timer = setTimeout(() => finish(false), waitMs);
     const send = async () => {
       for (const chunk of chunks) {
@@ -99,7 +107,13 @@ test('invalid UTF-8 and bad percent-encoding in the query string: a 4xx or an em
     assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `${query}: ${res.status}`);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
   }
-  const rawBytes = await raw([Buffer.concat([Buffer.from('GET /images?name='), Buffer.from([0xff, 0xfe]), Buffer.from(` HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n\r\n`)])]);
+  const rawBytes = await raw([
+    Buffer.concat([
+      Buffer.from('GET /images?name='),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(` HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n\r\n`),
+    ]),
+  ]);
   const status = statusOf(rawBytes.data);
   assert.ok(status === 400 || status === 200, `raw bytes: ${status}`);
   await stillHealthy();

@@ -21,7 +21,10 @@ test('healthz needs no token and is not access-logged', async () => {
   const res = await getJson(`${service.url}/healthz`, { 'X-Roles': 'admin' });
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, { status: 'ok' });
-  assert.equal(service.lines.filter((l) => l.msg === 'request completed' && (l.req as { url: string }).url === '/healthz').length, 0);
+  assert.equal(
+    service.lines.filter((l) => l.msg === 'request completed' && (l.req as { url: string }).url === '/healthz').length,
+    0,
+  );
 });
 
 test('readyz reports Keystone; 503 once shutting down', async () => {

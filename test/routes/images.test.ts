@@ -32,29 +32,68 @@ describe('image names', () => {
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
     const body = res.body as (string | null)[];
     assert.equal(body.length, 2510);
-    assert.deepEqual(body.slice(0, 10), ['rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁', null, 'demo-community', 'demo-shared', 'demo-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+    assert.deepEqual(body.slice(0, 10), [
+      'rocky-9-queued',
+      'alt-shared-accepted',
+      'Ünïcødé 镜像 ☁',
+      null,
+      'demo-community',
+      'demo-shared',
+      'demo-private',
+      'debian-12-genericcloud',
+      'ubuntu-24.04-server',
+      'cirros-0.6.2-x86_64-disk',
+    ]);
     assert.equal(body[10], 'generated-002499');
     assert.equal(body.at(-1), 'generated-000000');
   });
 
   test('alt and wile see their own, different lists; GET /images is the same as GET /', async () => {
-    assert.deepEqual((await names('alt')).body, ['rocky-9-queued', 'alt-community', 'alt-shared-pending', 'alt-shared-accepted', 'alt-private', 'demo-shared', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
-    assert.deepEqual((await names('wile')).body, ['rocky-9-queued', 'dev-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk']);
+    assert.deepEqual((await names('alt')).body, [
+      'rocky-9-queued',
+      'alt-community',
+      'alt-shared-pending',
+      'alt-shared-accepted',
+      'alt-private',
+      'demo-shared',
+      'debian-12-genericcloud',
+      'ubuntu-24.04-server',
+      'cirros-0.6.2-x86_64-disk',
+    ]);
+    assert.deepEqual((await names('wile')).body, [
+      'rocky-9-queued',
+      'dev-private',
+      'debian-12-genericcloud',
+      'ubuntu-24.04-server',
+      'cirros-0.6.2-x86_64-disk',
+    ]);
     assert.deepEqual((await names('wile', '/images')).body, (await names('wile')).body);
   });
 
   test('filters pass through to Glance', async () => {
     assert.deepEqual((await names('demo', '/images?visibility=community')).body, ['alt-community', 'demo-community']);
     assert.deepEqual((await names('demo', '/images?tag=ubuntu&tag=lts')).body, ['ubuntu-24.04-server']);
-    assert.deepEqual((await names('wile', '/images?sort=name:asc')).body, ['cirros-0.6.2-x86_64-disk', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued', 'ubuntu-24.04-server']);
+    assert.deepEqual((await names('wile', '/images?sort=name:asc')).body, [
+      'cirros-0.6.2-x86_64-disk',
+      'debian-12-genericcloud',
+      'dev-private',
+      'rocky-9-queued',
+      'ubuntu-24.04-server',
+    ]);
     assert.deepEqual((await names('demo', '/?name=demo-private&status=active')).body, ['demo-private']);
   });
 
   test('bad filter values: 400 naming the parameter, never forwarded', async () => {
     const before = (await stats(mocks.glance.url)).counters.list_requests ?? 0;
     for (const [query, parameter] of [
-      ['visibility=everyone', 'visibility'], ['status=happy', 'status'], ['sort=size:sideways', 'sort'], ['sort=password', 'sort'],
-      ['limit=5', 'limit'], ['name=', 'name'], [`name=${'x'.repeat(256)}`, 'name'], ['visibility=public&visibility=private', 'visibility'],
+      ['visibility=everyone', 'visibility'],
+      ['status=happy', 'status'],
+      ['sort=size:sideways', 'sort'],
+      ['sort=password', 'sort'],
+      ['limit=5', 'limit'],
+      ['name=', 'name'],
+      [`name=${'x'.repeat(256)}`, 'name'],
+      ['visibility=public&visibility=private', 'visibility'],
     ] as const) {
       const res = await names('demo', `/images?${query}`);
       assert.equal(res.status, 400, query);
@@ -67,7 +106,11 @@ describe('image names', () => {
   test('no token: 401 with the keystonemiddleware body', async () => {
     const res = await getJson(`${service.url}/`);
     assert.equal(res.status, 401);
-    assert.deepEqual((res.body as any).error, { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' });
+    assert.deepEqual((res.body as any).error, {
+      code: 401,
+      title: 'Unauthorized',
+      message: 'The request you have made requires authentication.',
+    });
     assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
   });
 
@@ -180,11 +223,17 @@ describe('a client that hangs up', () => {
       const held = async () => (await stats(mocks.glance.url)).counters.held ?? 0;
       const before = await held();
       const controller = new AbortController();
-      const pending = fetch(`${service.url}/`, { headers: { 'X-Auth-Token': tokens.demo! }, signal: controller.signal }).catch((e: Error) => e);
+      const pending = fetch(`${service.url}/`, {
+        headers: { 'X-Auth-Token': tokens.demo! },
+        signal: controller.signal,
+      }).catch((e: Error) => e);
       await waitFor(async () => (await held()) > before, 5000); // the service is now waiting on Glance
       controller.abort();
       await pending;
-      await waitFor(async () => service.lines.some((l) => (l.upstream as { error?: string } | undefined)?.error === 'aborted'), 5000);
+      await waitFor(
+        async () => service.lines.some((l) => (l.upstream as { error?: string } | undefined)?.error === 'aborted'),
+        5000,
+      );
     } finally {
       await setFaults(mocks.glance.url, {});
     }
@@ -193,18 +242,33 @@ describe('a client that hangs up', () => {
 
 describe('parseImageFilters', () => {
   test('accepts the documented filters and rejects the rest', () => {
-    assert.deepEqual(parseImageFilters(new URLSearchParams('visibility=all&status=active&tag=a&tag=b&sort=name:asc,created_at')), {
-      visibility: 'all', status: 'active', sort: 'name:asc,created_at', tag: ['a', 'b'],
-    });
-    assert.throws(() => parseImageFilters(new URLSearchParams('marker=x')), (e: ApiError) => e.status === 400 && e.parameter === 'marker');
-    assert.throws(() => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))), ApiError);
+    assert.deepEqual(
+      parseImageFilters(new URLSearchParams('visibility=all&status=active&tag=a&tag=b&sort=name:asc,created_at')),
+      {
+        visibility: 'all',
+        status: 'active',
+        sort: 'name:asc,created_at',
+        tag: ['a', 'b'],
+      },
+    );
+    assert.throws(
+      () => parseImageFilters(new URLSearchParams('marker=x')),
+      (e: ApiError) => e.status === 400 && e.parameter === 'marker',
+    );
+    assert.throws(
+      () => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))),
+      ApiError,
+    );
   });
 });
 
 describe('an application credential restricted to GET /images (service_type image-names)', () => {
   let restricted: Service;
   before(async () => {
-    restricted = await startService(serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } }), { level: 'warn' });
+    restricted = await startService(
+      serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } }),
+      { level: 'warn' },
+    );
   });
   after(() => restricted.close());
 
@@ -212,7 +276,18 @@ describe('an application credential restricted to GET /images (service_type imag
     const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['application_credential'], application_credential: { name, secret: `${name}-secret`, user: { name: 'demo', domain: { name: 'Default' } } } } } }),
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['application_credential'],
+            application_credential: {
+              name,
+              secret: `${name}-secret`,
+              user: { name: 'demo', domain: { name: 'Default' } },
+            },
+          },
+        },
+      }),
     });
     assert.equal(res.status, 201);
     return res.headers.get('x-subject-token')!;

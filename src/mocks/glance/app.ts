@@ -24,7 +24,21 @@ interface GlanceState {
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
-const KNOWN = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'name', 'status', 'owner', 'tag', 'os_hidden', 'member_status', '_empty']);
+const KNOWN = new Set([
+  'limit',
+  'marker',
+  'sort_key',
+  'sort_dir',
+  'sort',
+  'visibility',
+  'name',
+  'status',
+  'owner',
+  'tag',
+  'os_hidden',
+  'member_status',
+  '_empty',
+]);
 
 /** webob's error bodies, as Glance sends them: JSON to clients that ask for it, HTML to the rest. */
 function renderError(ctx: Koa.Context, status: number, message: string): void {
@@ -44,14 +58,24 @@ const UNAUTHORIZED_TEXT =
 
 export function renderImage(image: StoredImage): Record<string, unknown> {
   const { members: _members, ...fields } = image;
-  return { ...fields, self: `/v2/images/${image.id}`, file: `/v2/images/${image.id}/file`, schema: '/v2/schemas/image' };
+  return {
+    ...fields,
+    self: `/v2/images/${image.id}`,
+    file: `/v2/images/${image.id}/file`,
+    schema: '/v2/schemas/image',
+  };
 }
 
 function viewerOf(ctx: Koa.ParameterizedContext<GlanceState>): Viewer {
   return ctx.state.viewer;
 }
 
-export function parseListQuery(search: URLSearchParams): { query: ListQuery; limit: number; marker: string | undefined; extra: [string, string][] } {
+export function parseListQuery(search: URLSearchParams): {
+  query: ListQuery;
+  limit: number;
+  marker: string | undefined;
+  extra: [string, string][];
+} {
   const one = (name: string) => search.getAll(name).at(-1);
   const rawLimit = one('limit');
   let limit = DEFAULT_LIMIT;
@@ -61,10 +85,14 @@ export function parseListQuery(search: URLSearchParams): { query: ListQuery; lim
     if (limit < 0) throw new MockError(400, 'limit param must be positive');
   }
   const visibility = one('visibility');
-  if (visibility !== undefined && !VISIBILITIES.has(visibility)) throw new MockError(400, `Invalid visibility value: ${visibility}`);
+  if (visibility !== undefined && !VISIBILITIES.has(visibility))
+    throw new MockError(400, `Invalid visibility value: ${visibility}`);
   const rawHidden = one('os_hidden');
   if (rawHidden !== undefined && !['true', 'false', 'True', 'False'].includes(rawHidden)) {
-    throw new MockError(400, `Invalid value '${rawHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
+    throw new MockError(
+      400,
+      `Invalid value '${rawHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`,
+    );
   }
   const sort: ListQuery['sort'] = [];
   const sortParam = one('sort');
@@ -74,7 +102,11 @@ export function parseListQuery(search: URLSearchParams): { query: ListQuery; lim
     throw new MockError(400, 'Old and new sorting syntax cannot be combined');
   }
   const checkKey = (key: string) => {
-    if (!SORT_KEYS.has(key)) throw new MockError(400, `Invalid sort key: ${key}. It must be one of the following: ${[...SORT_KEYS].join(', ')}.`);
+    if (!SORT_KEYS.has(key))
+      throw new MockError(
+        400,
+        `Invalid sort key: ${key}. It must be one of the following: ${[...SORT_KEYS].join(', ')}.`,
+      );
   };
   const checkDir = (dir: string): 'asc' | 'desc' => {
     if (dir !== 'asc' && dir !== 'desc') throw new MockError(400, `Invalid sort direction: ${dir}`);
@@ -112,7 +144,8 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     const href = `${options.publicUrl()}/v2/`;
     const list = [{ id: 'v2.15', status: 'CURRENT', links: [{ rel: 'self', href }] }];
     // Glance lists v2.15 as CURRENT and skips 2.14 (an import-only bump it never advertised).
-    for (let minor = 13; minor >= 0; minor--) list.push({ id: `v2.${minor}`, status: 'SUPPORTED', links: [{ rel: 'self', href }] });
+    for (let minor = 13; minor >= 0; minor--)
+      list.push({ id: `v2.${minor}`, status: 'SUPPORTED', links: [{ rel: 'self', href }] });
     return { versions: list };
   };
 
@@ -162,7 +195,8 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     const { query, limit, marker, extra } = parseListQuery(search);
     const viewer = viewerOf(ctx);
     let all = store.list(viewer, query);
-    if (extra.length > 0) all = all.filter((i) => extra.every(([k, v]) => String((i as unknown as Record<string, unknown>)[k]) === v));
+    if (extra.length > 0)
+      all = all.filter((i) => extra.every(([k, v]) => String((i as unknown as Record<string, unknown>)[k]) === v));
     let start = 0;
     if (marker !== undefined) {
       const index = all.findIndex((i) => i.id === marker);
@@ -174,7 +208,12 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     if (faults?.shortPages && search.get('_empty') === null && limit > 0 && start < all.length) {
       const params = new URLSearchParams(search);
       params.set('_empty', '1');
-      ctx.body = { images: [], first: '/v2/images', schema: '/v2/schemas/images', next: `/v2/images?${params.toString()}` };
+      ctx.body = {
+        images: [],
+        first: '/v2/images',
+        schema: '/v2/schemas/images',
+        next: `/v2/images?${params.toString()}`,
+      };
       return;
     }
     let page = all.slice(start, start + limit);
@@ -206,8 +245,17 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
   router.get('/v2/schemas/images', (ctx) => {
     ctx.body = {
       name: 'images',
-      properties: { images: { type: 'array', items: IMAGE_SCHEMA }, schema: { type: 'string' }, first: { type: 'string' }, next: { type: 'string' } },
-      links: [{ rel: 'first', href: '{first}' }, { rel: 'next', href: '{next}' }, { rel: 'describedby', href: '{schema}' }],
+      properties: {
+        images: { type: 'array', items: IMAGE_SCHEMA },
+        schema: { type: 'string' },
+        first: { type: 'string' },
+        next: { type: 'string' },
+      },
+      links: [
+        { rel: 'first', href: '{first}' },
+        { rel: 'next', href: '{next}' },
+        { rel: 'describedby', href: '{schema}' },
+      ],
     };
   });
   app.use(router.routes()).use(router.allowedMethods());
@@ -218,9 +266,25 @@ const IMAGE_SCHEMA = {
   name: 'image',
   additionalProperties: { type: 'string' },
   properties: {
-    id: { type: 'string', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$' },
+    id: {
+      type: 'string',
+      pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$',
+    },
     name: { type: ['null', 'string'], maxLength: 255 },
-    status: { type: 'string', enum: ['queued', 'saving', 'active', 'killed', 'deleted', 'uploading', 'importing', 'pending_delete', 'deactivated'] },
+    status: {
+      type: 'string',
+      enum: [
+        'queued',
+        'saving',
+        'active',
+        'killed',
+        'deleted',
+        'uploading',
+        'importing',
+        'pending_delete',
+        'deactivated',
+      ],
+    },
     visibility: { type: 'string', enum: ['community', 'public', 'private', 'shared'] },
     protected: { type: 'boolean' },
     os_hidden: { type: 'boolean' },
@@ -241,5 +305,9 @@ const IMAGE_SCHEMA = {
     file: { type: 'string' },
     schema: { type: 'string' },
   },
-  links: [{ rel: 'self', href: '{self}' }, { rel: 'enclosure', href: '{file}' }, { rel: 'describedby', href: '{schema}' }],
+  links: [
+    { rel: 'self', href: '{self}' },
+    { rel: 'enclosure', href: '{file}' },
+    { rel: 'describedby', href: '{schema}' },
+  ],
 };

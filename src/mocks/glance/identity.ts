@@ -56,14 +56,18 @@ export class MockIdentity {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         auth: {
-          identity: { methods: ['password'], password: { user: { name: username, password, domain: { name: 'Default' } } } },
+          identity: {
+            methods: ['password'],
+            password: { user: { name: username, password, domain: { name: 'Default' } } },
+          },
           scope: { project: { name: projectName, domain: { name: 'Default' } } },
         },
       }),
     });
     const body = (await res.json().catch(() => ({}))) as TokenBody;
     const token = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !token) throw new Error(`mock Glance could not authenticate with Keystone: ${res.status}`);
+    if (res.status !== 201 || !token)
+      throw new Error(`mock Glance could not authenticate with Keystone: ${res.status}`);
     this.own = { token, expiresAt: Date.parse(body.token?.expires_at ?? '') || this.now() + 3_600_000 };
     return token;
   }
@@ -107,7 +111,9 @@ export function allowedByAccessRules(caller: Caller, method: string, path: strin
   if (caller.accessRules === undefined) return true;
   if (!caller.catalogTypes.includes('image')) return false;
   if (hasServiceToken) return true;
-  return caller.accessRules.some((rule) => rule.service === 'image' && rule.method === method && globMatches(rule.path, path));
+  return caller.accessRules.some(
+    (rule) => rule.service === 'image' && rule.method === method && globMatches(rule.path, path),
+  );
 }
 
 /** `*` one path segment, `**` anything. */

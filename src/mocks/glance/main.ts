@@ -15,11 +15,23 @@ export interface RunningMockGlance extends ServedApp {
 }
 
 /** Start a mock Glance; `extraImages` add to the seed and the generated ones (benchmarks build large sets). */
-export async function startMockGlance(config: MockConfig['mock_glance'], extraImages: StoredImage[] = []): Promise<RunningMockGlance> {
+export async function startMockGlance(
+  config: MockConfig['mock_glance'],
+  extraImages: StoredImage[] = [],
+): Promise<RunningMockGlance> {
   const seed = JSON.parse(fs.readFileSync(config.seed, 'utf8')) as { images: SeedImage[] };
-  const store = new GlanceStore([...seed.images.map(completeImage), ...generateImages(config.generate, config.generate_owner), ...extraImages]);
+  const store = new GlanceStore([
+    ...seed.images.map(completeImage),
+    ...generateImages(config.generate, config.generate_owner),
+    ...extraImages,
+  ]);
   const control = new MockControl();
-  const identity = new MockIdentity({ authUrl: config.auth_url, username: config.username, password: config.password, projectName: config.project_name });
+  const identity = new MockIdentity({
+    authUrl: config.auth_url,
+    username: config.username,
+    password: config.password,
+    projectName: config.project_name,
+  });
   let publicUrl = config.public_url;
   const app = createMockGlance({
     store,
@@ -44,7 +56,10 @@ if (isEntryPoint(import.meta.url)) {
   const log = createLogger({ level: 'info' });
   const config = loadMockConfig(process.env);
   const running = await startMockGlance(config.mock_glance);
-  log.info({ url: running.url, images: running.store.images.length, control: config.mock_glance.control }, 'mock Glance listening');
+  log.info(
+    { url: running.url, images: running.store.images.length, control: config.mock_glance.control },
+    'mock Glance listening',
+  );
   const stop = () => void running.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

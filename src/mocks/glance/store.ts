@@ -51,7 +51,16 @@ export interface ListQuery {
   sort: { key: string; dir: 'asc' | 'desc' }[];
 }
 
-export const SORT_KEYS = new Set(['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at']);
+export const SORT_KEYS = new Set([
+  'name',
+  'status',
+  'container_format',
+  'disk_format',
+  'size',
+  'id',
+  'created_at',
+  'updated_at',
+]);
 
 export function completeImage(seed: SeedImage): StoredImage {
   const hash = createHash('sha512').update(seed.id).digest('hex');
@@ -84,7 +93,14 @@ export function generateImages(count: number, owner: string): StoredImage[] {
   return Array.from({ length: count }, (_, i) => {
     const hex = createHash('sha1').update(`generated-${owner}-${i}`).digest('hex');
     const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-    return completeImage({ id, name: `generated-${String(i).padStart(6, '0')}`, owner, visibility: 'private', tags: ['generated', i % 2 === 0 ? 'even' : 'odd'], created_at: new Date(base + i * 1000).toISOString().replace('.000Z', 'Z') });
+    return completeImage({
+      id,
+      name: `generated-${String(i).padStart(6, '0')}`,
+      owner,
+      visibility: 'private',
+      tags: ['generated', i % 2 === 0 ? 'even' : 'odd'],
+      created_at: new Date(base + i * 1000).toISOString().replace('.000Z', 'Z'),
+    });
   });
 }
 
@@ -159,7 +175,10 @@ export class GlanceStore {
     if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir });
     return matches.sort((a, b) => {
       for (const { key, dir: d } of keys) {
-        const c = compare((a as unknown as Record<string, unknown>)[key], (b as unknown as Record<string, unknown>)[key]);
+        const c = compare(
+          (a as unknown as Record<string, unknown>)[key],
+          (b as unknown as Record<string, unknown>)[key],
+        );
         if (c !== 0) return d === 'asc' ? c : -c;
       }
       return 0;

@@ -19,7 +19,8 @@ export interface MockKeystoneOptions {
 
 const UNAUTHENTICATED = 'The request you have made requires authentication.';
 const BODY_LIMIT = 64 * 1024;
-const NOT_COMPLY = 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+const NOT_COMPLY =
+  'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
 /** Sent by keystonemiddleware (value "1") to say it enforces access rules; without it Keystone refuses such tokens. */
 const ACCESS_RULES_HEADER = 'openstack-identity-access-rules';
 /** GET /v3/auth/tokens, the validations counted in flight. */
@@ -60,7 +61,8 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
         return;
       }
       inflight++;
-      if (inflight > control.get('validations_inflight_peak')) control.counters.set('validations_inflight_peak', inflight);
+      if (inflight > control.get('validations_inflight_peak'))
+        control.counters.set('validations_inflight_peak', inflight);
       try {
         await next();
       } finally {
@@ -102,28 +104,42 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     // Keystone's Fernet wording; it never echoes the token back.
     if (!record) throw new MockError(404, 'Could not recognize Fernet token');
     // Before policy, as Keystone validates the subject token while building the policy target.
-    if (store.accessRulesOf(record) && !accessRulesSupported(ctx.get(ACCESS_RULES_HEADER))) throw new MockError(404, 'Failed to validate token');
+    if (store.accessRulesOf(record) && !accessRulesSupported(ctx.get(ACCESS_RULES_HEADER)))
+      throw new MockError(404, 'Failed to validate token');
     const privileged = store.rolesOn(me.userId, me.scope).some((r) => allowedRoles.includes(r.name));
     if (!privileged && me.userId !== record.userId) {
-      const action = { GET: 'validate_token', HEAD: 'check_token', DELETE: 'revoke_token' }[ctx.method] ?? 'validate_token';
+      const action =
+        { GET: 'validate_token', HEAD: 'check_token', DELETE: 'revoke_token' }[ctx.method] ?? 'validate_token';
       throw new MockError(403, `You are not authorized to perform the requested action: identity:${action}.`);
     }
     return record;
   };
 
   router.post('/v3/auth/tokens', async (ctx) => {
-    const body = (await readJson(ctx.req, BODY_LIMIT)) as { auth?: { identity?: Record<string, unknown>; scope?: unknown } } | null;
+    const body = (await readJson(ctx.req, BODY_LIMIT)) as {
+      auth?: { identity?: Record<string, unknown>; scope?: unknown };
+    } | null;
     const identity = body?.auth?.identity as
-      | { methods?: unknown; password?: { user?: Record<string, unknown> }; token?: { id?: unknown }; application_credential?: unknown }
+      | {
+          methods?: unknown;
+          password?: { user?: Record<string, unknown> };
+          token?: { id?: unknown };
+          application_credential?: unknown;
+        }
       | undefined;
     if (!identity || !Array.isArray(identity.methods) || identity.methods.length === 0) {
       throw new MockError(400, "Invalid input for field 'identity': 'methods' is a required property");
     }
     for (const method of identity.methods) {
-      if (typeof method === 'string' && !(method in identity)) throw new MockError(400, `Expecting to find ${method} in identity. ${NOT_COMPLY}`);
+      if (typeof method === 'string' && !(method in identity))
+        throw new MockError(400, `Expecting to find ${method} in identity. ${NOT_COMPLY}`);
     }
     if (identity.methods.includes('application_credential')) {
-      const record = appCredAuth(ctx, identity.application_credential, body?.auth !== undefined && 'scope' in body.auth);
+      const record = appCredAuth(
+        ctx,
+        identity.application_credential,
+        body?.auth !== undefined && 'scope' in body.auth,
+      );
       if (!record) return;
       control?.count('tokens_issued');
       ctx.status = 201;
@@ -136,7 +152,8 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     let expiresAt: number | undefined;
     if (identity.methods.includes('password')) {
       const u = identity.password?.user;
-      if (!u || typeof u.password !== 'string') throw new MockError(400, "Invalid input for field 'identity/password/user': 'password' is a required property");
+      if (!u || typeof u.password !== 'string')
+        throw new MockError(400, "Invalid input for field 'identity/password/user': 'password' is a required property");
       const user = store.findUser(u);
       if (!user || user.password !== u.password) throw new MockError(401, UNAUTHENTICATED);
       userId = user.id;
@@ -147,7 +164,10 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
       if (original.appCredId !== undefined) {
         // Keystone validates the old token without the access-rules header, then refuses delegation.
         if (store.accessRulesOf(original)) throw new MockError(404, 'Failed to validate token');
-        throw new MockError(403, 'You are not authorized to perform the requested action: Using a delegated token to create another token is not allowed..');
+        throw new MockError(
+          403,
+          'You are not authorized to perform the requested action: Using a delegated token to create another token is not allowed..',
+        );
       }
       userId = original.userId;
       methods = [...new Set([...original.methods, 'token'])];
@@ -178,7 +198,10 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     const subjectId = ctx.get('x-subject-token');
     control?.count('validations');
     if (subjectId) control?.count(`validations:${sha256Hex(subjectId)}`);
-    const record = subject(ctx, ctx.query.allow_expired === '1' || ctx.query.allow_expired === 'true', ['admin', 'service']);
+    const record = subject(ctx, ctx.query.allow_expired === '1' || ctx.query.allow_expired === 'true', [
+      'admin',
+      'service',
+    ]);
     ctx.set('X-Subject-Token', record.id);
     ctx.body = store.render(record, { catalog: ctx.query.nocatalog === undefined });
   });
@@ -199,17 +222,30 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   const appCredAuth = (ctx: Koa.Context, raw: unknown, scoped: boolean): TokenRecord | undefined => {
     if (scoped) {
       ctx.status = 401;
-      ctx.body = { error: { code: 401, identity: {}, message: 'Error authenticating with application credential: Application credentials cannot request a scope.', title: 'Unauthorized' } };
+      ctx.body = {
+        error: {
+          code: 401,
+          identity: {},
+          message: 'Error authenticating with application credential: Application credentials cannot request a scope.',
+          title: 'Unauthorized',
+        },
+      };
       ctx.set('WWW-Authenticate', `Keystone uri="${options.publicUrl()}"`);
       return undefined;
     }
-    const ac = (raw && typeof raw === 'object' ? raw : {}) as { id?: unknown; name?: unknown; secret?: unknown; user?: { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } } };
+    const ac = (raw && typeof raw === 'object' ? raw : {}) as {
+      id?: unknown;
+      name?: unknown;
+      secret?: unknown;
+      user?: { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
+    };
     let cred;
     if (typeof ac.id === 'string' && ac.id) {
       cred = store.appCred(ac.id);
       if (!cred) throw new MockError(404, `Could not find Application Credential: ${ac.id}.`);
     } else if (typeof ac.name === 'string' && ac.name) {
-      if (!ac.user || typeof ac.user !== 'object') throw new MockError(400, `Expecting to find user in application credential. ${NOT_COMPLY}`);
+      if (!ac.user || typeof ac.user !== 'object')
+        throw new MockError(400, `Expecting to find user in application credential. ${NOT_COMPLY}`);
       const user = store.findUser(ac.user);
       cred = user && store.appCredByName(user.id, ac.name);
       if (!cred) throw new MockError(401, UNAUTHENTICATED);
@@ -228,27 +264,48 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
     const body = (await readJson(ctx.req, BODY_LIMIT)) as { application_credential?: unknown } | null;
     const data = (body?.application_credential ?? {}) as Record<string, unknown>;
     validateAppCred(data);
-    if (me.userId !== ctx.params.userId) throw new MockError(403, 'You are not authorized to perform the requested action: identity:create_application_credential.');
+    if (me.userId !== ctx.params.userId)
+      throw new MockError(
+        403,
+        'You are not authorized to perform the requested action: identity:create_application_credential.',
+      );
     if (me.appCredId !== undefined && !store.appCred(me.appCredId)?.unrestricted) {
-      throw new MockError(403, "You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing additional application credentials..");
+      throw new MockError(
+        403,
+        "You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing additional application credentials..",
+      );
     }
     const name = data.name as string;
-    if (store.appCredByName(me.userId, name)) throw new MockError(409, `Conflict occurred attempting to store application_credential - Duplicate entry found with name ${name}.`);
+    if (store.appCredByName(me.userId, name))
+      throw new MockError(
+        409,
+        `Conflict occurred attempting to store application_credential - Duplicate entry found with name ${name}.`,
+      );
     const held = store.tokenRoles(me);
     let roles = held;
     if (Array.isArray(data.roles) && data.roles.length > 0) {
       roles = (data.roles as { id?: string; name?: string }[]).map((ref) => {
         const role = store.seed.roles.find((r) => (ref.id !== undefined ? r.id === ref.id : r.name === ref.name));
         if (!role) throw new MockError(404, `Could not find role: ${ref.id ?? ref.name}.`);
-        if (!held.some((h) => h.id === role.id)) throw new MockError(400, 'Invalid application credential: Cannot create an application credential with unassigned role');
+        if (!held.some((h) => h.id === role.id))
+          throw new MockError(
+            400,
+            'Invalid application credential: Cannot create an application credential with unassigned role',
+          );
         return role;
       });
     }
     const rules = data.access_rules as { id?: string; service?: string; method?: string; path?: string }[] | undefined;
     for (const rule of rules ?? []) {
       // The real Keystone fails with a 500 here; the mock says why.
-      if ((rule.id === undefined || !store.accessRule(rule.id)) && (rule.service === undefined || rule.method === undefined || rule.path === undefined)) {
-        throw new MockError(400, "Invalid input for field 'access_rules': a new access rule needs service, method and path.");
+      if (
+        (rule.id === undefined || !store.accessRule(rule.id)) &&
+        (rule.service === undefined || rule.method === undefined || rule.path === undefined)
+      ) {
+        throw new MockError(
+          400,
+          "Invalid input for field 'access_rules': a new access rule needs service, method and path.",
+        );
       }
     }
     let expiresAt: number | null = null;
@@ -289,14 +346,26 @@ export function createMockKeystone(options: MockKeystoneOptions): Koa {
   router.get('/v3/auth/catalog', (ctx) => {
     const me = caller(ctx);
     if ('unscoped' in me.scope) throw new MockError(403, 'The service catalog is empty.');
-    ctx.body = { catalog: store.catalog(), links: { self: `${options.publicUrl()}/v3/auth/catalog`, previous: null, next: null } };
+    ctx.body = {
+      catalog: store.catalog(),
+      links: { self: `${options.publicUrl()}/v3/auth/catalog`, previous: null, next: null },
+    };
   });
 
   router.get('/v3/auth/projects', (ctx) => {
     const me = caller(ctx);
     const projects = store.seed.projects.filter((p) => store.rolesOn(me.userId, { project: p.id }).length > 0);
     ctx.body = {
-      projects: projects.map((p) => ({ id: p.id, name: p.name, domain_id: p.domain_id, enabled: true, is_domain: false, description: '', parent_id: p.domain_id, links: { self: `${options.publicUrl()}/v3/projects/${p.id}` } })),
+      projects: projects.map((p) => ({
+        id: p.id,
+        name: p.name,
+        domain_id: p.domain_id,
+        enabled: true,
+        is_domain: false,
+        description: '',
+        parent_id: p.domain_id,
+        links: { self: `${options.publicUrl()}/v3/projects/${p.id}` },
+      })),
       links: { self: `${options.publicUrl()}/v3/auth/projects`, previous: null, next: null },
     };
   });
@@ -318,7 +387,10 @@ function resolveScope(store: KeystoneStore, raw: unknown): Scope {
     if (!domain) throw new MockError(401, UNAUTHENTICATED);
     return { domain: domain.id };
   }
-  throw new MockError(400, 'Invalid input for field \'scope\': only project and domain scope are supported by this mock.');
+  throw new MockError(
+    400,
+    "Invalid input for field 'scope': only project and domain scope are supported by this mock.",
+  );
 }
 
 /**
@@ -338,7 +410,8 @@ function pythonFloat(text: string): number | undefined {
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
   const digits = String.raw`\d(?:_?\d)*`;
-  if (!new RegExp(String.raw`^[+-]?(?:${digits}(?:\.(?:${digits})?)?|\.${digits})(?:[eE][+-]?${digits})?$`).test(t)) return undefined;
+  if (!new RegExp(String.raw`^[+-]?(?:${digits}(?:\.(?:${digits})?)?|\.${digits})(?:[eE][+-]?${digits})?$`).test(t))
+    return undefined;
   return Number(t.replaceAll('_', ''));
 }
 
@@ -348,33 +421,56 @@ const RULE_KEYS = new Set(['id', 'service', 'method', 'path']);
 /** Keystone's JSON schema for a new application credential (the parts a client can get wrong). */
 function validateAppCred(data: Record<string, unknown>): void {
   const bad = (field: string, why: string) => new MockError(400, `Invalid input for field '${field}': ${why}`);
-  if (typeof data !== 'object' || Array.isArray(data)) throw bad('application_credential', 'is not of type \'object\'');
+  if (typeof data !== 'object' || Array.isArray(data)) throw bad('application_credential', "is not of type 'object'");
   if (!('name' in data)) throw new MockError(400, "'name' is a required property");
-  if (typeof data.name !== 'string' || data.name.length > 255 || !/\S/.test(data.name)) throw bad('name', 'must be a non-blank string of at most 255 characters');
-  if (data.unrestricted !== undefined && typeof data.unrestricted !== 'boolean') throw bad('unrestricted', 'is not of type \'boolean\'');
+  if (typeof data.name !== 'string' || data.name.length > 255 || !/\S/.test(data.name))
+    throw bad('name', 'must be a non-blank string of at most 255 characters');
+  if (data.unrestricted !== undefined && typeof data.unrestricted !== 'boolean')
+    throw bad('unrestricted', "is not of type 'boolean'");
   if (data.roles !== undefined) {
-    if (!Array.isArray(data.roles)) throw bad('roles', 'is not of type \'array\'');
+    if (!Array.isArray(data.roles)) throw bad('roles', "is not of type 'array'");
     data.roles.forEach((r: unknown, i) => {
       const keys = r && typeof r === 'object' ? Object.keys(r) : [];
-      if (keys.length !== 1 || !['id', 'name'].includes(keys[0]!) || typeof (r as Record<string, unknown>)[keys[0]!] !== 'string') throw bad(`roles/${i}`, 'needs exactly one of id or name');
+      if (
+        keys.length !== 1 ||
+        !['id', 'name'].includes(keys[0]!) ||
+        typeof (r as Record<string, unknown>)[keys[0]!] !== 'string'
+      )
+        throw bad(`roles/${i}`, 'needs exactly one of id or name');
     });
   }
   if (data.access_rules !== undefined) {
-    if (!Array.isArray(data.access_rules)) throw bad('access_rules', `${JSON.stringify(data.access_rules)} is not of type 'array'`);
+    if (!Array.isArray(data.access_rules))
+      throw bad('access_rules', `${JSON.stringify(data.access_rules)} is not of type 'array'`);
     data.access_rules.forEach((raw: unknown, i) => {
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad(`access_rules/${i}`, 'is not of type \'object\'');
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+        throw bad(`access_rules/${i}`, "is not of type 'object'");
       const rule = raw as Partial<Record<keyof AccessRule, unknown>>;
       const extra = Object.keys(rule).filter((k) => !RULE_KEYS.has(k));
-      if (extra.length > 0) throw bad(`access_rules/${i}`, `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} was unexpected)`);
-      if (rule.method !== undefined && (typeof rule.method !== 'string' || !/^(POST|GET|HEAD|PATCH|PUT|DELETE)$/.test(rule.method))) {
-        throw bad(`access_rules/${i}/method`, `${JSON.stringify(rule.method)} does not match '^(POST|GET|HEAD|PATCH|PUT|DELETE)$'`);
+      if (extra.length > 0)
+        throw bad(
+          `access_rules/${i}`,
+          `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} was unexpected)`,
+        );
+      if (
+        rule.method !== undefined &&
+        (typeof rule.method !== 'string' || !/^(POST|GET|HEAD|PATCH|PUT|DELETE)$/.test(rule.method))
+      ) {
+        throw bad(
+          `access_rules/${i}/method`,
+          `${JSON.stringify(rule.method)} does not match '^(POST|GET|HEAD|PATCH|PUT|DELETE)$'`,
+        );
       }
-      if (rule.path !== undefined && (typeof rule.path !== 'string' || !rule.path.startsWith('/') || rule.path.length > 225)) {
+      if (
+        rule.path !== undefined &&
+        (typeof rule.path !== 'string' || !rule.path.startsWith('/') || rule.path.length > 225)
+      ) {
         throw bad(`access_rules/${i}/path`, `${JSON.stringify(rule.path)} does not match '^\\/.*'`);
       }
       for (const key of ['service', 'id'] as const) {
         const v = rule[key];
-        if (v !== undefined && (typeof v !== 'string' || v.length > 64 || !ID_STRING.test(v))) throw bad(`access_rules/${i}/${key}`, `${JSON.stringify(v)} does not match '^[a-zA-Z0-9-]+$'`);
+        if (v !== undefined && (typeof v !== 'string' || v.length > 64 || !ID_STRING.test(v)))
+          throw bad(`access_rules/${i}/${key}`, `${JSON.stringify(v)} does not match '^[a-zA-Z0-9-]+$'`);
       }
     });
   }

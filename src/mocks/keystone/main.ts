@@ -13,9 +13,16 @@ export interface RunningMockKeystone extends ServedApp {
 }
 
 /** Start a mock Keystone; catalog variables may be changed later through `store.catalogVars`. */
-export async function startMockKeystone(config: MockConfig['mock_keystone'], catalogVars: Record<string, string> = {}): Promise<RunningMockKeystone> {
+export async function startMockKeystone(
+  config: MockConfig['mock_keystone'],
+  catalogVars: Record<string, string> = {},
+): Promise<RunningMockKeystone> {
   const seed = JSON.parse(fs.readFileSync(config.seed, 'utf8')) as Seed;
-  const vars: Record<string, string> = { glance_url: config.glance_url, image_names_url: config.image_names_url, ...catalogVars };
+  const vars: Record<string, string> = {
+    glance_url: config.glance_url,
+    image_names_url: config.image_names_url,
+    ...catalogVars,
+  };
   const store = new KeystoneStore(seed, vars, config.token_ttl * 1000);
   const control = new MockControl();
   let publicUrl = config.public_url;

@@ -9,7 +9,12 @@ export interface Seed {
   users: { id: string; name: string; domain_id: string; password: string }[];
   /** user, project/domain and role by name (or id); domain by name. */
   assignments: { user: string; project?: string; domain?: string; role: string }[];
-  services: { id: string; type: string; name: string; endpoints: { id: string; interface: string; region: string; url: string }[] }[];
+  services: {
+    id: string;
+    type: string;
+    name: string;
+    endpoints: { id: string; interface: string; region: string; url: string }[];
+  }[];
   /** Optional application credentials; user, project and roles by name or id (roles default to the user's on the project). */
   application_credentials?: SeedAppCred[];
 }
@@ -84,14 +89,27 @@ export class KeystoneStore {
     const user = this.seed.users.find((u) => matches(c.user, u));
     if (!user) throw new Error(`seed application credential ${c.name}: unknown user ${c.user}`);
     const project = c.project === undefined ? undefined : this.seed.projects.find((p) => matches(c.project!, p));
-    if (c.project !== undefined && !project) throw new Error(`seed application credential ${c.name}: unknown project ${c.project}`);
+    if (c.project !== undefined && !project)
+      throw new Error(`seed application credential ${c.name}: unknown project ${c.project}`);
     const held = project ? this.rolesOn(user.id, { project: project.id }) : [];
-    const roles = c.roles === undefined ? held : c.roles.map((ref) => {
-      const role = this.seed.roles.find((r) => matches(ref, r));
-      if (!role) throw new Error(`seed application credential ${c.name}: unknown role ${ref}`);
-      return role;
+    const roles =
+      c.roles === undefined
+        ? held
+        : c.roles.map((ref) => {
+            const role = this.seed.roles.find((r) => matches(ref, r));
+            if (!role) throw new Error(`seed application credential ${c.name}: unknown role ${ref}`);
+            return role;
+          });
+    this.createAppCred({
+      id: c.id,
+      name: c.name,
+      userId: user.id,
+      projectId: project?.id ?? null,
+      secret: c.secret,
+      roles,
+      unrestricted: c.unrestricted ?? null,
+      accessRules: c.access_rules,
     });
-    this.createAppCred({ id: c.id, name: c.name, userId: user.id, projectId: project?.id ?? null, secret: c.secret, roles, unrestricted: c.unrestricted ?? null, accessRules: c.access_rules });
   }
 
   domain(ref: { id?: unknown; name?: unknown } | undefined) {
@@ -154,10 +172,19 @@ export class KeystoneStore {
       accessRules = input.accessRules.map((r) => {
         const existing =
           (r.id !== undefined ? this.accessRules.get(r.id) : undefined) ??
-          [...this.accessRules.values()].find((a) => a.userId === input.userId && a.service === r.service && a.path === r.path && a.method === r.method);
-        if (existing) return { id: existing.id, service: existing.service, path: existing.path, method: existing.method };
-        if (r.service === undefined || r.method === undefined || r.path === undefined) throw new Error('an access rule needs service, method and path');
-        const rule = { id: r.id ?? randomUUID().replaceAll('-', ''), service: r.service, path: r.path, method: r.method };
+          [...this.accessRules.values()].find(
+            (a) => a.userId === input.userId && a.service === r.service && a.path === r.path && a.method === r.method,
+          );
+        if (existing)
+          return { id: existing.id, service: existing.service, path: existing.path, method: existing.method };
+        if (r.service === undefined || r.method === undefined || r.path === undefined)
+          throw new Error('an access rule needs service, method and path');
+        const rule = {
+          id: r.id ?? randomUUID().replaceAll('-', ''),
+          service: r.service,
+          path: r.path,
+          method: r.method,
+        };
         this.accessRules.set(rule.id, { ...rule, userId: input.userId });
         return rule;
       });
@@ -243,7 +270,13 @@ export class KeystoneStore {
       id: s.id,
       type: s.type,
       name: s.name,
-      endpoints: s.endpoints.map((e) => ({ id: e.id, interface: e.interface, region_id: e.region, region: e.region, url: fill(e.url) })),
+      endpoints: s.endpoints.map((e) => ({
+        id: e.id,
+        interface: e.interface,
+        region_id: e.region,
+        region: e.region,
+        url: fill(e.url),
+      })),
     }));
   }
 
@@ -253,7 +286,12 @@ export class KeystoneStore {
     const userDomain = this.seed.domains.find((d) => d.id === user.domain_id)!;
     const token: Record<string, unknown> = {
       methods: record.methods,
-      user: { domain: { id: userDomain.id, name: userDomain.name }, id: user.id, name: user.name, password_expires_at: null },
+      user: {
+        domain: { id: userDomain.id, name: userDomain.name },
+        id: user.id,
+        name: user.name,
+        password_expires_at: null,
+      },
       audit_ids: record.auditIds,
       expires_at: keystoneTime(record.expiresAt),
       issued_at: keystoneTime(record.issuedAt),
@@ -278,7 +316,16 @@ export class KeystoneStore {
         id: cred.id,
         name: cred.name,
         restricted: !cred.unrestricted,
-        ...(cred.accessRules ? { access_rules: cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method })) } : {}),
+        ...(cred.accessRules
+          ? {
+              access_rules: cred.accessRules.map((r) => ({
+                id: r.id,
+                service: r.service,
+                path: r.path,
+                method: r.method,
+              })),
+            }
+          : {}),
       };
     }
     return { token };
