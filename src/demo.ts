@@ -8,7 +8,8 @@ import { createLogger } from './common/logger.js';
 import { startMockCloud } from './mocks/cloud.js';
 import { RequestScope } from './common/request-scope.js';
 import { startService } from './server.js';
-import { Session, sessionOptionsFromConfig } from './keystoneauth/session.js';
+import { Session } from './keystoneauth/session.js';
+import { sessionOptionsFromConfig } from './keystoneauth/conf.js';
 
 const env = process.env;
 const port = (name: string) => Number(env[name] ?? 0);

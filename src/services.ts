@@ -12,7 +12,7 @@ import type { Config } from './config/schema.js';
 import { PasswordPlugin } from './keystoneauth/password.js';
 import { sessionOptionsFromConfig } from './keystoneauth/conf.js';
 import { Session } from './keystoneauth/session.js';
-import { NO_METRICS, createMetrics, type Metrics } from './metrics.js';
+import { NO_METRICS, createMetrics, type Metrics } from './common/metrics.js';
 import { Readiness } from './readiness.js';
 
 export interface Services {

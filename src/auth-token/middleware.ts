@@ -8,14 +8,14 @@ import type { AccessInfo } from '../keystoneauth/access-info.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import type { TokenValidator } from './validator.js';
 import { UserAuthPlugin } from './user-plugin.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../common/api-error.js';
 import {
   IdentityUnavailableError,
   InvalidTokenError,
   UNAUTHORIZED_MESSAGE,
   ValidationOverloadedError,
 } from './errors.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import { checkAccessRules, requestPathForRules } from './access-rules.js';
 import { TrustedProxies, clientAddress } from './client-address.js';

@@ -4,7 +4,7 @@
 // Keystone definitively rejected is remembered for a few seconds (see InvalidTokenCache for why that is safe).
 import { IdentityUnavailableError, InvalidTokenError } from './errors.js';
 import { NotFoundError, UnauthorizedError, UpstreamError } from '../keystoneauth/errors.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import type { Session } from '../keystoneauth/session.js';
 import { versionedUrl } from '../keystoneauth/url.js';

@@ -19,7 +19,6 @@ import { makeResponse, readBody, upstreamRequestId, type SessionResponse } from 
 import { mayResend, mayRetryStatus, retryAfterMs, retryWaitMs } from './retry.js';
 import { joinUrl, loggableUrl } from './url.js';
 
-export { sessionOptionsFromConfig, type CommunicationConf } from './conf.js';
 export type { SessionResponse } from './response.js';
 
 export interface SessionOptions {

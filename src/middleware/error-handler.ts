@@ -3,7 +3,7 @@
 // and stack traces stay in the log.
 import type { Middleware } from 'koa';
 import { STATUS_CODES } from 'node:http';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../common/api-error.js';
 import {
   ConnectionError,
   EmptyCatalogError,

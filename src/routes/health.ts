@@ -1,6 +1,6 @@
 // Probes and metrics: unauthenticated, never access-logged.
 import Router from '@koa/router';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../common/metrics.js';
 import type { Readiness } from '../readiness.js';
 
 export const PROBE_PATHS = ['/healthz', '/readyz', '/metrics'] as const;

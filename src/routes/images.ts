@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import { requireUser, type AuthState } from '../auth-token/middleware.js';
 import type { RequestIdState } from '../middleware/request-scope.js';
 import { ImageClient, type ImageClientOptions, type ImageFilters } from '../glance/images.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../common/api-error.js';
 import type { Session } from '../keystoneauth/session.js';
 
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);

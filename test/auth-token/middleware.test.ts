@@ -389,7 +389,8 @@ describe('keystone.token_auth serializes', () => {
     const { body } = await get(echo.url, { 'X-Auth-Token': token });
     const script = `
       import { UserAuthPlugin } from './src/auth-token/user-plugin.ts';
-      import { Session, sessionOptionsFromConfig } from './src/keystoneauth/session.ts';
+      import { Session } from './src/keystoneauth/session.ts';
+      import { sessionOptionsFromConfig } from './src/keystoneauth/conf.ts';
       import { RequestScope } from './src/common/request-scope.ts';
       import { defaultConfig } from './src/config/load.ts';
       import { createLogger } from './src/common/logger.ts';

@@ -18,7 +18,8 @@ import {
 import { loadMockConfig } from '../../src/mocks/config.js';
 import { startMockGlance, type RunningMockGlance } from '../../src/mocks/glance/main.js';
 import { RequestScope } from '../../src/common/request-scope.js';
-import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
+import { Session } from '../../src/keystoneauth/session.js';
+import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
 import { captureLogger } from '../helpers/logs.js';
 import { setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { closedUrl } from '../helpers/net.js';

@@ -22,7 +22,8 @@ import {
 } from '../../src/keystoneauth/errors.js';
 import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
 import { RequestScope } from '../../src/common/request-scope.js';
-import { Session, sessionOptionsFromConfig } from '../../src/keystoneauth/session.js';
+import { Session } from '../../src/keystoneauth/session.js';
+import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
 import { backoffMs, retryAfterMs } from '../../src/keystoneauth/retry.js';
 import { serviceRoot, versionedUrl } from '../../src/keystoneauth/url.js';
 import { captureLogger } from '../helpers/logs.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/common/api-error.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { serviceConfig, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
