@@ -8,7 +8,7 @@ import { SPOOFABLE_HEADERS, requireUser } from '../../src/auth-token/middleware.
 import { sha256Hex } from '../../src/common/redact.js';
 import { buildEcho, echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
-import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
+import { appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 
 let mocks: Mocks;
 
@@ -612,27 +612,6 @@ describe('validation calls to an overloaded Keystone', () => {
 });
 
 describe('application-credential access rules (against the mock Keystone)', () => {
-  /** A token from one of the seeded application credentials of user demo (config/mock-keystone.json). */
-  async function appCredToken(name: 'demo-images-only' | 'demo-compute-only' | 'demo-no-rules'): Promise<string> {
-    const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['application_credential'],
-            application_credential: {
-              name,
-              secret: `${name}-secret`,
-              user: { name: 'demo', domain: { name: 'Default' } },
-            },
-          },
-        },
-      }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    return res.headers.get('x-subject-token')!;
-  }
   const call = (url: string, method: string, headers: Record<string, string>) =>
     fetch(url, { method, headers }).then(async (r) => {
       const text = await r.text(); // HEAD: no body
@@ -641,7 +620,7 @@ describe('application-credential access rules (against the mock Keystone)', () =
 
   test('service_type set: only what a rule allows passes', async (t) => {
     const echo = await echoFor(t, { serviceType: 'image-names' });
-    const images = await appCredToken('demo-images-only');
+    const images = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
     assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status, 200);
     assert.equal((await call(`${echo.url}/images?visibility=public`, 'GET', { 'X-Auth-Token': images })).status, 200);
     for (const [method, path] of [
@@ -659,9 +638,9 @@ describe('application-credential access rules (against the mock Keystone)', () =
     }
     // Percent-encoding does not get round a rule: compared as webob quotes it.
     assert.equal((await call(`${echo.url}/imag%65s`, 'GET', { 'X-Auth-Token': images })).status, 200);
-    const compute = await appCredToken('demo-compute-only');
+    const compute = await appCredToken(mocks.keystoneUrl, 'demo-compute-only');
     assert.equal((await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': compute })).status, 401);
-    const unrestricted = await appCredToken('demo-no-rules');
+    const unrestricted = await appCredToken(mocks.keystoneUrl, 'demo-no-rules');
     const ok = await call(`${echo.url}/anything`, 'POST', { 'X-Auth-Token': unrestricted });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.headers['x-roles'], 'reader');
@@ -670,15 +649,27 @@ describe('application-credential access rules (against the mock Keystone)', () =
   test('service_type unset: every token with access rules is a 401, others pass', async (t) => {
     const echo = await echoFor(t);
     assert.equal(
-      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-images-only') })).status,
+      (
+        await call(`${echo.url}/images`, 'GET', {
+          'X-Auth-Token': await appCredToken(mocks.keystoneUrl, 'demo-images-only'),
+        })
+      ).status,
       401,
     );
     assert.equal(
-      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-compute-only') })).status,
+      (
+        await call(`${echo.url}/images`, 'GET', {
+          'X-Auth-Token': await appCredToken(mocks.keystoneUrl, 'demo-compute-only'),
+        })
+      ).status,
       401,
     );
     assert.equal(
-      (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': await appCredToken('demo-no-rules') })).status,
+      (
+        await call(`${echo.url}/images`, 'GET', {
+          'X-Auth-Token': await appCredToken(mocks.keystoneUrl, 'demo-no-rules'),
+        })
+      ).status,
       200,
     );
   });
@@ -689,7 +680,7 @@ describe('application-credential access rules (against the mock Keystone)', () =
     assert.equal(
       (
         await call(`${echo.url}/images`, 'GET', {
-          'X-Auth-Token': await appCredToken('demo-images-only'),
+          'X-Auth-Token': await appCredToken(mocks.keystoneUrl, 'demo-images-only'),
           'X-Service-Token': service,
         })
       ).status,
@@ -701,7 +692,7 @@ describe('application-credential access rules (against the mock Keystone)', () =
     const echo = await echoFor(t, { serviceType: 'image-names' });
     const delayed = await echoFor(t, { serviceType: 'image-names', delayAuthDecision: true });
     const lenient = await echoFor(t, { serviceType: 'image-names', serviceTokenRolesRequired: false });
-    const restricted = await appCredToken('demo-compute-only');
+    const restricted = await appCredToken(mocks.keystoneUrl, 'demo-compute-only');
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
     assert.equal(
       (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status,

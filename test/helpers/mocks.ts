@@ -135,3 +135,28 @@ export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): Load
     };
   });
 }
+
+/** A token from one of demo's seeded application credentials (config/mock-keystone.json; secret `<name>-secret`). */
+export async function appCredToken(
+  keystoneUrl: string,
+  name: 'demo-images-only' | 'demo-compute-only' | 'demo-no-rules',
+): Promise<string> {
+  const res = await fetch(`${keystoneUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['application_credential'],
+          application_credential: {
+            name,
+            secret: `${name}-secret`,
+            user: { name: 'demo', domain: { name: 'Default' } },
+          },
+        },
+      },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`application-credential token ${name}: ${res.status} ${await res.text()}`);
+  return res.headers.get('x-subject-token')!;
+}

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { ApiError } from '../../src/common/api-error.js';
-import { setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { serviceConfig, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 
@@ -272,36 +272,15 @@ describe('an application credential restricted to GET /images (service_type imag
   });
   after(() => restricted.close());
 
-  async function appCredToken(name: string): Promise<string> {
-    const res = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['application_credential'],
-            application_credential: {
-              name,
-              secret: `${name}-secret`,
-              user: { name: 'demo', domain: { name: 'Default' } },
-            },
-          },
-        },
-      }),
-    });
-    assert.equal(res.status, 201);
-    return res.headers.get('x-subject-token')!;
-  }
-
   test("GET /images lists the caller's images; Glance accepts the chain because our service token comes along", async () => {
-    const token = await appCredToken('demo-images-only');
+    const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
     const res = await getJson(`${restricted.url}/images`, { 'X-Auth-Token': token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual((res.body as string[]).slice(0, 3), ['rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁']);
   });
 
   test('GET / is not in the rules: 401 with WWW-Authenticate, and Glance is never asked', async () => {
-    const token = await appCredToken('demo-images-only');
+    const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
     const requestId = `req-${randomUUID()}`;
     const res = await getJson(`${restricted.url}/`, { 'X-Auth-Token': token, 'X-OpenStack-Request-ID': requestId });
     assert.equal(res.status, 401);
@@ -312,7 +291,7 @@ describe('an application credential restricted to GET /images (service_type imag
   });
 
   test('the default service (service_type unset) refuses the token and logs why', async () => {
-    const token = await appCredToken('demo-images-only');
+    const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
     assert.equal((await getJson(`${service.url}/images`, { 'X-Auth-Token': token })).status, 401);
     assert.ok(service.lines.some((l) => String(l.msg).includes('Set service_type in [keystone_authtoken]')));
   });
