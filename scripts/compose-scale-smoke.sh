@@ -49,7 +49,7 @@ hits_a=$(curl -sf http://127.0.0.1:8081/metrics | awk '/^auth_token_cache_lookup
 
 # Without the secret a replica refuses to start: its own image, the replicas' settings, an empty key (what
 # compose passes when MEMCACHE_SECRET_KEY is unset). Cheaper than a second `up` of the whole profile.
-CONTAINER_CHECK=${CONTAINER_CHECK:-$HERE/../../shared/tools/container-check}
+CONTAINER_CHECK=${CONTAINER_CHECK:-${SHARED:-$HERE/../../shared}/tools/container-check}
 if [ -x "$CONTAINER_CHECK" ]; then engine=("$CONTAINER_CHECK" podman); run_opts=(--pull=never)
 elif command -v docker >/dev/null 2>&1; then engine=(docker); run_opts=()
 else engine=(); fi
