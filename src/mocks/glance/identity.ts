@@ -38,6 +38,9 @@ const MAX_CACHED = 10_000;
 export class MockIdentity {
   private own: { token: string; expiresAt: number } | undefined;
   private readonly cache = new Map<string, Caller>();
+  // Concurrent requests with one new token ask Keystone once, so that benchmarks count this service's
+  // validations, not the mock's (the real Glance's keystonemiddleware would ask once per request).
+  private readonly pending = new Map<string, Promise<Caller | undefined>>();
   private readonly now: () => number;
 
   constructor(private readonly options: MockIdentityOptions) {
@@ -77,6 +80,15 @@ export class MockIdentity {
     const key = createHash('sha256').update(token).digest('hex');
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) return cached;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.lookup(key, token).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async lookup(key: string, token: string): Promise<Caller | undefined> {
     try {
       let res = await this.validate(token, await this.serviceToken());
       if (res.status === 401) res = await this.validate(token, await this.serviceToken(true));
