@@ -11,7 +11,7 @@ export interface AccessRule {
 
 export interface RequestSummary {
   method: string;
-  /** The request path without the query string. */
+  /** The request path as received, without the query string (quoted as webob would before matching). */
   path: string;
 }
 
@@ -96,16 +96,18 @@ export function checkAccessRules(
   trustedService: boolean,
 ): AccessRuleDecision {
   const rules = access.accessRules;
+  // Almost every token has no rules: that answer costs nothing, and the path is quoted only when needed.
   if (rules === undefined) return { allowed: true };
+  const path = requestPathForRules(request.path);
   if (serviceType === '') return { allowed: false, reason: 'service_type_unset' };
-  if (serviceType === 'identity' && request.method === 'GET' && request.path.endsWith('/v3/auth/tokens'))
+  if (serviceType === 'identity' && request.method === 'GET' && path.endsWith('/v3/auth/tokens'))
     return { allowed: true };
   // A token validated without its catalog cannot be checked (upstream fails with a 500 there): deny.
   if (!access.catalog.entries.some((entry) => entry.type === serviceType))
     return { allowed: false, reason: 'service_type_not_in_catalog' };
   if (trustedService) return { allowed: true };
   for (const rule of rules) {
-    if (rule.service === serviceType && rule.method === request.method && pathMatches(request.path, rule.path))
+    if (rule.service === serviceType && rule.method === request.method && pathMatches(path, rule.path))
       return { allowed: true };
   }
   return { allowed: false, reason: 'no_matching_rule' };

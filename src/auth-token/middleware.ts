@@ -17,7 +17,7 @@ import {
 } from './errors.js';
 import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
-import { checkAccessRules, requestPathForRules } from './access-rules.js';
+import { checkAccessRules } from './access-rules.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
 import { serviceCatalogHeader } from './service-catalog-header.js';
 
@@ -220,12 +220,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
 
   /** keystonemiddleware's validate_allowed_request, with the decision logged as upstream logs it. */
   function allowedByAccessRules(user: AccessInfo, method: string, rawPath: string, trustedService: boolean): boolean {
-    const decision = checkAccessRules(
-      user,
-      options.serviceType,
-      { method, path: requestPathForRules(rawPath) },
-      trustedService,
-    );
+    const decision = checkAccessRules(user, options.serviceType, { method, path: rawPath }, trustedService);
     if (decision.allowed) return true;
     const log = context.log;
     if (decision.reason === 'service_type_unset') {
