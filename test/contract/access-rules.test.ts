@@ -9,14 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
-import { call } from './http.js';
-
-const KS = process.env.RO_KEYSTONE_URL;
-const GL = process.env.RO_GLANCE_URL;
-const skip =
-  !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
-if (!skip && (!KS || !GL))
-  throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
+import { KS, call, skip } from './http.js';
 
 const sfx = `ar${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;

@@ -1,7 +1,16 @@
-// HTTP for the contract tests: JSON in and out, and a bounded retry when the real Keystone or Glance drops a
+// Where the real OpenStack is, and HTTP for the contract tests: JSON in and out, and a bounded retry when the real Keystone or Glance drops a
 // connection (their gunicorn workers are restarted under load on a shared 2-core machine). Only failures to
 // get any answer are retried; every status is returned as it came.
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The real Keystone (v3) and Glance that .ci/run starts with ../shared/openstack/real-openstack. */
+export const KS = process.env.RO_KEYSTONE_URL;
+export const GL = process.env.RO_GLANCE_URL;
+/** Outside CI the suites are skipped with a note when they are not running; in CI they must run. */
+export const skip =
+  !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
+if (!skip && (!KS || !GL))
+  throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 

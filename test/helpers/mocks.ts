@@ -57,24 +57,27 @@ export function startMocks({ generate = 0 } = {}): Promise<Mocks> {
   return startMockCloud({ keystone: { port: 0, control: true }, glance: { port: 0, control: true, generate } });
 }
 
-/** A token for a seeded user, straight from the mock Keystone. */
-export async function tokenFor(keystoneUrl: string, user: keyof typeof USERS): Promise<string> {
-  const u = USERS[user];
+/** POST /v3/auth/tokens with this `auth` body and return X-Subject-Token, the way any client gets a token. */
+async function issue(keystoneUrl: string, what: string, auth: unknown): Promise<string> {
   const res = await fetch(`${keystoneUrl}/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } },
-        },
-        scope: { project: { name: u.projectName, domain: { name: u.projectDomainName } } },
-      },
-    }),
+    body: JSON.stringify({ auth }),
   });
-  if (res.status !== 201) throw new Error(`token for ${user}: ${res.status} ${await res.text()}`);
+  if (res.status !== 201) throw new Error(`token for ${what}: ${res.status} ${await res.text()}`);
   return res.headers.get('x-subject-token')!;
+}
+
+/** A token for a seeded user, straight from the mock Keystone. */
+export function tokenFor(keystoneUrl: string, user: keyof typeof USERS): Promise<string> {
+  const u = USERS[user];
+  return issue(keystoneUrl, user, {
+    identity: {
+      methods: ['password'],
+      password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } },
+    },
+    scope: { project: { name: u.projectName, domain: { name: u.projectDomainName } } },
+  });
 }
 
 export function passwordPlugin(keystoneUrl: string, user: keyof typeof USERS, options = {}): PasswordPlugin {
@@ -137,26 +140,14 @@ export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): Load
 }
 
 /** A token from one of demo's seeded application credentials (config/mock-keystone.json; secret `<name>-secret`). */
-export async function appCredToken(
+export function appCredToken(
   keystoneUrl: string,
   name: 'demo-images-only' | 'demo-compute-only' | 'demo-no-rules',
 ): Promise<string> {
-  const res = await fetch(`${keystoneUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['application_credential'],
-          application_credential: {
-            name,
-            secret: `${name}-secret`,
-            user: { name: 'demo', domain: { name: 'Default' } },
-          },
-        },
-      },
-    }),
+  return issue(keystoneUrl, name, {
+    identity: {
+      methods: ['application_credential'],
+      application_credential: { name, secret: `${name}-secret`, user: { name: 'demo', domain: { name: 'Default' } } },
+    },
   });
-  if (res.status !== 201) throw new Error(`application-credential token ${name}: ${res.status} ${await res.text()}`);
-  return res.headers.get('x-subject-token')!;
 }
