@@ -79,9 +79,10 @@ const appCredAuth = (block: Record<string, unknown>, scope?: unknown) => ({
 /**
  * Create an application credential as the user (with `userToken`, member on its project), then a token from
  * it. Keystone 22 under gunicorn threads keeps the caller's token in its AuthContextMiddleware instance
- * (`self.token`), shared by concurrent requests of a worker: with other requests in flight (the other contract
- * file runs alongside) a creation can see another caller's roles and fail with 400 "Could not find role
- * assignment", or take roles that are not the user's. Such attempts are retried.
+ * (`self.token`), shared by concurrent requests of a worker: with other requests in flight (real-openstack.test.ts
+ * runs the suites one after the other, but Keystone may still be busy with a closed connection's request) a
+ * creation can see another caller's roles and fail with 400 "Could not find role assignment", or take roles
+ * that are not the user's. Such attempts are retried.
  */
 async function makeCred(
   base: string,

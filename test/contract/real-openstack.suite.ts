@@ -1,0 +1,529 @@
+// Contract tests against the real Keystone and Glance (Debian's packages, started by
+// ../shared/openstack/real-openstack; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL). The suite makes
+// its own domain, projects, users, roles and images, then checks the middleware, the session and the
+// service against them, and runs the same requests against the mocks to catch every difference.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
+import { echoApp, type Echo } from '../helpers/echo.js';
+import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
+import { serviceConfig, startService, type Service } from '../helpers/service.js';
+import { GL, KS, call, skip } from './http.js';
+
+const sfx = `ct${randomBytes(3).toString('hex')}`;
+const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+
+interface Fixture {
+  adminToken: string;
+  domainId: string;
+  projects: Record<'p1' | 'p2' | 'p3', string>;
+  users: Record<'u1' | 'u2' | 'u3' | 'svc', { id: string; name: string; domain: string; project: string }>;
+}
+
+let fx: Fixture;
+
+async function issue(base: string, user: { name: string; domain: string }, password: string, scope?: unknown) {
+  const res = await call('POST', `${base}/auth/tokens`, undefined, {
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: user.name, password, domain: { name: user.domain } } },
+      },
+      ...(scope ? { scope } : {}),
+    },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return { token: res.headers.get('x-subject-token')!, body: res.body };
+}
+
+const projectScope = (u: { project: string }) => ({ project: { id: u.project } });
+const tokenOf = async (who: keyof Fixture['users']) =>
+  (await issue(KS!, fx.users[who], PASSWORD, projectScope(fx.users[who]))).token;
+
+async function create(path: string, key: string, body: Record<string, unknown>): Promise<string> {
+  const res = await call('POST', `${KS}/${path}`, fx.adminToken, { [key]: body });
+  assert.equal(res.status, 201, `${path}: ${JSON.stringify(res.body)}`);
+  return res.body[key].id as string;
+}
+
+async function roleId(name: string): Promise<string> {
+  const res = await call('GET', `${KS}/roles?name=${name}`, fx.adminToken);
+  return res.body.roles[0].id as string;
+}
+
+async function glanceCreate(token: string, body: Record<string, unknown>): Promise<string> {
+  const res = await call('POST', `${GL}/v2/images`, token, { container_format: 'bare', disk_format: 'raw', ...body });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+/** Every name the caller can see, straight from Glance, following next links. */
+async function glanceNames(token: string, query = ''): Promise<(string | null)[]> {
+  const names: (string | null)[] = [];
+  let url: string | undefined = `${GL}/v2/images?limit=1000${query}`;
+  while (url) {
+    const res = await call('GET', url, token);
+    assert.equal(res.status, 200);
+    names.push(...res.body.images.map((i: { name: string | null }) => i.name));
+    url = res.body.next ? `${GL}${res.body.next}` : undefined;
+  }
+  return names;
+}
+
+before(async () => {
+  if (skip) return;
+  const admin = await issue(KS!, { name: 'admin', domain: 'Default' }, 'adminpw', {
+    project: { name: 'admin', domain: { name: 'Default' } },
+  });
+  fx = { adminToken: admin.token } as Fixture;
+  const serviceProject = (await call('GET', `${KS}/projects?name=service`, fx.adminToken)).body.projects[0]
+    .id as string;
+  fx.domainId = await create('domains', 'domain', { name: `${sfx}-domain` });
+  fx.projects = {
+    p1: await create('projects', 'project', { name: `${sfx}-p1`, domain_id: 'default' }),
+    p2: await create('projects', 'project', { name: `${sfx}-p2`, domain_id: 'default' }),
+    p3: await create('projects', 'project', { name: `${sfx}-p3`, domain_id: fx.domainId }),
+  };
+  const member = await roleId('member');
+  const service = await roleId('service');
+  const users: Fixture['users'] = {} as Fixture['users'];
+  const plan = [
+    ['u1', 'default', 'Default', fx.projects.p1, [member]],
+    ['u2', 'default', 'Default', fx.projects.p2, [member]],
+    ['u3', fx.domainId, `${sfx}-domain`, fx.projects.p3, [member]],
+    ['svc', 'default', 'Default', serviceProject, [service]],
+  ] as const;
+  for (const [key, domainId, domainName, project, roles] of plan) {
+    const id = await create('users', 'user', { name: `${sfx}-${key}`, domain_id: domainId, password: PASSWORD });
+    for (const role of roles)
+      assert.equal(
+        (await call('PUT', `${KS}/projects/${project}/users/${id}/roles/${role}`, fx.adminToken)).status,
+        204,
+      );
+    users[key] = { id, name: `${sfx}-${key}`, domain: domainName, project };
+  }
+  // A domain role for u3, for a domain-scoped token.
+  assert.equal(
+    (await call('PUT', `${KS}/domains/${fx.domainId}/users/${users.u3.id}/roles/${member}`, fx.adminToken)).status,
+    204,
+  );
+  fx.users = users;
+
+  // Images: p1's private, shared (accepted by p2, pending for p3), community and hidden ones; a public one;
+  // and enough private images in p2 for several pages.
+  const t1 = await tokenOf('u1');
+  const t2 = await tokenOf('u2');
+  await glanceCreate(t1, { name: `${sfx}-p1-private` });
+  const shared = await glanceCreate(t1, { name: `${sfx}-p1-shared`, visibility: 'shared' });
+  await glanceCreate(t1, { name: `${sfx}-p1-community`, visibility: 'community' });
+  await glanceCreate(t1, { name: `${sfx}-p1-hidden`, os_hidden: true });
+  await glanceCreate(t1, { name: null });
+  await glanceCreate(t1, { name: `${sfx}-Ünïcødé 镜像` });
+  await glanceCreate(fx.adminToken, { name: `${sfx}-public`, visibility: 'public' });
+  for (const p of [fx.projects.p2, fx.projects.p3])
+    assert.equal((await call('POST', `${GL}/v2/images/${shared}/members`, t1, { member: p })).status, 200);
+  assert.equal(
+    (await call('PUT', `${GL}/v2/images/${shared}/members/${fx.projects.p2}`, t2, { status: 'accepted' })).status,
+    200,
+  );
+  for (let i = 0; i < 23; i++) await glanceCreate(t2, { name: `${sfx}-p2-${String(i).padStart(2, '0')}` });
+});
+
+const svcCredentials = (): PasswordCredentials => ({
+  authUrl: KS!,
+  username: fx.users.svc.name,
+  password: PASSWORD,
+  userDomainName: 'Default',
+  projectName: 'service',
+  projectDomainName: 'Default',
+});
+
+describe('the middleware with real Fernet tokens', { skip }, () => {
+  let echo: Echo;
+  before(async () => {
+    echo = await echoApp({ credentials: svcCredentials(), cacheTimeMs: 0, timeoutMs: 1500, interface: 'public' });
+  });
+  after(() => echo?.close());
+
+  const get = async (headers: Record<string, string>) => call('GET', echo.url, undefined, undefined, headers);
+
+  test('project-scoped, domain-scoped and other-domain tokens are confirmed', async () => {
+    const p = await get({ 'x-auth-token': await tokenOf('u1') });
+    assert.equal(p.status, 200);
+    assert.equal(p.body.headers['x-project-id'], fx.projects.p1);
+    assert.equal(p.body.headers['x-roles'].split(',').includes('member'), true);
+    const d = await get({
+      'x-auth-token': (await issue(KS!, fx.users.u3, PASSWORD, { domain: { id: fx.domainId } })).token,
+    });
+    assert.equal(d.status, 200);
+    assert.equal(d.body.headers['x-domain-id'], fx.domainId);
+    assert.equal(d.body.headers['x-project-id'], undefined);
+    const o = await get({ 'x-auth-token': await tokenOf('u3') });
+    assert.equal(o.body.headers['x-user-domain-name'], `${sfx}-domain`);
+    assert.equal(o.body.headers['x-project-domain-id'], fx.domainId);
+  });
+
+  test('revoked and garbage tokens: the keystonemiddleware 401', async () => {
+    const token = await tokenOf('u2');
+    assert.equal((await get({ 'x-auth-token': token })).status, 200);
+    assert.equal(
+      (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': token })).status,
+      204,
+    );
+    const revoked = await get({ 'x-auth-token': token });
+    assert.equal(revoked.status, 401);
+    assert.deepEqual(revoked.body.error, {
+      code: 401,
+      title: 'Unauthorized',
+      message: 'The request you have made requires authentication.',
+    });
+    assert.equal((await get({ 'x-auth-token': 'gAAAAABnot-a-fernet-token' })).status, 401);
+  });
+
+  test("a real service token (the svc user's, with the service role) is confirmed", async () => {
+    const svc = (
+      await issue(KS!, fx.users.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } })
+    ).token;
+    const res = await get({ 'x-auth-token': await tokenOf('u1'), 'x-service-token': svc });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.headers['x-service-identity-status'], 'Confirmed');
+  });
+
+  test('a Keystone that stops answering is a 503 within the timeout, and recovers', async () => {
+    // Freeze gunicorn's master and workers: Keystone accepts connections but never answers.
+    const master = Number(fs.readFileSync(`${process.env.RO_DIR ?? '/tmp/real-openstack'}/ks/gunicorn.pid`, 'utf8'));
+    const pids = [
+      master,
+      ...execFileSync('ps', ['-o', 'pid=', '--ppid', String(master)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.trim())
+        .map(Number),
+    ];
+    const token = await tokenOf('u1');
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const res = await get({ 'x-auth-token': token });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('www-authenticate'), null);
+      // A frozen Keystone never answers, so only a bound shows the deadline: generous (about 7 times the
+      // 1.5 s timeout) for a loaded CI machine, and still far below the session's default 30 s.
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    assert.equal((await get({ 'x-auth-token': token })).status, 200);
+  });
+
+  test('the service user re-authenticates after its own token is revoked', async () => {
+    const plugin = new PasswordPlugin(svcCredentials());
+    const first = await plugin.getAccess(echo.session);
+    assert.equal(first.projectName, 'service');
+    assert.equal(
+      (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': first.authToken }))
+        .status,
+      204,
+    );
+    const res = await echo.session.request(`${KS}/auth/projects`, { auth: plugin, service: 'keystone' });
+    assert.equal(res.status, 200);
+    assert.notEqual((await plugin.getAccess(echo.session)).authToken, first.authToken);
+  });
+});
+
+describe('the service against the real Glance: exactly what Glance lists', { skip }, () => {
+  let service: Service;
+  before(async () => {
+    service = await startService(
+      serviceConfig(KS!, {
+        keystone_authtoken: { username: fx.users.svc.name, password: PASSWORD, interface: 'public' },
+        image: { page_size: 7 },
+      }),
+      { level: 'warn' },
+    );
+  });
+  after(() => service?.close());
+
+  const names = async (token: string, query = '') => {
+    const res = await call('GET', `${service.url}/${query}`, undefined, undefined, { 'x-auth-token': token });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body as (string | null)[];
+  };
+
+  test('u1: private, shared, community, hidden (asked for), nameless and non-ASCII images', async () => {
+    const token = await tokenOf('u1');
+    const ours = await names(token);
+    assert.deepEqual(ours, await glanceNames(token));
+    for (const n of [
+      `${sfx}-p1-private`,
+      `${sfx}-p1-shared`,
+      `${sfx}-p1-community`,
+      `${sfx}-public`,
+      `${sfx}-Ünïcødé 镜像`,
+      null,
+    ])
+      assert.ok(ours.includes(n), String(n));
+    assert.ok(!ours.includes(`${sfx}-p1-hidden`));
+  });
+
+  test('u2: many pages of its own, the accepted share, no community or hidden images of others', async () => {
+    const token = await tokenOf('u2');
+    const ours = await names(token);
+    assert.deepEqual(ours, await glanceNames(token));
+    assert.ok(ours.filter((n) => n?.startsWith(`${sfx}-p2-`)).length === 23);
+    assert.ok(ours.includes(`${sfx}-p1-shared`));
+    assert.ok(!ours.includes(`${sfx}-p1-community`) && !ours.includes(`${sfx}-p1-private`));
+    assert.deepEqual(
+      await names(token, 'images?visibility=community'),
+      await glanceNames(token, '&visibility=community'),
+    );
+    assert.ok((await names(token, 'images?visibility=community')).includes(`${sfx}-p1-community`));
+  });
+
+  test('u3 (another domain): the pending share stays invisible', async () => {
+    const token = await tokenOf('u3');
+    const ours = await names(token);
+    assert.deepEqual(ours, await glanceNames(token));
+    assert.ok(!ours.includes(`${sfx}-p1-shared`));
+  });
+
+  test('sorting and filters give what Glance gives', async () => {
+    const token = await tokenOf('u2');
+    assert.deepEqual(await names(token, 'images?sort=name:asc'), await glanceNames(token, '&sort=name:asc'));
+    assert.deepEqual(
+      await names(token, 'images?visibility=private&status=queued'),
+      await glanceNames(token, '&visibility=private&status=queued'),
+    );
+  });
+});
+
+describe('differential: the mocks answer like the real services', { skip }, () => {
+  let mocks: Mocks;
+  let realUser: string;
+  let mockUser: string;
+  let realService: string;
+  let mockService: string;
+  before(async () => {
+    mocks = await startMocks({ generate: 3 });
+    realUser = await tokenOf('u1');
+    mockUser = await mockTokenFor(mocks.keystoneUrl, 'demo');
+    realService = (
+      await issue(KS!, fx.users.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } })
+    ).token;
+    mockService = await mockTokenFor(mocks.keystoneUrl, 'service'); // like svc: the service role only
+  });
+  after(() => mocks?.close());
+
+  /** Keys of an object, recursively, as dotted paths (arrays by their first element). */
+  function shape(value: unknown, prefix = ''): string[] {
+    if (Array.isArray(value)) return value.length > 0 ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
+    if (value && typeof value === 'object')
+      return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
+    return [];
+  }
+
+  async function both(
+    path: (base: string) => string,
+    init: (which: 'real' | 'mock') => {
+      method?: string;
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
+    service: 'keystone' | 'glance',
+  ) {
+    const bases =
+      service === 'keystone' ? { real: KS!, mock: mocks.keystoneUrl } : { real: GL!, mock: mocks.glance.url };
+    const out = {} as Record<'real' | 'mock', Awaited<ReturnType<typeof call>>>;
+    for (const which of ['real', 'mock'] as const) {
+      const i = init(which);
+      out[which] = await call(i.method ?? 'GET', path(bases[which]), i.token, i.body, i.headers);
+    }
+    return out;
+  }
+
+  test('Keystone: version documents', async () => {
+    const root = await both(
+      (b) => b.replace(/\/v3$/, '/'),
+      () => ({}),
+      'keystone',
+    );
+    assert.equal(root.mock.status, root.real.status);
+    assert.deepEqual(shape(root.mock.body), shape(root.real.body));
+    assert.equal(root.mock.body.versions.values[0].id, root.real.body.versions.values[0].id);
+    const v3 = await both(
+      (b) => b,
+      () => ({}),
+      'keystone',
+    );
+    assert.deepEqual(shape(v3.mock.body), shape(v3.real.body));
+  });
+
+  test('Keystone: the token body fields this project reads, and their formats', async () => {
+    const real = await issue(KS!, fx.users.u1, PASSWORD, projectScope(fx.users.u1));
+    const mock = await call('POST', `${mocks.keystoneUrl}/auth/tokens`, undefined, {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'demo', password: 'demopw', domain: { name: 'Default' } } },
+        },
+        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+      },
+    });
+    const realShape = new Set(shape(real.body));
+    for (const path of shape(mock.body))
+      assert.ok(realShape.has(path), `the mock sends ${path}, the real Keystone does not`);
+    for (const path of [
+      '.token.methods',
+      '.token.user.id',
+      '.token.user.domain.name',
+      '.token.project.domain.id',
+      '.token.roles[].name',
+      '.token.catalog[].endpoints[].region_id',
+      '.token.catalog[].endpoints[].url',
+      '.token.expires_at',
+      '.token.audit_ids',
+    ]) {
+      assert.ok(shape(mock.body).includes(path), path);
+    }
+    assert.match(real.body.token.expires_at, /\.000000Z$/);
+    assert.match(mock.body.token.expires_at, /\.000000Z$/);
+    assert.equal(mock.headers.get('x-subject-token')!.length > 150, real.token.length > 150);
+  });
+
+  test('Keystone: the error statuses and shapes the middleware depends on', async () => {
+    const cases: [
+      string,
+      (w: 'real' | 'mock') => { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+    ][] = [
+      [
+        'validate garbage',
+        (w) => ({ token: w === 'real' ? realService : mockService, headers: { 'x-subject-token': 'gAAAAABgarbage' } }),
+      ],
+      ['validate without a subject', (w) => ({ token: w === 'real' ? realService : mockService })],
+      [
+        'validate with a bad caller',
+        (w) => ({ token: 'bogus', headers: { 'x-subject-token': w === 'real' ? realUser : mockUser } }),
+      ],
+      ['validate without a caller', (w) => ({ headers: { 'x-subject-token': w === 'real' ? realUser : mockUser } })],
+      [
+        'wrong password',
+        () => ({
+          method: 'POST',
+          body: {
+            auth: {
+              identity: {
+                methods: ['password'],
+                password: { user: { name: 'admin', password: 'wrong', domain: { name: 'Default' } } },
+              },
+            },
+          },
+        }),
+      ],
+      ['no identity', () => ({ method: 'POST', body: { auth: {} } })],
+    ];
+    for (const [name, init] of cases) {
+      const r = await both((b) => `${b}/auth/tokens`, init, 'keystone');
+      assert.equal(r.mock.status, r.real.status, name);
+      assert.deepEqual(shape(r.mock.body), shape(r.real.body), name);
+      assert.equal(
+        r.mock.headers.get('www-authenticate') !== null,
+        r.real.headers.get('www-authenticate') !== null,
+        `${name}: WWW-Authenticate`,
+      );
+    }
+    const malformed = {} as Record<string, number>;
+    for (const [which, base] of [
+      ['real', KS!],
+      ['mock', mocks.keystoneUrl],
+    ] as const) {
+      malformed[which] = (
+        await fetch(`${base}/auth/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{not json',
+        })
+      ).status;
+    }
+    assert.equal(malformed.mock, malformed.real);
+    // Policies: a service user may validate (GET) but not check (HEAD) someone else's token.
+    for (const method of ['GET', 'HEAD']) {
+      const r = await both(
+        (b) => `${b}/auth/tokens`,
+        (w) => ({
+          method,
+          token: w === 'real' ? realService : mockService,
+          headers: { 'x-subject-token': w === 'real' ? realUser : mockUser },
+        }),
+        'keystone',
+      );
+      assert.equal(r.mock.status, r.real.status, method);
+    }
+  });
+
+  test('Glance: versions, listing errors and their webob bodies', async () => {
+    const root = await both(
+      (b) => `${b}/`,
+      () => ({}),
+      'glance',
+    );
+    assert.equal(root.mock.status, root.real.status);
+    assert.deepEqual(
+      root.mock.body.versions.map((v: { id: string }) => v.id),
+      root.real.body.versions.map((v: { id: string }) => v.id),
+    );
+    const queries = [
+      'limit=abc',
+      'limit=-1',
+      'limit=1.5',
+      'marker=00000000-0000-0000-0000-000000000000',
+      'sort=bogus:asc',
+      'sort=name:up',
+      'sort=name&sort_key=id',
+      'visibility=everyone',
+      'os_hidden=maybe',
+    ];
+    for (const q of queries) {
+      const r = await both(
+        (b) => `${b}/v2/images?${q}`,
+        (w) => ({ token: w === 'real' ? realUser : mockUser }),
+        'glance',
+      );
+      assert.equal(r.mock.status, r.real.status, q);
+      assert.equal(r.mock.body.message, r.real.body.message, q);
+      assert.equal(r.mock.body.code, r.real.body.code, q);
+    }
+    const noToken = await both(
+      (b) => `${b}/v2/images`,
+      () => ({}),
+      'glance',
+    );
+    assert.equal(noToken.mock.status, 401);
+    assert.equal(noToken.real.status, 401);
+    assert.deepEqual(noToken.mock.body, noToken.real.body);
+    assert.equal(
+      noToken.mock.headers.get('www-authenticate')!.startsWith('Keystone uri='),
+      noToken.real.headers.get('www-authenticate')!.startsWith('Keystone uri='),
+    );
+  });
+
+  test('Glance: page bodies, image fields and next links', async () => {
+    const page = await both(
+      (b) => `${b}/v2/images?limit=2`,
+      (w) => ({ token: w === 'real' ? realUser : mockUser }),
+      'glance',
+    );
+    assert.deepEqual(Object.keys(page.mock.body.images[0]).sort(), Object.keys(page.real.body.images[0]).sort());
+    assert.match(page.real.body.next, /^\/v2\/images\?limit=2&marker=/);
+    assert.match(page.mock.body.next, /^\/v2\/images\?limit=2&marker=/);
+    assert.deepEqual(Object.keys(page.mock.body).sort(), Object.keys(page.real.body).sort());
+    const empty = await both(
+      (b) => `${b}/v2/images?limit=0`,
+      (w) => ({ token: w === 'real' ? realUser : mockUser }),
+      'glance',
+    );
+    assert.deepEqual(empty.mock.body, { ...empty.real.body });
+  });
+});
