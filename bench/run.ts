@@ -3,7 +3,8 @@
 // node:http + undici floor - side by side in one run, same mocks, same tokens, same load generator
 // (autocannon). Prints a Markdown table, writes bench/results/latest.json and SVG charts under docs/.
 // Figures only: nothing here passes or fails.
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,8 +43,47 @@ interface Round {
   errors: number;
 }
 
+/** wrk (Debian) when installed: a C load generator that leaves more of the two cores to the servers. */
+const WRK = (() => {
+  if (process.env.BENCH_LOAD === 'autocannon') return undefined;
+  try {
+    return execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const execFileAsync = promisify(execFile);
+const LOADGEN = WRK ? 'wrk, 2 threads' : 'autocannon';
+
+/** wrk's "1.23ms" / "850.00us" / "1.02s" in ms. */
+function wrkMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value);
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
 async function loadRound(url: string, token: string, pid: number, seconds: number): Promise<Round> {
   const cpu0 = cpuSeconds(pid);
+  if (WRK) {
+    const out = await execFileAsync(
+      WRK,
+      ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `X-Auth-Token: ${token}`, url],
+      { encoding: 'utf8' },
+    ).then((r) => r.stdout);
+    const cpu = cpuSeconds(pid) - cpu0;
+    const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+    const pct = (p: string) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+    const errors =
+      Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+      [...out.matchAll(/(?:connect|read|write|timeout) (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+      p50: pct('50'),
+      p99: pct('99'),
+      cpuMsPerRequest: total > 0 ? (cpu * 1000) / total : NaN,
+      errors,
+    };
+  }
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -304,7 +344,7 @@ async function main() {
 
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; ${ROUNDS} rounds of ${SECONDS} s at ${CONNECTIONS} connections (autocannon), medians; 60 images, cached token.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; ${ROUNDS} rounds of ${SECONDS} s at ${CONNECTIONS} connections (${LOADGEN}), medians; 60 images, cached token.`,
     '',
     '| system | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB | errors |',
     '|---|---:|---:|---:|---:|---:|---:|',
