@@ -1,8 +1,9 @@
 // Tokens may appear in logs only as keystoneauth prints them, {SHA256}<hex>; passwords never.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
+/** One-shot hashing (crypto.hash): about twice as fast as createHash for short inputs such as tokens. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** The loggable form of a token. */

@@ -2,6 +2,7 @@
 // the OpenStack request id and the request's child logger, carried by AsyncLocalStorage.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Level } from 'pino';
 import type { Logger } from './logger.js';
 
 export interface ScopedRequest {
@@ -31,6 +32,14 @@ export class RequestScope {
 
   get requestId(): string | undefined {
     return this.storage.getStore()?.requestId;
+  }
+
+  /**
+   * Whether a line at `level` would be written. Asked before building a debug line, so that a request that
+   * logs nothing never pays for its child logger.
+   */
+  isLevelEnabled(level: Level): boolean {
+    return this.rootLogger.isLevelEnabled(level);
   }
 
   /** The current request's logger (its lines carry request_id), or the root logger outside a request. */

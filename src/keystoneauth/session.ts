@@ -305,13 +305,14 @@ export class Session implements PluginSession {
     const { status, upstreamId, error } = outcome;
     const elapsedMs = Math.round((performance.now() - t0) * 10) / 10;
     if (this.options.collectTiming) this.timings.push({ method, url: loggableUrl(url), status, elapsedMs });
+    if (!this.context.isLevelEnabled('debug')) return;
     const log = this.context.log;
     if (error) {
       log.debug(
         { upstream: { method, url: loggableUrl(url), elapsed_ms: elapsedMs, error: error.code } },
         'upstream request failed',
       );
-    } else if (log.isLevelEnabled('debug')) {
+    } else {
       log.debug(
         {
           upstream: {
