@@ -1,5 +1,7 @@
-// A validated Keystone v3 token, parsed once into an immutable object (keystoneauth's AccessInfoV3).
+// A validated Keystone v3 token, parsed once into an immutable object (keystoneauth's AccessInfoV3), its
+// subject and catalog shared with the other tokens that carry the same ones.
 import { ProtocolError } from './errors.js';
+import { Interner, contentHash, deepFreeze } from './interner.js';
 import { ServiceCatalog, type CatalogEntry } from './service-catalog.js';
 
 interface NamedRef {
@@ -8,18 +10,14 @@ interface NamedRef {
   domain?: { id?: string; name?: string };
 }
 
-/** The `token` object of a Keystone v3 token response, as far as this project reads it. */
-export interface TokenData {
+/** What a token says that every token of one user in one scope says alike (the body minus TokenData's own fields). */
+export interface SubjectData {
   methods?: string[];
   user: NamedRef;
   project?: NamedRef;
   domain?: { id: string; name?: string };
   system?: Record<string, unknown>;
   roles?: { id?: string; name: string }[];
-  catalog?: CatalogEntry[];
-  expires_at: string;
-  issued_at?: string;
-  audit_ids?: string[];
   is_admin_project?: boolean;
   'OS-TRUST:trust'?: { id: string; trustee_user?: { id: string }; trustor_user?: { id: string } };
   application_credential?: {
@@ -31,17 +29,38 @@ export interface TokenData {
   [extra: string]: unknown;
 }
 
+/** The `token` object of a Keystone v3 token response, as far as this project reads it. */
+export interface TokenData extends SubjectData {
+  catalog?: readonly CatalogEntry[];
+  expires_at: string;
+  issued_at?: string;
+  audit_ids?: string[];
+}
+
 export interface TokenBody {
   token: TokenData;
 }
 
 export type Scope = 'project' | 'domain' | 'system' | 'unscoped';
 
-export class AccessInfo {
-  readonly authToken: string;
-  readonly body: TokenBody;
-  readonly expiresAt: Date;
-  readonly issuedAt: Date | undefined;
+const NO_METHODS: readonly string[] = Object.freeze([]);
+
+type AccessRule = { readonly service: string; readonly method: string; readonly path: string };
+
+// Estimates of the heap a value takes, calibrated with bench/memory.ts on Node 24: parsed JSON takes about
+// three times its text, and the objects around a cached token (its AccessInfo, dates, cache slot, key) about
+// 600 bytes besides its strings. Only used to bound the token cache in bytes.
+const HEAP_PER_JSON_BYTE = 3;
+const TOKEN_OVERHEAD_BYTES = 600;
+
+/**
+ * What every token of one user in one scope says alike: the user, the scope, the roles, the methods, the trust
+ * or application credential. Parsed once and shared by those tokens (AccessSharing).
+ */
+export class TokenSubject {
+  readonly data: Readonly<SubjectData>;
+  /** Estimated heap bytes, counted once however many tokens share it. */
+  readonly approxBytes: number;
   readonly methods: readonly string[];
   readonly userId: string;
   readonly userName: string | undefined;
@@ -54,29 +73,22 @@ export class AccessInfo {
   readonly domainId: string | undefined;
   readonly domainName: string | undefined;
   readonly systemScoped: boolean;
+  readonly systemAll: boolean;
   readonly roleNames: readonly string[];
   readonly roleIds: readonly string[];
   readonly trustId: string | undefined;
   readonly trusteeUserId: string | undefined;
   readonly trustorUserId: string | undefined;
   readonly applicationCredentialId: string | undefined;
-  /** The application credential's access rules; undefined when the token has none (not restricted). */
-  readonly accessRules:
-    readonly { readonly service: string; readonly method: string; readonly path: string }[] | undefined;
-  /** System-scoped to the whole deployment (OpenStack-System-Scope: all). */
-  readonly systemAll: boolean;
-  /** Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true. */
+  readonly accessRules: readonly AccessRule[] | undefined;
   readonly isAdminProject: boolean;
-  readonly auditIds: readonly string[];
-  readonly catalog: ServiceCatalog;
 
-  private constructor(token: string, body: TokenBody) {
-    const t = body.token;
-    this.authToken = token;
-    this.body = body;
-    this.expiresAt = new Date(t.expires_at);
-    this.issuedAt = t.issued_at ? new Date(t.issued_at) : undefined;
-    this.methods = Object.freeze([...(t.methods ?? [])]);
+  /** `data` must be deep-frozen (it is shared); `jsonLength` is the length of its JSON text. */
+  constructor(data: Readonly<SubjectData>, jsonLength: number) {
+    const t = data;
+    this.data = data;
+    this.approxBytes = jsonLength * HEAP_PER_JSON_BYTE;
+    this.methods = t.methods ?? NO_METHODS;
     this.userId = t.user.id;
     this.userName = t.user.name;
     this.userDomainId = t.user.domain?.id;
@@ -88,6 +100,7 @@ export class AccessInfo {
     this.domainId = t.domain?.id;
     this.domainName = t.domain?.name;
     this.systemScoped = t.system !== undefined;
+    this.systemAll = t.system?.all === true;
     this.roleNames = Object.freeze((t.roles ?? []).map((r) => r.name));
     this.roleIds = Object.freeze((t.roles ?? []).flatMap((r) => (r.id ? [r.id] : [])));
     this.trustId = t['OS-TRUST:trust']?.id;
@@ -98,15 +111,83 @@ export class AccessInfo {
     this.accessRules = rules
       ? Object.freeze(rules.map((r) => Object.freeze({ service: r.service, method: r.method, path: r.path })))
       : undefined;
-    this.systemAll = t.system?.all === true;
+    // Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true.
     this.isAdminProject = t.is_admin_project ?? true;
-    this.auditIds = Object.freeze([...(t.audit_ids ?? [])]);
-    this.catalog = new ServiceCatalog(t.catalog);
+    Object.freeze(this);
+  }
+}
+
+/**
+ * Where tokens share their subjects and catalogs: one per process (createServices), handed to whatever builds
+ * AccessInfo from Keystone's answers or from a cache. Without one, each token has its own copies.
+ */
+export interface AccessSharing {
+  readonly subjects: Interner<TokenSubject>;
+  readonly catalogs: Interner<ServiceCatalog>;
+}
+
+export function createAccessSharing(): AccessSharing {
+  return { subjects: new Interner<TokenSubject>(), catalogs: new Interner<ServiceCatalog>() };
+}
+
+const NO_CATALOG = new ServiceCatalog(undefined);
+
+/** The catalog of a token: interned by content when `sharing` is given. `entries` must be deep-frozen. */
+export function catalogFor(entries: readonly CatalogEntry[] | undefined, sharing?: AccessSharing): ServiceCatalog {
+  if (entries === undefined || entries.length === 0) return NO_CATALOG;
+  const json = JSON.stringify(entries);
+  const hash = contentHash(json);
+  const make = () => new ServiceCatalog(entries, { contentHash: hash, approxBytes: json.length * HEAP_PER_JSON_BYTE });
+  return sharing ? sharing.catalogs.intern(hash, make) : make();
+}
+
+/**
+ * A validated Keystone v3 token, immutable: its own fields (the token, its dates and audit ids) plus a subject
+ * and a catalog that tokens with the same content share, so a cached token costs a few hundred bytes whatever
+ * the size of the catalog.
+ */
+export class AccessInfo {
+  readonly authToken: string;
+  readonly expiresAt: Date;
+  readonly issuedAt: Date | undefined;
+  readonly auditIds: readonly string[];
+  readonly subject: TokenSubject;
+  readonly catalog: ServiceCatalog;
+  /** Estimated heap bytes of this token's own part (its subject and catalog are shared and counted apart). */
+  readonly ownBytes: number;
+  private readonly own: { expires_at: string; issued_at?: string; audit_ids?: string[]; catalog: boolean };
+
+  private constructor(token: string, t: TokenData, sharing: AccessSharing | undefined) {
+    const { audit_ids, expires_at, issued_at, catalog, ...rest } = t;
+    const data = deepFreeze(rest);
+    const json = JSON.stringify(data);
+    const make = () => new TokenSubject(data, json.length);
+    this.authToken = token;
+    this.expiresAt = new Date(expires_at);
+    this.issuedAt = issued_at ? new Date(issued_at) : undefined;
+    this.auditIds = Object.freeze([...(audit_ids ?? [])]);
+    this.subject = sharing ? sharing.subjects.intern(contentHash(json), make) : make();
+    this.catalog = catalogFor(catalog === undefined ? undefined : deepFreeze(catalog), sharing);
+    this.own = Object.freeze({
+      expires_at,
+      ...(issued_at === undefined ? {} : { issued_at }),
+      ...(audit_ids === undefined ? {} : { audit_ids: this.auditIds as string[] }),
+      catalog: catalog !== undefined,
+    });
+    this.ownBytes =
+      TOKEN_OVERHEAD_BYTES +
+      token.length +
+      expires_at.length +
+      (issued_at?.length ?? 0) +
+      this.auditIds.reduce((sum, id) => sum + id.length + 24, 0);
     Object.freeze(this);
   }
 
-  /** Parse a token response body; a body that is not a v3 token is a ProtocolError, never a crash. */
-  static fromBody(body: unknown, token: string): AccessInfo {
+  /**
+   * Parse a token response body; a body that is not a v3 token is a ProtocolError, never a crash. The body is
+   * taken over (frozen, and its parts shared through `sharing`): pass a freshly parsed one.
+   */
+  static fromBody(body: unknown, token: string, sharing?: AccessSharing): AccessInfo {
     const t = (body as { token?: Partial<TokenData> } | null)?.token;
     if (!t || typeof t !== 'object' || typeof t.user?.id !== 'string' || typeof t.expires_at !== 'string') {
       throw new ProtocolError('Keystone sent a token body without token.user.id or token.expires_at');
@@ -123,7 +204,80 @@ export class AccessInfo {
         'Keystone sent application_credential.access_rules that are not {service, method, path} rules',
       );
     }
-    return new AccessInfo(token, body as TokenBody);
+    return new AccessInfo(token, t as TokenData, sharing);
+  }
+
+  /** The token body as Keystone sent it (rebuilt from the shared parts; the same keys, not the same order). */
+  get body(): TokenBody {
+    const { catalog, ...own } = this.own;
+    return { token: { ...this.subject.data, ...own, ...(catalog ? { catalog: this.catalog.entries } : {}) } };
+  }
+
+  get methods(): readonly string[] {
+    return this.subject.methods;
+  }
+  get userId(): string {
+    return this.subject.userId;
+  }
+  get userName(): string | undefined {
+    return this.subject.userName;
+  }
+  get userDomainId(): string | undefined {
+    return this.subject.userDomainId;
+  }
+  get userDomainName(): string | undefined {
+    return this.subject.userDomainName;
+  }
+  get projectId(): string | undefined {
+    return this.subject.projectId;
+  }
+  get projectName(): string | undefined {
+    return this.subject.projectName;
+  }
+  get projectDomainId(): string | undefined {
+    return this.subject.projectDomainId;
+  }
+  get projectDomainName(): string | undefined {
+    return this.subject.projectDomainName;
+  }
+  get domainId(): string | undefined {
+    return this.subject.domainId;
+  }
+  get domainName(): string | undefined {
+    return this.subject.domainName;
+  }
+  get systemScoped(): boolean {
+    return this.subject.systemScoped;
+  }
+  /** System-scoped to the whole deployment (OpenStack-System-Scope: all). */
+  get systemAll(): boolean {
+    return this.subject.systemAll;
+  }
+  get roleNames(): readonly string[] {
+    return this.subject.roleNames;
+  }
+  get roleIds(): readonly string[] {
+    return this.subject.roleIds;
+  }
+  get trustId(): string | undefined {
+    return this.subject.trustId;
+  }
+  get trusteeUserId(): string | undefined {
+    return this.subject.trusteeUserId;
+  }
+  get trustorUserId(): string | undefined {
+    return this.subject.trustorUserId;
+  }
+  get applicationCredentialId(): string | undefined {
+    return this.subject.applicationCredentialId;
+  }
+  /** The application credential's access rules; undefined when the token has none (not restricted). */
+  get accessRules(): readonly AccessRule[] | undefined {
+    return this.subject.accessRules;
+  }
+  /** Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true. */
+  get isAdminProject(): boolean {
+    return this.subject.isAdminProject;
   }
 
   get scope(): Scope {

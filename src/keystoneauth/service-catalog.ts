@@ -1,6 +1,7 @@
 // Endpoint lookup in a Keystone v3 catalog, as keystoneauth's ServiceCatalogV3 does it: by service type
 // (with the official aliases), interface preferences and region.
 import { EmptyCatalogError, EndpointNotFoundError } from './errors.js';
+import { contentHash } from './interner.js';
 import type { EndpointFilter } from './plugin.js';
 
 export interface CatalogEndpoint {
@@ -38,13 +39,42 @@ export function normalizeInterface(value: string): string {
   return value.endsWith('URL') ? value.slice(0, -3) : value;
 }
 
+/** A catalog's content identity, when its builder already knows it (interning computes both). */
+export interface CatalogIdentity {
+  /** SHA-256 of the entries' JSON: the same for every token that carries this catalog. */
+  contentHash: string;
+  /** Estimated heap bytes of the entries. */
+  approxBytes: number;
+}
+
 export class ServiceCatalog {
   readonly entries: readonly CatalogEntry[];
-  // Every request with a cached token asks the same question: remember the answers.
+  // Every request with a cached token asks the same question: remember the answers (once per distinct
+  // catalog when tokens share it).
   private readonly found = new Map<string, string>();
+  private identity: CatalogIdentity | undefined;
 
-  constructor(entries: readonly CatalogEntry[] | undefined) {
+  constructor(entries: readonly CatalogEntry[] | undefined, identity?: CatalogIdentity) {
     this.entries = entries ?? [];
+    this.identity = identity;
+  }
+
+  /** SHA-256 of the entries' JSON (the shared memcached stores a catalog once, under it). */
+  get contentHash(): string {
+    return this.knownIdentity().contentHash;
+  }
+
+  /** Estimated heap bytes of the entries (the token cache counts it once per distinct catalog). */
+  get approxBytes(): number {
+    return this.knownIdentity().approxBytes;
+  }
+
+  private knownIdentity(): CatalogIdentity {
+    if (this.identity === undefined) {
+      const json = JSON.stringify(this.entries);
+      this.identity = { contentHash: contentHash(json), approxBytes: json.length * 3 };
+    }
+    return this.identity;
   }
 
   get isEmpty(): boolean {

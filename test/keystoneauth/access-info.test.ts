@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessInfo } from '../../src/keystoneauth/access-info.js';
+import { AccessInfo, createAccessSharing } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
 import { ProtocolError } from '../../src/keystoneauth/errors.js';
 
@@ -105,4 +105,74 @@ test('application-credential access rules: parsed, and unreadable ones refused r
       ProtocolError,
     );
   }
+});
+
+describe('shared subjects and catalogs (AccessSharing)', () => {
+  const catalog = [
+    { id: 's1', type: 'image', name: 'glance', endpoints: [{ interface: 'public', region_id: 'R', url: 'http://g' }] },
+  ];
+  const bodyOf = (user: string, expires: string, audit: string) => ({
+    token: {
+      methods: ['password'],
+      user: { id: user, name: user, domain: { id: 'default', name: 'Default' } },
+      project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+      roles: [{ id: 'r1', name: 'member' }],
+      expires_at: expires,
+      issued_at: '2029-12-31T23:00:00.000000Z',
+      audit_ids: [audit],
+      catalog: structuredClone(catalog),
+    },
+  });
+
+  test('tokens with the same content share one subject and one catalog; each keeps its own fields', () => {
+    const sharing = createAccessSharing();
+    const a = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00.000000Z', 'a1'), 't1', sharing);
+    const b = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T01:00:00.000000Z', 'a2'), 't2', sharing);
+    const c = AccessInfo.fromBody(bodyOf('u2', '2030-01-01T00:00:00.000000Z', 'a3'), 't3', sharing);
+    assert.equal(a.subject, b.subject);
+    assert.notEqual(a.subject, c.subject, 'another user: another subject');
+    assert.equal(a.catalog, b.catalog);
+    assert.equal(a.catalog, c.catalog, 'another user of the project: the same catalog');
+    assert.deepEqual([a.authToken, b.authToken], ['t1', 't2']);
+    assert.deepEqual([a.auditIds, b.auditIds], [['a1'], ['a2']]);
+    assert.notEqual(a.expiresAt.getTime(), b.expiresAt.getTime());
+    // Without sharing, each token has its own.
+    const own = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00.000000Z', 'a1'), 't1');
+    assert.notEqual(own.subject, a.subject);
+    assert.notEqual(own.catalog, a.catalog);
+  });
+
+  test('body gives back what Keystone sent; shared parts cannot be changed through it', () => {
+    const sharing = createAccessSharing();
+    const sent = bodyOf('u1', '2030-01-01T00:00:00.123456Z', 'a1');
+    const expected = structuredClone(sent);
+    const a = AccessInfo.fromBody(sent, 't1', sharing);
+    assert.deepEqual(a.body, expected);
+    const { catalog: _c, ...noCatalog } = expected.token;
+    assert.deepEqual(AccessInfo.fromBody({ token: structuredClone(noCatalog) }, 't', sharing).body, {
+      token: noCatalog,
+    });
+    assert.deepEqual(
+      AccessInfo.fromBody({ token: { ...structuredClone(noCatalog), catalog: [] } }, 't', sharing).body.token.catalog,
+      [],
+    );
+    const body = a.body;
+    assert.throws(() => {
+      (body.token.user as { name: string }).name = 'root';
+    }, TypeError);
+    assert.throws(() => {
+      (a.catalog.entries as unknown[]).push({});
+    }, TypeError);
+    assert.equal(a.userName, 'u1');
+  });
+
+  test('catalog identity: a content hash and a size estimate, the same for equal content', () => {
+    const sharing = createAccessSharing();
+    const a = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00Z', 'a'), 't1', sharing);
+    const own = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00Z', 'a'), 't1');
+    assert.equal(a.catalog.contentHash, own.catalog.contentHash);
+    assert.match(a.catalog.contentHash, /^[0-9a-f]{64}$/);
+    assert.ok(a.catalog.approxBytes > JSON.stringify(catalog).length);
+    assert.ok(a.ownBytes > 't1'.length && a.ownBytes < 2048);
+  });
 });
