@@ -9,6 +9,7 @@ import { TokenValidator } from './auth-token/validator.js';
 import type { Logger } from './common/logger.js';
 import { RequestScope } from './common/request-scope.js';
 import type { Config } from './config/schema.js';
+import { createAccessSharing, type AccessSharing } from './keystoneauth/access-info.js';
 import { PasswordPlugin } from './keystoneauth/password.js';
 import { sessionOptionsFromConfig } from './keystoneauth/conf.js';
 import { Session } from './keystoneauth/session.js';
@@ -54,17 +55,20 @@ function passwordPlugin(ka: Config['keystone_authtoken']): PasswordPlugin {
 function tokenCache(
   ka: Config['keystone_authtoken'],
   scope: RequestScope,
+  sharing: AccessSharing,
   now: (() => number) | undefined,
 ): TokenCache {
   if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
-  if (ka.memcached_servers.length === 0) return new MemoryTokenCache(ka.token_cache_size);
+  const maxBytes = ka.token_cache_memory_mb * 1024 * 1024;
+  if (ka.memcached_servers.length === 0) return new MemoryTokenCache({ maxEntries: ka.token_cache_size, maxBytes });
   return new MemcacheTokenCache({
     servers: ka.memcached_servers,
     strategy: ka.memcache_security_strategy,
     secret: ka.memcache_secret_key,
     timeoutSeconds: ka.memcache_pool_socket_timeout,
     // A small first level in front of the shared cache.
-    localSize: Math.min(ka.token_cache_size, 1000),
+    local: { maxEntries: Math.min(ka.token_cache_size, 1000), maxBytes },
+    sharing,
     context: scope,
     // Entry lifetimes and the pause after a memcached failure.
     now,
@@ -76,12 +80,15 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const scope = new RequestScope(logger);
   const session = new Session(sessionOptionsFromConfig(config.communication), scope);
   const serviceAuth = passwordPlugin(ka);
-  const cache = tokenCache(ka, scope, overrides.now);
+  // Tokens of one project share one catalog, tokens of one user in one scope one subject: kept once each.
+  const sharing = createAccessSharing();
+  const cache = tokenCache(ka, scope, sharing, overrides.now);
   const metrics = config.server.metrics_enabled ? createMetrics() : NO_METRICS;
   const validator = new TokenValidator({
     session,
     serviceAuth,
     cache,
+    sharing,
     invalidCache: new InvalidTokenCache({
       ttlMs: ka.invalid_token_cache_time * 1000,
       max: Math.max(1000, ka.token_cache_size),

@@ -12,16 +12,44 @@ export interface TokenCache {
   close?(): Promise<void>;
 }
 
-/** Bounded in-process LRU: memory is bounded by `max` entries, whatever the number of tokens seen. */
+export interface MemoryTokenCacheOptions {
+  /** Most tokens held (token_cache_size). */
+  maxEntries: number;
+  /** Most estimated heap bytes held (token_cache_memory_mb); subjects and catalogs count once however shared. */
+  maxBytes: number;
+}
+
+/**
+ * Bounded in-process LRU, in entries and in bytes: whatever the tokens seen and whatever their catalogs, it
+ * holds at most maxEntries tokens and about maxBytes of heap. A token's subject and catalog are shared with
+ * the other tokens that carry the same ones (AccessSharing), so they are counted once, while some entry
+ * still refers to them; the least recently used tokens go first when either bound is reached.
+ */
 export class MemoryTokenCache implements TokenCache {
   private readonly lru: LRUCache<string, AccessInfo>;
+  private readonly maxBytes: number;
+  private heldBytes = 0;
+  /** How many cached entries refer to each shared part (subject or catalog). */
+  private readonly holders = new Map<object, number>();
 
-  constructor(max: number) {
-    this.lru = new LRUCache<string, AccessInfo>({ max: Math.max(1, max), ttlAutopurge: false, allowStale: false });
+  constructor({ maxEntries, maxBytes }: MemoryTokenCacheOptions) {
+    this.maxBytes = maxBytes;
+    this.lru = new LRUCache<string, AccessInfo>({
+      max: Math.max(1, maxEntries),
+      ttlAutopurge: false,
+      allowStale: false,
+      // Every way out of the cache (eviction, expiry, replacement) gives back the entry's bytes.
+      dispose: (access) => this.release(access),
+    });
   }
 
   get size(): number {
     return this.lru.size;
+  }
+
+  /** Estimated heap bytes held: the entries' own parts plus each shared part once. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   async get(token: string): Promise<AccessInfo | undefined> {
@@ -29,7 +57,36 @@ export class MemoryTokenCache implements TokenCache {
   }
 
   async set(token: string, access: AccessInfo, ttlMs: number): Promise<void> {
-    if (ttlMs > 0) this.lru.set(sha256Hex(token), access, { ttl: Math.ceil(ttlMs) });
+    if (ttlMs <= 0) return;
+    const key = sha256Hex(token);
+    // Setting the entry it already holds only renews the TTL (lru-cache disposes nothing then).
+    const renewal = this.lru.peek(key, { allowStale: true }) === access;
+    this.lru.set(key, access, { ttl: Math.ceil(ttlMs) });
+    if (!renewal) this.hold(access);
+    // Least recently used first; a token too big to fit alone is not kept at all.
+    while (this.heldBytes > this.maxBytes && this.lru.size > 0) this.lru.pop();
+  }
+
+  private hold(access: AccessInfo): void {
+    this.heldBytes += access.ownBytes;
+    for (const part of [access.subject, access.catalog]) {
+      const count = this.holders.get(part) ?? 0;
+      if (count === 0) this.heldBytes += part.approxBytes;
+      this.holders.set(part, count + 1);
+    }
+  }
+
+  private release(access: AccessInfo): void {
+    this.heldBytes -= access.ownBytes;
+    for (const part of [access.subject, access.catalog]) {
+      const count = (this.holders.get(part) ?? 1) - 1;
+      if (count > 0) {
+        this.holders.set(part, count);
+      } else {
+        this.holders.delete(part);
+        this.heldBytes -= part.approxBytes;
+      }
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import type { Session } from '../keystoneauth/session.js';
 import { versionedUrl } from '../keystoneauth/url.js';
-import { AccessInfo } from '../keystoneauth/access-info.js';
+import { AccessInfo, type AccessSharing } from '../keystoneauth/access-info.js';
 import type { AdmissionControl } from './admission.js';
 import type { AuthPlugin, EndpointFilter } from '../keystoneauth/plugin.js';
 import type { InvalidTokenCache, TokenCache } from './cache.js';
@@ -19,6 +19,8 @@ export interface TokenValidatorOptions {
   /** The service's own identity: authenticates the validation calls and finds Keystone in its catalog. */
   serviceAuth: AuthPlugin;
   cache: TokenCache;
+  /** Where validated tokens share their subjects and catalogs (createServices makes one per process). */
+  sharing?: AccessSharing;
   /** Tokens Keystone rejected (404) a moment ago. */
   invalidCache: InvalidTokenCache;
   /** Bounds and orders the calls that reach Keystone. */
@@ -105,7 +107,7 @@ export class TokenValidator {
         // overloaded, and asking again at once would double its load.
         statusCodeRetries: 0,
       });
-      access = AccessInfo.fromBody(response.json(), token);
+      access = AccessInfo.fromBody(response.json(), token, o.sharing);
     } catch (err) {
       o.metrics.keystoneValidationDuration.observe((performance.now() - started) / 1000);
       if (err instanceof NotFoundError) {

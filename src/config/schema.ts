@@ -156,6 +156,11 @@ export const schema = {
       default: 300,
     },
     token_cache_size: { doc: 'Most tokens the in-process cache holds (LRU).', format: 'nat', default: 10000 },
+    token_cache_memory_mb: {
+      doc: 'Most memory, in MiB, the in-process token cache holds (estimated; a catalog shared by many tokens counts once). The least recently used tokens go first when this or token_cache_size is reached.',
+      format: 'positive-int',
+      default: 64,
+    },
     memcached_servers: {
       doc: 'host:port list of memcached servers shared by replicas; empty keeps the cache in-process.',
       format: 'string-list',

@@ -1,30 +1,118 @@
-// The short cache of tokens Keystone rejected: keys, expiry on an injected clock, bounds, off switch.
-import { test } from 'node:test';
+// The in-process token cache (bounded in entries and in bytes, shared parts counted once) and the short cache
+// of tokens Keystone rejected (keys, expiry on an injected clock, bounds, off switch).
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidTokenCache } from '../../src/auth-token/cache.js';
+import { InvalidTokenCache, MemoryTokenCache } from '../../src/auth-token/cache.js';
+import { AccessInfo, createAccessSharing, type AccessSharing } from '../../src/keystoneauth/access-info.js';
 
-test('remembers a key until its TTL passes on the injected clock', () => {
-  let now = 1_000_000;
-  const cache = new InvalidTokenCache({ ttlMs: 5000, max: 10, now: () => now });
-  cache.add('vabc');
-  assert.equal(cache.has('vabc'), true);
-  assert.equal(cache.has('xabc'), false); // the allow_expired flag is part of the key
-  now += 4999;
-  assert.equal(cache.has('vabc'), true);
-  now += 2;
-  assert.equal(cache.has('vabc'), false);
+/** A token of `user` in project p1, with a catalog of `services` services. */
+function access(sharing: AccessSharing, token: string, user = 'u1', services = 15): AccessInfo {
+  const catalog = Array.from({ length: services }, (_, i) => ({
+    id: `s${i}`,
+    type: `type-${i}`,
+    name: `service-${i}`,
+    endpoints: ['public', 'internal', 'admin'].map((iface) => ({
+      id: `e${i}${iface}`,
+      interface: iface,
+      region_id: 'RegionOne',
+      region: 'RegionOne',
+      url: `https://service-${i}.${iface}.example.org:8774/v2.1`,
+    })),
+  }));
+  return AccessInfo.fromBody(
+    {
+      token: {
+        methods: ['password'],
+        user: { id: user, name: user, domain: { id: 'default', name: 'Default' } },
+        project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+        roles: [{ id: 'r1', name: 'member' }],
+        expires_at: '2030-01-01T00:00:00.000000Z',
+        issued_at: '2029-12-31T23:00:00.000000Z',
+        audit_ids: [`audit-${token}`],
+        catalog,
+      },
+    },
+    token,
+    sharing,
+  );
+}
+
+describe('MemoryTokenCache', () => {
+  test('bytes: each token its own part, a shared subject and catalog once', async () => {
+    const sharing = createAccessSharing();
+    const cache = new MemoryTokenCache({ maxEntries: 100, maxBytes: 10 * 1024 * 1024 });
+    const a = access(sharing, 'tok-a');
+    const b = access(sharing, 'tok-b');
+    await cache.set('tok-a', a, 60_000);
+    assert.equal(cache.bytes, a.ownBytes + a.subject.approxBytes + a.catalog.approxBytes);
+    await cache.set('tok-b', b, 60_000);
+    assert.equal(cache.bytes, a.ownBytes + b.ownBytes + a.subject.approxBytes + a.catalog.approxBytes);
+    // Setting the same entry again renews it and counts nothing twice.
+    await cache.set('tok-b', b, 60_000);
+    assert.equal(cache.bytes, a.ownBytes + b.ownBytes + a.subject.approxBytes + a.catalog.approxBytes);
+    assert.equal(await cache.get('tok-b'), b);
+  });
+
+  test('over maxBytes, the least recently used tokens go; the shared parts go with their last holder', async () => {
+    const sharing = createAccessSharing();
+    const one = access(sharing, 'probe');
+    const shared = one.subject.approxBytes + one.catalog.approxBytes;
+    // Room for the shared parts and three tokens' own parts, not four.
+    const cache = new MemoryTokenCache({ maxEntries: 100, maxBytes: shared + one.ownBytes * 3 + 10 });
+    for (const t of ['t1', 't2', 't3']) await cache.set(t, access(sharing, t), 60_000);
+    assert.ok(await cache.get('t1')); // t1 is now the most recently used
+    await cache.set('t4', access(sharing, 't4'), 60_000);
+    assert.equal(cache.size, 3);
+    assert.equal(await cache.get('t2'), undefined, 'the least recently used went');
+    assert.ok((await cache.get('t1')) && (await cache.get('t3')) && (await cache.get('t4')));
+    assert.ok(cache.bytes <= shared + one.ownBytes * 3 + 10);
+  });
+
+  test('a token too big to fit alone is not kept, and nothing leaks in the count', async () => {
+    const sharing = createAccessSharing();
+    const cache = new MemoryTokenCache({ maxEntries: 100, maxBytes: 4096 });
+    await cache.set('small', access(sharing, 'small', 'u1', 0), 60_000);
+    const kept = cache.bytes;
+    assert.ok(kept > 0 && kept <= 4096);
+    await cache.set('huge', access(sharing, 'huge', 'u2', 40), 60_000);
+    assert.equal(await cache.get('huge'), undefined);
+    assert.equal(cache.bytes, 0, 'everything was evicted to try, and the counts went back to zero');
+  });
+
+  test('maxEntries still bounds the number of tokens', async () => {
+    const sharing = createAccessSharing();
+    const cache = new MemoryTokenCache({ maxEntries: 2, maxBytes: 64 * 1024 * 1024 });
+    for (const t of ['t1', 't2', 't3']) await cache.set(t, access(sharing, t), 60_000);
+    assert.equal(cache.size, 2);
+    const t = access(sharing, 'tx');
+    assert.equal(cache.bytes, 2 * t.ownBytes + t.subject.approxBytes + t.catalog.approxBytes);
+  });
 });
 
-test('bounded: the least recently used key goes first', () => {
-  const cache = new InvalidTokenCache({ ttlMs: 5000, max: 2, now: () => 0 });
-  cache.add('a');
-  cache.add('b');
-  cache.add('c');
-  assert.deepEqual([cache.has('a'), cache.has('b'), cache.has('c')], [false, true, true]);
-});
+describe('InvalidTokenCache', () => {
+  test('remembers a key until its TTL passes on the injected clock', () => {
+    let now = 1_000_000;
+    const cache = new InvalidTokenCache({ ttlMs: 5000, max: 10, now: () => now });
+    cache.add('vabc');
+    assert.equal(cache.has('vabc'), true);
+    assert.equal(cache.has('xabc'), false); // the allow_expired flag is part of the key
+    now += 4999;
+    assert.equal(cache.has('vabc'), true);
+    now += 2;
+    assert.equal(cache.has('vabc'), false);
+  });
 
-test('ttl 0 disables it', () => {
-  const cache = new InvalidTokenCache({ ttlMs: 0, max: 10 });
-  cache.add('a');
-  assert.equal(cache.has('a'), false);
+  test('bounded: the least recently used key goes first', () => {
+    const cache = new InvalidTokenCache({ ttlMs: 5000, max: 2, now: () => 0 });
+    cache.add('a');
+    cache.add('b');
+    cache.add('c');
+    assert.deepEqual([cache.has('a'), cache.has('b'), cache.has('c')], [false, true, true]);
+  });
+
+  test('ttl 0 disables it', () => {
+    const cache = new InvalidTokenCache({ ttlMs: 0, max: 10 });
+    cache.add('a');
+    assert.equal(cache.has('a'), false);
+  });
 });
