@@ -14,15 +14,27 @@ export interface DerivedKeys {
   encryptionKey: Buffer;
 }
 
-const PREFIX = 'image-names/token/';
+/** What an entry holds: a token's validation, or a catalog that token entries refer to by content hash. */
+export type EntryKind = 'token' | 'catalog';
 
-export function deriveKeys(token: string, secret: string, strategy: SecurityStrategy): DerivedKeys {
+/**
+ * The keys of one entry. `subject` is the token, or the catalog's content hash; the kind keeps the two apart
+ * (a token never contains NUL, so no token input can equal a catalog input).
+ */
+export function deriveKeys(
+  subject: string,
+  secret: string,
+  strategy: SecurityStrategy,
+  kind: EntryKind = 'token',
+): DerivedKeys {
+  const prefix = `image-names/${kind}/`;
   if (strategy === 'None')
-    return { cacheKey: `${PREFIX}${sha256Hex(token)}`, macKey: Buffer.alloc(0), encryptionKey: Buffer.alloc(0) };
-  const digest = createHmac('sha512', secret).update(`${strategy}\0${token}`).digest();
+    return { cacheKey: `${prefix}${sha256Hex(subject)}`, macKey: Buffer.alloc(0), encryptionKey: Buffer.alloc(0) };
+  const input = kind === 'token' ? `${strategy}\0${subject}` : `${strategy}\0${kind}\0${subject}`;
+  const digest = createHmac('sha512', secret).update(input).digest();
   // 64 bytes, three disjoint parts: 16 for the key, 16 for the MAC key, 32 for the AES-256 key.
   return {
-    cacheKey: `${PREFIX}${digest.subarray(0, 16).toString('hex')}`,
+    cacheKey: `${prefix}${digest.subarray(0, 16).toString('hex')}`,
     macKey: digest.subarray(16, 32),
     encryptionKey: digest.subarray(32, 64),
   };

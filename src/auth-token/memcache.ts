@@ -1,13 +1,20 @@
 // The shared token cache for many replicas: memcached servers (consistent hashing), entries protected with
 // memcache_security_strategy, and a small in-process LRU in front. memcached being down or slow never fails
 // a request: the cache is skipped (a miss) and retried after a short pause.
+//
+// A token entry holds the token's own fields and the content hash of its catalog; the catalog, the same for
+// every token of a project and most of an entry's size, is stored once under its own key (derived from the
+// hash and the secret, protected the same way, and checked against the hash when read back).
+import { LRUCache } from 'lru-cache';
 import memjs from 'memjs';
 import type { Logger } from '../common/logger.js';
-import { AccessInfo, type TokenBody } from '../keystoneauth/access-info.js';
+import { AccessInfo, type AccessSharing, type TokenData } from '../keystoneauth/access-info.js';
+import { contentHash } from '../keystoneauth/interner.js';
+import type { CatalogEntry } from '../keystoneauth/service-catalog.js';
 import { deriveKeys, protect, TamperedEntryError, unprotect, type SecurityStrategy } from './memcache-crypt.js';
 import { HashRing } from './memcache-ring.js';
 import type { TokenCache } from './cache.js';
-import { MemoryTokenCache } from './cache.js';
+import { MemoryTokenCache, type MemoryTokenCacheOptions } from './cache.js';
 
 export interface MemcacheTokenCacheOptions {
   servers: readonly string[];
@@ -15,8 +22,10 @@ export interface MemcacheTokenCacheOptions {
   secret: string;
   /** Seconds one memcached operation may take. */
   timeoutSeconds: number;
-  /** Entries of the in-process first level. */
-  localSize: number;
+  /** Bounds of the in-process first level. */
+  local: MemoryTokenCacheOptions;
+  /** Where tokens read back share their subjects and catalogs. */
+  sharing?: AccessSharing;
   /** Where warnings go: the request's logger when there is one (RequestScope), so they carry request_id. */
   context: { readonly log: Logger };
   /** How long a failing server is skipped before it is tried again. */
@@ -24,10 +33,13 @@ export interface MemcacheTokenCacheOptions {
   now?: () => number;
 }
 
-interface Stored {
+interface StoredToken {
   /** Epoch ms until which the entry may be used (the writer's TTL), so the first level never outlives it. */
   until: number;
-  body: TokenBody;
+  /** The token body without a non-empty catalog. */
+  token: TokenData;
+  /** Content hash of the catalog, stored under its own key. */
+  catalogHash?: string;
 }
 
 interface Server {
@@ -38,13 +50,15 @@ interface Server {
 
 export class MemcacheTokenCache implements TokenCache {
   private readonly local: MemoryTokenCache;
+  /** Until when this process knows each catalog it wrote to be stored (epoch ms), so it is written once a while. */
+  private readonly catalogsWritten = new LRUCache<string, number>({ max: 1000 });
   private readonly ring: HashRing<Server>;
   private readonly servers: Server[];
   private readonly retryAfterMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: MemcacheTokenCacheOptions) {
-    this.local = new MemoryTokenCache(options.localSize);
+    this.local = new MemoryTokenCache(options.local);
     this.retryAfterMs = options.retryAfterMs ?? 5000;
     this.now = options.now ?? Date.now;
     this.servers = options.servers.map((name) => ({
@@ -65,6 +79,69 @@ export class MemcacheTokenCache implements TokenCache {
     const local = await this.local.get(token);
     if (local) return local;
     const keys = deriveKeys(token, this.options.secret, this.options.strategy);
+    const found = await this.read(keys);
+    if (!found) return undefined;
+    try {
+      const stored = JSON.parse(found.plain.toString('utf8')) as StoredToken;
+      const ttl = stored.until - this.now();
+      if (ttl <= 0) return undefined;
+      let body: { token: TokenData } = { token: stored.token };
+      if (stored.catalogHash !== undefined) {
+        const catalog = await this.catalog(stored.catalogHash);
+        // Its catalog gone (evicted, or never written by a failing replica): a miss like any other.
+        if (catalog === undefined) return undefined;
+        body = { token: { ...stored.token, catalog } };
+      }
+      const access = AccessInfo.fromBody(body, token, this.options.sharing);
+      await this.local.set(token, access, ttl);
+      return access;
+    } catch (err) {
+      this.ignore(found.server, err);
+      return undefined;
+    }
+  }
+
+  async set(token: string, access: AccessInfo, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return;
+    await this.local.set(token, access, ttlMs);
+    const { catalog, ...own } = access.body.token;
+    const shared = catalog !== undefined && catalog.length > 0;
+    const stored: StoredToken = shared
+      ? { until: this.now() + ttlMs, token: own, catalogHash: access.catalog.contentHash }
+      : { until: this.now() + ttlMs, token: access.body.token };
+    const expires = Math.max(1, Math.ceil(ttlMs / 1000));
+    const keys = deriveKeys(token, this.options.secret, this.options.strategy);
+    // The catalog first, so that no replica reads a token entry whose catalog is not there yet.
+    if (shared) await this.writeCatalog(access.catalog.contentHash, access.catalog.entries, ttlMs);
+    await this.write(keys, Buffer.from(JSON.stringify(stored)), expires);
+  }
+
+  /** A catalog by content hash: the one this process shares already, or memcached's, verified. */
+  private async catalog(hash: string): Promise<readonly CatalogEntry[] | undefined> {
+    const known = this.options.sharing?.catalogs.get(hash);
+    if (known) return known.entries;
+    const found = await this.read(deriveKeys(hash, this.options.secret, this.options.strategy, 'catalog'));
+    if (!found) return undefined;
+    const text = found.plain.toString('utf8');
+    // The key is derived from the hash, the value from the content: both must agree.
+    if (contentHash(text) !== hash) {
+      this.ignore(found.server, new TamperedEntryError('catalog does not match its hash'));
+      return undefined;
+    }
+    return JSON.parse(text) as CatalogEntry[];
+  }
+
+  /** Store a catalog for twice the token's TTL, unless this process stored it recently enough. */
+  private async writeCatalog(hash: string, entries: readonly CatalogEntry[], ttlMs: number): Promise<void> {
+    const now = this.now();
+    if ((this.catalogsWritten.get(hash) ?? 0) >= now + ttlMs) return;
+    const keys = deriveKeys(hash, this.options.secret, this.options.strategy, 'catalog');
+    if (await this.write(keys, Buffer.from(JSON.stringify(entries)), Math.max(1, Math.ceil((2 * ttlMs) / 1000))))
+      this.catalogsWritten.set(hash, now + 2 * ttlMs);
+  }
+
+  /** An entry's verified plaintext, or undefined (absent, server down, or failing verification: logged). */
+  private async read(keys: ReturnType<typeof deriveKeys>): Promise<{ plain: Buffer; server: Server } | undefined> {
     const server = this.available(keys.cacheKey);
     if (!server) return undefined;
     let raw: Buffer | null;
@@ -76,33 +153,31 @@ export class MemcacheTokenCache implements TokenCache {
     }
     if (!raw) return undefined;
     try {
-      const stored = JSON.parse(unprotect(raw, keys, this.options.strategy).toString('utf8')) as Stored;
-      const ttl = stored.until - this.now();
-      if (ttl <= 0) return undefined;
-      const access = AccessInfo.fromBody(stored.body, token);
-      await this.local.set(token, access, ttl);
-      return access;
+      return { plain: unprotect(raw, keys, this.options.strategy), server };
     } catch (err) {
-      // Never trust an entry that does not verify: a miss, and a warning for the operator.
-      const reason = err instanceof TamperedEntryError ? err.message : `unreadable entry: ${(err as Error).message}`;
-      this.options.context.log.warn({ memcached: server.name, reason }, 'ignoring a token cache entry');
+      this.ignore(server, err);
       return undefined;
     }
   }
 
-  async set(token: string, access: AccessInfo, ttlMs: number): Promise<void> {
-    if (ttlMs <= 0) return;
-    await this.local.set(token, access, ttlMs);
-    const keys = deriveKeys(token, this.options.secret, this.options.strategy);
+  /** Store an entry; false when memcached could not take it (the server is then skipped for a while). */
+  private async write(keys: ReturnType<typeof deriveKeys>, plain: Buffer, expires: number): Promise<boolean> {
     const server = this.available(keys.cacheKey);
-    if (!server) return;
-    const stored: Stored = { until: this.now() + ttlMs, body: access.body };
-    const value = protect(Buffer.from(JSON.stringify(stored)), keys, this.options.strategy);
+    if (!server) return false;
+    const value = protect(plain, keys, this.options.strategy);
     try {
-      await this.bounded(server.client.set(keys.cacheKey, value, { expires: Math.max(1, Math.ceil(ttlMs / 1000)) }));
+      await this.bounded(server.client.set(keys.cacheKey, value, { expires }));
+      return true;
     } catch (err) {
       this.markDown(server, err);
+      return false;
     }
+  }
+
+  /** Never trust an entry that does not verify: a miss, and a warning for the operator. */
+  private ignore(server: Server, err: unknown): void {
+    const reason = err instanceof TamperedEntryError ? err.message : `unreadable entry: ${(err as Error).message}`;
+    this.options.context.log.warn({ memcached: server.name, reason }, 'ignoring a token cache entry');
   }
 
   /**

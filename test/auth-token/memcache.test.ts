@@ -6,6 +6,7 @@ import memjs from 'memjs';
 import { deriveKeys, protect, TamperedEntryError, unprotect } from '../../src/auth-token/memcache-crypt.js';
 import { HashRing } from '../../src/auth-token/memcache-ring.js';
 import { sha256Hex } from '../../src/common/redact.js';
+import { contentHash } from '../../src/keystoneauth/interner.js';
 import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { build, serviceConfig, type Service } from '../helpers/service.js';
 import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
@@ -152,6 +153,57 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
       c.lines.some((l) => l.msg === 'ignoring a token cache entry' && typeof l.request_id === 'string'),
       'a warning with the request id',
     );
+  });
+
+  test('a catalog is stored once, under its own key, for every token that carries it', async (t) => {
+    const a = await instance(t, 'MAC', 'cat-secret');
+    const tokens = [
+      await tokenFor(mocks.keystoneUrl, 'demo'),
+      await tokenFor(mocks.keystoneUrl, 'demo'),
+      await tokenFor(mocks.keystoneUrl, 'alt'),
+    ];
+    for (const token of tokens) assert.equal(await touch(a, token), 404);
+    const catalog = mocks.keystone.store.catalog();
+    const hash = contentHash(JSON.stringify(catalog));
+    const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
+    t.after(() => raw.close());
+    const catalogKeys = deriveKeys(hash, 'cat-secret', 'MAC', 'catalog');
+    const storedCatalog = (await raw.get(catalogKeys.cacheKey)).value!;
+    assert.deepEqual(JSON.parse(unprotect(storedCatalog, catalogKeys, 'MAC').toString()), catalog);
+    for (const token of tokens) {
+      const keys = deriveKeys(token, 'cat-secret', 'MAC');
+      const entry = JSON.parse(unprotect((await raw.get(keys.cacheKey)).value!, keys, 'MAC').toString());
+      assert.equal(entry.catalogHash, hash);
+      assert.equal('catalog' in entry.token, false, 'no copy of the catalog in the token entry');
+    }
+    // A fresh replica reads the token and its catalog back: a cache hit, with the same catalog.
+    const b = await instance(t, 'MAC', 'cat-secret');
+    assert.equal(await touch(b, tokens[0]!), 404);
+    assert.equal(await validations(tokens[0]!), 1);
+    // And finds Glance in that catalog.
+    assert.equal((await fetch(`${b.url}/`, { headers: { 'X-Auth-Token': tokens[0]! } })).status, 200);
+  });
+
+  test('a token entry whose catalog is gone or does not match its hash is a miss, never trusted', async (t) => {
+    const a = await instance(t, 'None');
+    const token = await tokenFor(mocks.keystoneUrl, 'wile');
+    await touch(a, token);
+    const hash = contentHash(JSON.stringify(mocks.keystone.store.catalog()));
+    const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
+    t.after(() => raw.close());
+    const key = deriveKeys(hash, '', 'None', 'catalog').cacheKey;
+    // Without a secret anyone who reaches memcached can write: a catalog pointing Glance elsewhere.
+    await raw.set(key, Buffer.from('[{"type":"image","endpoints":[{"interface":"public","url":"http://evil"}]}]'), {
+      expires: 60,
+    });
+    const b = await instance(t, 'None');
+    assert.equal(await touch(b, token), 404);
+    assert.equal(await validations(token), 2, 'validated again instead');
+    assert.ok(b.lines.some((l) => l.msg === 'ignoring a token cache entry' && /hash/.test(String(l.reason))));
+    await raw.delete(key);
+    const c = await instance(t, 'None');
+    assert.equal(await touch(c, token), 404);
+    assert.equal(await validations(token), 3, 'no catalog, no hit');
   });
 
   test('memcached killed mid-load: no errors for callers; the cache comes back by itself', async (t) => {
