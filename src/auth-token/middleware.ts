@@ -4,7 +4,7 @@
 // keystone.token_auth plugin a handler uses to act as the caller. Where this differs from upstream it is on
 // the safe side; the README lists each difference.
 import type { Middleware } from 'koa';
-import type { AccessInfo } from '../keystoneauth/access-info.js';
+import type { AccessInfo, TokenSubject } from '../keystoneauth/access-info.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import type { TokenValidator } from './validator.js';
 import { UserAuthPlugin } from './user-plugin.js';
@@ -203,17 +203,14 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
 
     headers['x-identity-status'] = user ? 'Confirmed' : 'Invalid';
     if (user) {
-      setIdentityHeaders(headers, 'x-', user);
-      headers['x-is-admin-project'] = user.isAdminProject ? 'True' : 'False';
-      for (const [alias, source] of DEPRECATED_ALIASES)
-        if (headers[source] !== undefined) headers[alias] = headers[source];
+      for (const [name, value] of identityHeaders(user.subject, 'x-')) headers[name] = value;
       if (options.includeServiceCatalog && !user.catalog.isEmpty)
         headers['x-service-catalog'] = serviceCatalogHeader(user.catalog);
     }
     if (serviceToken !== undefined) {
       headers['x-service-identity-status'] = service ? 'Confirmed' : 'Invalid';
       // Unlike upstream, the service token's system scope never overwrites the user's OpenStack-System-Scope.
-      if (service) setIdentityHeaders(headers, 'x-service-', service);
+      if (service) for (const [name, value] of identityHeaders(service.subject, 'x-service-')) headers[name] = value;
     }
     metrics.authDecisions.inc({ outcome: confirmed ? 'confirmed' : 'delayed' });
     ctx.state.tokenAuth = new UserAuthPlugin(user, service, options.serviceAuth);
@@ -243,24 +240,45 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
   }
 }
 
-function setIdentityHeaders(
-  headers: Record<string, string | string[] | undefined>,
-  prefix: string,
-  a: AccessInfo,
-): void {
-  const set = (name: string, value: string | undefined) => {
-    if (value !== undefined) headers[`${prefix}${name}`] = value;
+type HeaderList = readonly (readonly [string, string])[];
+
+// The same headers for every request of a user in one scope: built once per (shared) token subject.
+const userHeaders = new WeakMap<TokenSubject, HeaderList>();
+const serviceHeaders = new WeakMap<TokenSubject, HeaderList>();
+
+/**
+ * The identity headers a token gives the request: X-User-Id ... X-Roles under `prefix`; for the user token also
+ * X-Is-Admin-Project, OpenStack-System-Scope and upstream's deprecated aliases.
+ */
+export function identityHeaders(subject: TokenSubject, prefix: 'x-' | 'x-service-'): HeaderList {
+  const memo = prefix === 'x-' ? userHeaders : serviceHeaders;
+  let list = memo.get(subject);
+  if (list !== undefined) return list;
+  const values: Record<string, string | undefined> = {
+    'user-id': subject.userId,
+    'user-name': subject.userName,
+    'user-domain-id': subject.userDomainId,
+    'user-domain-name': subject.userDomainName,
+    'project-id': subject.projectId,
+    'project-name': subject.projectName,
+    'project-domain-id': subject.projectDomainId,
+    'project-domain-name': subject.projectDomainName,
+    'domain-id': subject.domainId,
+    'domain-name': subject.domainName,
+    roles: subject.roleNames.join(','),
   };
-  set('user-id', a.userId);
-  set('user-name', a.userName);
-  set('user-domain-id', a.userDomainId);
-  set('user-domain-name', a.userDomainName);
-  set('project-id', a.projectId);
-  set('project-name', a.projectName);
-  set('project-domain-id', a.projectDomainId);
-  set('project-domain-name', a.projectDomainName);
-  set('domain-id', a.domainId);
-  set('domain-name', a.domainName);
-  set('roles', a.roleNames.join(','));
-  if (prefix === 'x-' && a.systemAll) headers['openstack-system-scope'] = 'all';
+  const out: [string, string][] = [];
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) out.push([`${prefix}${name}`, value]);
+  if (prefix === 'x-') {
+    if (subject.systemAll) out.push(['openstack-system-scope', 'all']);
+    out.push(['x-is-admin-project', subject.isAdminProject ? 'True' : 'False']);
+    const set = new Map(out);
+    for (const [alias, source] of DEPRECATED_ALIASES) {
+      const value = set.get(source);
+      if (value !== undefined) out.push([alias, value]);
+    }
+  }
+  list = Object.freeze(out.map((pair) => Object.freeze(pair)));
+  memo.set(subject, list);
+  return list;
 }

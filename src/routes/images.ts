@@ -95,7 +95,7 @@ export function imageRoutes({
     const auth = ctx.state.tokenAuth;
     // Reached without a user only under delay_auth_decision: this route acts as the caller, so it needs one.
     requireUser(auth);
-    const filters = parseImageFilters(new URLSearchParams(ctx.querystring));
+    const filters = ctx.querystring === '' ? {} : parseImageFilters(new URLSearchParams(ctx.querystring));
     // A caller who hangs up should not keep us paging through Glance on their behalf.
     const abort = new AbortController();
     const onClose = () => {
@@ -107,7 +107,9 @@ export function imageRoutes({
       const names: (string | null)[] = [];
       for await (const page of glance.pages(filters, { signal: abort.signal }))
         for (const img of page) names.push(img.name ?? null);
-      ctx.body = names;
+      // Serialized here with the type set first: Koa would look the type up in mime-types on every request.
+      ctx.set('Content-Type', 'application/json; charset=utf-8');
+      ctx.body = JSON.stringify(names);
     } finally {
       ctx.res.off('close', onClose);
     }
