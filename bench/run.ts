@@ -339,7 +339,15 @@ async function main() {
   const ratios: Record<string, number> = {};
   if (byKey('gunicorn')) ratios.throughput_vs_gunicorn = ours.rps / byKey('gunicorn')!.rps;
   if (byKey('wsgiref')) ratios.throughput_vs_wsgiref = ours.rps / byKey('wsgiref')!.rps;
-  if (byKey('floor')) ratios.throughput_vs_floor = ours.rps / byKey('floor')!.rps;
+  const oursRounds = running.find((r) => r.system.key === 'ours')?.rounds;
+  const floorRounds = running.find((r) => r.system.key === 'floor')?.rounds;
+  if (oursRounds && floorRounds) {
+    // Paired: each round of ours against the floor's round right after it (the machine's drift over minutes
+    // moves both alike), then the median of those ratios.
+    const paired = (f: (o: Round, fl: Round) => number) => median(oursRounds.map((o, i) => f(o, floorRounds[i]!)));
+    ratios.throughput_vs_floor = paired((o, fl) => o.rps / fl.rps);
+    ratios.cpu_per_request_vs_floor = paired((o, fl) => o.cpuMsPerRequest / fl.cpuMsPerRequest);
+  }
   ratios.p99_over_p50 = ours.p99 / Math.max(ours.p50, 1);
 
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
