@@ -1,0 +1,270 @@
+// deploy/k8s checked without a cluster: the example overlay rendered with `kubectl kustomize` (a copy of the
+// tree with throwaway secret files), every object validated against the Kubernetes API schemas
+// (kubernetes-models), and the manifests checked against the project: config keys and values, probe paths
+// and port, the image name compose builds, the drain, memcached's pod names, selectors, the locked-down pods,
+// and no secret in git.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as yaml from 'js-yaml';
+import { loadConfig } from '../../src/config/load.js';
+import { describeOptions } from '../../src/config/schema.js';
+import { PROBE_PATHS } from '../../src/routes/health.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const K8S = path.join(ROOT, 'deploy/k8s');
+
+const kubectl = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+})();
+/** Outside CI the suite is skipped without kubectl; in CI it must run. */
+const skip = kubectl === '' && process.env.CI !== 'true' ? 'kubectl not installed (kubectl kustomize renders)' : false;
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: any;
+}
+
+/** Render an overlay of a throwaway copy of deploy/k8s, with secret files written and `extra` applied. */
+function render(extra?: (dir: string) => void): K8sObject[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-'));
+  try {
+    fs.cpSync(K8S, dir, { recursive: true });
+    const secrets = path.join(dir, 'overlays/example/secrets');
+    fs.writeFileSync(path.join(secrets, 'keystone-password'), 'test-password');
+    fs.writeFileSync(path.join(secrets, 'memcache-secret-key'), 'a'.repeat(64));
+    extra?.(dir);
+    const out = execFileSync(kubectl, ['kustomize', path.join(dir, 'overlays/example')], { encoding: 'utf8' });
+    return yaml.loadAll(out) as K8sObject[];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The kubernetes-models class for an object's apiVersion and kind (CRDs: the Prometheus operator's). */
+async function modelFor(obj: K8sObject): Promise<new (data: unknown) => { validate(): void }> {
+  const pkg = obj.apiVersion.startsWith('monitoring.coreos.com/')
+    ? '@kubernetes-models/prometheus-operator'
+    : 'kubernetes-models';
+  const mod = (await import(`${pkg}/${obj.apiVersion}/${obj.kind}`)) as Record<string, new (data: unknown) => never>;
+  const model = mod[obj.kind];
+  assert.ok(model, `no schema for ${obj.apiVersion} ${obj.kind}`);
+  return model;
+}
+
+describe('deploy/k8s', { skip }, () => {
+  let objects: K8sObject[];
+  const one = (kind: string, name: string): K8sObject => {
+    const found = objects.find((o) => o.kind === kind && o.metadata.name.startsWith(name));
+    assert.ok(found, `${kind} ${name} rendered`);
+    return found;
+  };
+  const deployment = () => one('Deployment', 'image-names');
+  const container = () => deployment().spec.template.spec.containers[0];
+  const configMap = () => one('ConfigMap', 'image-names-config').data as Record<string, string>;
+
+  before(() => {
+    if (kubectl === '') throw new Error('CI needs kubectl (kubectl kustomize renders deploy/k8s)');
+    objects = render();
+  });
+
+  test('renders every object the README lists, all in the overlay namespace', () => {
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
+    assert.deepEqual(kinds, [
+      'ConfigMap/image-names-config',
+      'Deployment/image-names',
+      'HorizontalPodAutoscaler/image-names',
+      'Namespace/image-names',
+      'NetworkPolicy/image-names',
+      'NetworkPolicy/memcached',
+      'PodDisruptionBudget/image-names',
+      'Secret/image-names-secrets',
+      'Service/image-names',
+      'Service/memcached',
+      'ServiceAccount/image-names',
+      'StatefulSet/memcached',
+    ]);
+    for (const o of objects.filter((x) => x.kind !== 'Namespace')) assert.equal(o.metadata.namespace, 'image-names');
+  });
+
+  test('every object is valid against the Kubernetes API schemas (and the ServiceMonitor component too)', async () => {
+    const withMonitor = render((dir) => {
+      const file = path.join(dir, 'overlays/example/kustomization.yaml');
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(file, 'utf8')
+          .replace('# components:\n#   - ../../components/servicemonitor', 'components:\n  - ../../components/servicemonitor'),
+      );
+    });
+    const monitor = withMonitor.find((o) => o.kind === 'ServiceMonitor');
+    assert.ok(monitor, 'the component adds a ServiceMonitor');
+    for (const obj of withMonitor) {
+      // kustomize wraps long base64 at 76 columns; the API server's decoder skips the newlines, the schema's
+      // "byte" format does not.
+      if (obj.kind === 'Secret')
+        for (const key of Object.keys(obj.data ?? {})) obj.data[key] = String(obj.data[key]).replace(/\s/g, '');
+      const Model = await modelFor(obj);
+      assert.doesNotThrow(() => new Model(obj).validate(), `${obj.kind} ${obj.metadata.name}`);
+    }
+    // It scrapes the Service's named port at the path the server serves.
+    const service = one('Service', 'image-names');
+    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'image-names' });
+    assert.ok(service.spec.ports.some((p: { name: string }) => p.name === monitor.spec.endpoints[0].port));
+    assert.ok(PROBE_PATHS.includes(monitor.spec.endpoints[0].path));
+  });
+
+  test('a broken manifest does fail the schema check', async () => {
+    const broken = structuredClone(deployment());
+    broken.spec.replicas = 'three';
+    const Model = await modelFor(broken);
+    assert.throws(() => new Model(broken).validate());
+  });
+
+  test('every OS_* variable is a real config key, and the values load', () => {
+    const known = new Set(describeOptions().map((o) => o.env));
+    const env: Record<string, string> = { ...configMap() };
+    for (const v of container().env as { name: string }[]) env[v.name] = 'from-the-secret';
+    for (const name of Object.keys(env)) assert.ok(known.has(name), `${name} is not a config key`);
+    // The rendered settings pass the service's own validation (a typo'd value would stop start-up).
+    const config = loadConfig({ env: { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'a'.repeat(64) } });
+    assert.equal(config.keystone_authtoken.memcache_security_strategy, 'ENCRYPT');
+    assert.equal(config.server.host, '0.0.0.0');
+  });
+
+  test('probes and the container port match the server; Prometheus scrapes /metrics on it', () => {
+    const c = container();
+    const port = Number(configMap().OS_SERVER__PORT);
+    assert.deepEqual(c.ports, [{ name: 'http', containerPort: port, protocol: 'TCP' }]);
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(c.startupProbe.httpGet.path, '/healthz');
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+      assert.ok(PROBE_PATHS.includes(probe.httpGet.path));
+      assert.equal(probe.httpGet.port, 'http');
+    }
+    const annotations = deployment().spec.template.metadata.annotations;
+    assert.equal(Number(annotations['prometheus.io/port']), port);
+    assert.equal(annotations['prometheus.io/path'], '/metrics');
+  });
+
+  test('the image is the one compose builds, retagged by the overlay', () => {
+    const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { image?: string }>;
+    };
+    const composeImage = compose.services.service!.image!;
+    const repo = composeImage.split(':')[0]!;
+    const base = yaml.loadAll(fs.readFileSync(path.join(K8S, 'base/deployment.yaml'), 'utf8'))[0] as K8sObject;
+    assert.equal(base.spec.template.spec.containers[0].image, composeImage);
+    const overlay = yaml.load(fs.readFileSync(path.join(K8S, 'overlays/example/kustomization.yaml'), 'utf8')) as {
+      images: { name: string; newName: string; newTag: string }[];
+    };
+    assert.equal(overlay.images[0]!.name, repo);
+    assert.equal(container().image, `${overlay.images[0]!.newName}:${overlay.images[0]!.newTag}`);
+  });
+
+  test('the drain: preStop, then server.shutdown_grace, within terminationGracePeriodSeconds', () => {
+    const spec = deployment().spec.template.spec;
+    const preStop = container().lifecycle.preStop.sleep.seconds as number;
+    const grace = Number(configMap().OS_SERVER__SHUTDOWN_GRACE);
+    assert.ok(preStop >= 3, 'long enough for endpoint removal to propagate');
+    assert.ok(spec.terminationGracePeriodSeconds > preStop + grace, 'SIGKILL never cuts the drain short');
+    assert.equal(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0);
+  });
+
+  test("memcached: the service lists every StatefulSet pod by its stable name, and ENCRYPT's key is a secret", () => {
+    const sts = one('StatefulSet', 'memcached');
+    const headless = one('Service', 'memcached');
+    assert.equal(headless.spec.clusterIP, 'None');
+    assert.equal(sts.spec.serviceName, headless.metadata.name);
+    const port = sts.spec.template.spec.containers[0].ports[0].containerPort as number;
+    const expected = Array.from(
+      { length: sts.spec.replicas as number },
+      (_, i) => `${sts.metadata.name}-${i}.${headless.metadata.name}:${port}`,
+    );
+    assert.deepEqual(configMap().OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS!.split(','), expected);
+    assert.equal(configMap().OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY, 'ENCRYPT');
+    const secretRefs = (container().env as { name: string; valueFrom: { secretKeyRef: { name: string } } }[]).map(
+      (e) => [e.name, e.valueFrom.secretKeyRef.name],
+    );
+    const secretName = one('Secret', 'image-names-secrets').metadata.name;
+    assert.deepEqual(secretRefs, [
+      ['OS_KEYSTONE_AUTHTOKEN__PASSWORD', secretName],
+      ['OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY', secretName],
+    ]);
+  });
+
+  test('selectors: Service, PDB, HPA, spreading and the NetworkPolicies all find the pods they mean', () => {
+    const podLabels = deployment().spec.template.metadata.labels as Record<string, string>;
+    const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    assert.ok(matches(one('Service', 'image-names').spec.selector, podLabels));
+    assert.ok(matches(one('PodDisruptionBudget', 'image-names').spec.selector.matchLabels, podLabels));
+    const hpa = one('HorizontalPodAutoscaler', 'image-names');
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'image-names' });
+    assert.ok(hpa.spec.minReplicas >= deployment().spec.replicas);
+    const keys = deployment().spec.template.spec.topologySpreadConstraints.map(
+      (t: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }) => {
+        assert.ok(matches(t.labelSelector.matchLabels, podLabels));
+        return t.topologyKey;
+      },
+    );
+    assert.deepEqual(keys, ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    // Only the service's pods reach memcached, on its port.
+    const mcPolicy = one('NetworkPolicy', 'memcached');
+    const memcachedLabels = one('StatefulSet', 'memcached').spec.template.metadata.labels as Record<string, string>;
+    assert.ok(matches(mcPolicy.spec.podSelector.matchLabels, memcachedLabels));
+    assert.equal(mcPolicy.spec.ingress.length, 1);
+    assert.deepEqual(mcPolicy.spec.ingress[0].from, [{ podSelector: { matchLabels: podLabels } }]);
+    assert.deepEqual(mcPolicy.spec.ingress[0].ports, [{ protocol: 'TCP', port: 11211 }]);
+    const own = one('NetworkPolicy', 'image-names');
+    assert.ok(matches(own.spec.podSelector.matchLabels, podLabels));
+    assert.deepEqual(own.spec.ingress, [{ ports: [{ protocol: 'TCP', port: Number(configMap().OS_SERVER__PORT) }] }]);
+  });
+
+  test('every pod is locked down (the restricted Pod Security Standard)', () => {
+    for (const workload of [deployment(), one('StatefulSet', 'memcached')]) {
+      const pod = workload.spec.template.spec;
+      assert.equal(pod.automountServiceAccountToken, false, workload.metadata.name);
+      assert.equal(pod.securityContext.runAsNonRoot, true);
+      assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+      for (const c of pod.containers) {
+        assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+        assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+        assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
+      }
+    }
+    const tokenCacheMiB = Number(configMap().OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_MEMORY_MB);
+    assert.ok(tokenCacheMiB * 2 < parseInt(container().resources.limits.memory as string, 10), 'cache within limit');
+  });
+
+  test('no secret in git: no Secret manifest, generators read files only, and those files are ignored', () => {
+    const files = fs.readdirSync(K8S, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
+    for (const file of files) {
+      for (const doc of yaml.loadAll(fs.readFileSync(path.join(K8S, file), 'utf8')) as K8sObject[]) {
+        assert.notEqual(doc?.kind, 'Secret', `${file} writes a Secret inline`);
+        for (const gen of (doc as { secretGenerator?: Record<string, unknown>[] })?.secretGenerator ?? []) {
+          assert.equal(gen.literals, undefined, `${file}: secretGenerator literals put secrets in git`);
+          for (const entry of gen.files as string[]) {
+            const source = path.join(path.dirname(path.join(K8S, file)), entry.split('=').pop()!);
+            // git check-ignore exits 1 (and execFileSync throws) when the file would be committed.
+            assert.doesNotThrow(
+              () => execFileSync('git', ['check-ignore', '-q', source], { cwd: ROOT, stdio: 'ignore' }),
+              `${source} is not ignored by git`,
+            );
+          }
+        }
+      }
+    }
+  });
+});
