@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestScope } from './middleware/request-scope.js';
+import { serverSpans } from './middleware/tracing.js';
 import { PROBE_PATHS, healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import type { Services } from './services.js';
@@ -52,6 +53,7 @@ export function createApp(services: Services): Koa {
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
   app.use(requestScope({ context: scope, logger, quietPaths: PROBE_PATHS }));
+  app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();
     // While draining, tell keep-alive clients to reconnect elsewhere.

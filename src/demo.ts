@@ -8,6 +8,7 @@ import { createLogger } from './common/logger.js';
 import { startMockCloud } from './mocks/cloud.js';
 import { RequestScope } from './common/request-scope.js';
 import { startService } from './server.js';
+import { startTelemetry } from './telemetry.js';
 import { Session } from './keystoneauth/session.js';
 import { sessionOptionsFromConfig } from './keystoneauth/conf.js';
 
@@ -39,6 +40,8 @@ const config = loadConfig({
     },
   },
 });
+// Traces when OTEL_TRACES_EXPORTER asks for them, as with dist/server.js (README: Tracing).
+const telemetry = await startTelemetry(env, logger);
 const service = await startService(config, logger);
 keystone.store.catalogVars.image_names_url = service.url;
 
@@ -78,6 +81,7 @@ const stop = async () => {
   stopping = true;
   await service.shutdown('demo stopped');
   await cloud.close();
+  await telemetry?.shutdown();
   logger.flush(() => process.exit(0));
 };
 process.on('SIGINT', () => void stop());

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './common/logger.js';
 import { ConfigError, loadConfig, maskedConfig } from './config/load.js';
 import { VERSION, type Config } from './config/schema.js';
 import { createServices, type ServiceOverrides } from './services.js';
+import { startTelemetry } from './telemetry.js';
 
 export interface RunningService {
   server: http.Server;
@@ -107,6 +108,8 @@ async function main(): Promise<void> {
     logger.flush(() => process.exit(1));
   });
 
+  // Before the service is built, so that the SDK's context manager carries every request's trace.
+  const telemetry = await startTelemetry(process.env, logger);
   const service = await startService(config, logger);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -115,9 +118,12 @@ async function main(): Promise<void> {
       logger.flush(() => process.exit(1));
       return;
     }
-    void service.shutdown(signal).then(() => {
-      logger.flush(() => process.exit(0));
-    });
+    void service
+      .shutdown(signal)
+      .then(() => telemetry?.shutdown())
+      .then(() => {
+        logger.flush(() => process.exit(0));
+      });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

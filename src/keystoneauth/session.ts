@@ -8,7 +8,9 @@
 // between attempts is one AttemptState (attempt.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import { redactHeaders } from '../common/redact.js';
+import { ATTR_REQUEST_ID, ATTR_UPSTREAM_REQUEST_ID, annotate, tracer } from '../common/tracing.js';
 import type { RequestScope } from '../common/request-scope.js';
 import { attemptHeaders, dispatchOptions, failureContext, type AttemptState, type Deadline } from './attempt.js';
 import { classify, classifyDispatchFailure } from './classify.js';
@@ -156,6 +158,7 @@ export class Session implements PluginSession {
         state,
         options.auth && !state.stripTokens ? await options.auth.getHeaders(this, deadline.signal) : {},
       );
+      const span = this.startAttemptSpan(state, headers);
       const t0 = performance.now();
 
       let res: Dispatcher.ResponseData;
@@ -163,7 +166,7 @@ export class Session implements PluginSession {
         res = await this.dispatcher.request(dispatchOptions(state, headers));
       } catch (err) {
         const failure = classifyDispatchFailure(err, failureContext(state));
-        this.logAttempt(state, t0, headers, { error: failure.error });
+        this.endAttempt(state, t0, headers, span, { error: failure.error });
         if (state.retriesLeft.connect > 0 && mayResend(failure, state.method)) {
           state.retriesLeft.connect--;
           await this.backoff(state, undefined, failure.error);
@@ -177,7 +180,7 @@ export class Session implements PluginSession {
       const location = redirectLocation(status, res.headers, state.retriesLeft.redirects);
       if (location !== undefined) {
         await res.body.dump();
-        this.logAttempt(state, t0, headers, { status, upstreamId });
+        this.endAttempt(state, t0, headers, span, { status, upstreamId });
         followRedirect(state, status, location);
         continue;
       }
@@ -187,10 +190,10 @@ export class Session implements PluginSession {
         body = await readBody(res, state.method, this.options.maxResponseBytes);
       } catch (err) {
         const error = classify(err, failureContext(state));
-        this.logAttempt(state, t0, headers, { status, upstreamId, error });
+        this.endAttempt(state, t0, headers, span, { status, upstreamId, error });
         throw error;
       }
-      this.logAttempt(state, t0, headers, { status, upstreamId });
+      this.endAttempt(state, t0, headers, span, { status, upstreamId });
 
       // The plugin's token may have been revoked or expired early: one retry with a fresh one.
       if (status === 401 && state.retriesLeft.reauth > 0 && options.auth?.invalidate()) {
@@ -299,11 +302,50 @@ export class Session implements PluginSession {
     }
   }
 
-  /** One attempt's timing and debug line (tokens redacted, no query string). */
-  private logAttempt(state: AttemptState, t0: number, headers: Record<string, string>, outcome: AttemptOutcome): void {
+  /**
+   * The CLIENT span of one attempt (HTTP semantic conventions), child of whatever span is active (the request's
+   * SERVER span), its W3C trace context written into the attempt's headers. No-op without an SDK.
+   */
+  private startAttemptSpan(state: AttemptState, headers: Record<string, string>): Span {
+    const span = tracer.startSpan(state.method, { kind: SpanKind.CLIENT });
+    if (!trace.isSpanContextValid(span.spanContext())) return span;
+    propagation.inject(trace.setSpan(context.active(), span), headers);
+    annotate(span, () => {
+      const { url } = state;
+      return {
+        'http.request.method': state.method,
+        // Without the query: nothing secret is ever in it here, and nothing from it is needed in a trace.
+        'url.full': loggableUrl(url),
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        'peer.service': state.service,
+        ...(state.attempt > 0 ? { 'http.request.resend_count': state.attempt } : {}),
+        ...(this.context.requestId ? { [ATTR_REQUEST_ID]: this.context.requestId } : {}),
+      };
+    });
+    return span;
+  }
+
+  /** One attempt's end: its span, its timing and its debug line (tokens redacted, no query string). */
+  private endAttempt(
+    state: AttemptState,
+    t0: number,
+    headers: Record<string, string>,
+    span: Span,
+    outcome: AttemptOutcome,
+  ): void {
     const { method, url } = state;
     const { status, upstreamId, error } = outcome;
     const elapsedMs = Math.round((performance.now() - t0) * 10) / 10;
+    if (span.isRecording()) {
+      if (status !== undefined) span.setAttribute('http.response.status_code', status);
+      if (upstreamId) span.setAttribute(ATTR_UPSTREAM_REQUEST_ID, upstreamId);
+      if (error || (status !== undefined && status >= 400)) {
+        span.setAttribute('error.type', error?.code ?? String(status));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message });
+      }
+    }
+    span.end();
     if (this.options.collectTiming) this.timings.push({ method, url: loggableUrl(url), status, elapsedMs });
     if (!this.context.isLevelEnabled('debug')) return;
     const log = this.context.log;

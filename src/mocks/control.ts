@@ -32,11 +32,20 @@ export const NO_FAULTS: Readonly<Faults> = Object.freeze({
   pathPrefix: '',
 });
 
+/** Keep the last 100 values of a header seen (nothing when it was absent). */
+function remember(list: string[], value: string): void {
+  if (!value) return;
+  list.push(value);
+  if (list.length > 100) list.shift();
+}
+
 export class MockControl {
   faults: Faults = { ...NO_FAULTS };
   readonly counters = new Map<string, number>();
   /** The last X-OpenStack-Request-ID values received (propagation tests). */
   readonly requestIds: string[] = [];
+  /** The last W3C traceparent values received (tracing tests). */
+  readonly traceparents: string[] = [];
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
@@ -50,16 +59,14 @@ export class MockControl {
     this.faults = { ...NO_FAULTS };
     this.counters.clear();
     this.requestIds.length = 0;
+    this.traceparents.length = 0;
   }
 
   /** Applies latency / failure / hang to every request outside /__mock/. */
   faultMiddleware(renderError: RenderError): Middleware {
     return async (ctx, next) => {
-      const requestId = ctx.get('x-openstack-request-id');
-      if (requestId) {
-        this.requestIds.push(requestId);
-        if (this.requestIds.length > 100) this.requestIds.shift();
-      }
+      remember(this.requestIds, ctx.get('x-openstack-request-id'));
+      remember(this.traceparents, ctx.get('traceparent'));
       const f = this.faults;
       if (ctx.path.startsWith('/__mock/')) {
         await next();
@@ -96,6 +103,7 @@ export class MockControl {
         counters: Object.fromEntries(this.counters),
         faults: this.faults,
         request_ids: this.requestIds,
+        traceparents: this.traceparents,
         ...extraStats(),
       };
     });

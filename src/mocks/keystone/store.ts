@@ -260,6 +260,11 @@ export class KeystoneStore {
     return record;
   }
 
+  /** Every token issued so far (tests look for them where no token may appear). */
+  tokenIds(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   revoke(id: string): void {
     this.revoked.add(id);
   }
