@@ -64,8 +64,9 @@ export class UserAuthPlugin implements AuthPlugin {
   static fromJSON(data: unknown, serviceAuth?: AuthPlugin): UserAuthPlugin {
     const d = data as Partial<SerializedUserAuth> | null;
     if (!d || d.version !== 1) throw new ProtocolError('not a serialized UserAuthPlugin (version 1)');
-    const user = d.user ? AccessInfo.fromBody(d.user.body, d.user.token) : undefined;
-    const service = d.service ? AccessInfo.fromBody(d.service.body, d.service.token) : undefined;
+    // fromBody takes its body over (freezes it): the caller's data stays the caller's.
+    const user = d.user ? AccessInfo.fromBody(structuredClone(d.user.body), d.user.token) : undefined;
+    const service = d.service ? AccessInfo.fromBody(structuredClone(d.service.body), d.service.token) : undefined;
     return new UserAuthPlugin(user, service, serviceAuth);
   }
 }

@@ -48,9 +48,11 @@ const NO_METHODS: readonly string[] = Object.freeze([]);
 type AccessRule = { readonly service: string; readonly method: string; readonly path: string };
 
 // Estimates of the heap a value takes, calibrated with bench/memory.ts on Node 24: parsed JSON takes about
-// three times its text, and the objects around a cached token (its AccessInfo, dates, cache slot, key) about
-// 600 bytes besides its strings. Only used to bound the token cache in bytes.
+// three times its text; a subject adds its parsed fields and the identity headers built from it (about 1.5 KB
+// besides its JSON); the objects around a cached token (its AccessInfo, dates, cache slot, key) about 600
+// bytes besides its strings. Only used to bound the token cache in bytes.
 const HEAP_PER_JSON_BYTE = 3;
+const SUBJECT_OVERHEAD_BYTES = 1536;
 const TOKEN_OVERHEAD_BYTES = 600;
 
 /**
@@ -87,7 +89,7 @@ export class TokenSubject {
   constructor(data: Readonly<SubjectData>, jsonLength: number) {
     const t = data;
     this.data = data;
-    this.approxBytes = jsonLength * HEAP_PER_JSON_BYTE;
+    this.approxBytes = jsonLength * HEAP_PER_JSON_BYTE + SUBJECT_OVERHEAD_BYTES;
     this.methods = t.methods ?? NO_METHODS;
     this.userId = t.user.id;
     this.userName = t.user.name;

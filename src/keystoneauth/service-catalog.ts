@@ -55,7 +55,8 @@ export class ServiceCatalog {
   private identity: CatalogIdentity | undefined;
 
   constructor(entries: readonly CatalogEntry[] | undefined, identity?: CatalogIdentity) {
-    this.entries = entries ?? [];
+    // Frozen: a catalog may be shared by many tokens (and the empty one by all tokens without a catalog).
+    this.entries = Object.freeze(entries ? [...entries] : []);
     this.identity = identity;
   }
 

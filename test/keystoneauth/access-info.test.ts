@@ -164,6 +164,12 @@ describe('shared subjects and catalogs (AccessSharing)', () => {
       (a.catalog.entries as unknown[]).push({});
     }, TypeError);
     assert.equal(a.userName, 'u1');
+    // The empty catalog every token without one shares cannot be filled in through one of them.
+    const empty = AccessInfo.fromBody({ token: { ...structuredClone(noCatalog), catalog: [] } }, 't', sharing);
+    assert.throws(() => {
+      (empty.body.token.catalog as unknown[]).push({ type: 'image', endpoints: [] });
+    }, TypeError);
+    assert.equal(AccessInfo.fromBody({ token: structuredClone(noCatalog) }, 't2').catalog.isEmpty, true);
   });
 
   test('catalog identity: a content hash and a size estimate, the same for equal content', () => {
