@@ -58,13 +58,19 @@ export class MemoryTokenCache implements TokenCache {
 
   async set(token: string, access: AccessInfo, ttlMs: number): Promise<void> {
     if (ttlMs <= 0) return;
+    // A token that could not fit even alone is not kept, and costs the others nothing.
+    if (this.bytesAlone(access) > this.maxBytes) return;
     const key = sha256Hex(token);
     // Setting the entry it already holds only renews the TTL (lru-cache disposes nothing then).
     const renewal = this.lru.peek(key, { allowStale: true }) === access;
     this.lru.set(key, access, { ttl: Math.ceil(ttlMs) });
     if (!renewal) this.hold(access);
-    // Least recently used first; a token too big to fit alone is not kept at all.
-    while (this.heldBytes > this.maxBytes && this.lru.size > 0) this.lru.pop();
+    // Least recently used first, until it fits.
+    while (this.heldBytes > this.maxBytes && this.lru.size > 1) this.lru.pop();
+  }
+
+  private bytesAlone(access: AccessInfo): number {
+    return access.ownBytes + access.subject.approxBytes + access.catalog.approxBytes;
   }
 
   private hold(access: AccessInfo): void {
