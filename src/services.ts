@@ -69,6 +69,7 @@ function tokenCache(
     // A small first level in front of the shared cache.
     local: { maxEntries: Math.min(ka.token_cache_size, 1000), maxBytes },
     sharing,
+    maxTtlMs: ka.token_cache_time * 1000,
     context: scope,
     // Entry lifetimes and the pause after a memcached failure.
     now,

@@ -14,12 +14,15 @@ export interface DerivedKeys {
   encryptionKey: Buffer;
 }
 
+/** The format of the entries (memcache.ts): v2 stores catalogs apart, under their content hash. */
+const FORMAT = 'v2';
+
 /** What an entry holds: a token's validation, or a catalog that token entries refer to by content hash. */
 export type EntryKind = 'token' | 'catalog';
 
 /**
- * The keys of one entry. `subject` is the token, or the catalog's content hash; the kind keeps the two apart
- * (a token never contains NUL, so no token input can equal a catalog input).
+ * The keys of one entry. `subject` is the token, or the catalog's content hash; the format version, the kind
+ * and the subject are separate HMAC inputs (a token never contains NUL), so no two kinds share a key.
  */
 export function deriveKeys(
   subject: string,
@@ -27,10 +30,12 @@ export function deriveKeys(
   strategy: SecurityStrategy,
   kind: EntryKind = 'token',
 ): DerivedKeys {
-  const prefix = `image-names/${kind}/`;
+  // The entry format's version is in the key (and in the HMAC input): during a rolling update, replicas of two
+  // versions each use their own entries instead of taking the other's for tampered ones.
+  const prefix = `image-names/${FORMAT}/${kind}/`;
   if (strategy === 'None')
     return { cacheKey: `${prefix}${sha256Hex(subject)}`, macKey: Buffer.alloc(0), encryptionKey: Buffer.alloc(0) };
-  const input = kind === 'token' ? `${strategy}\0${subject}` : `${strategy}\0${kind}\0${subject}`;
+  const input = `${strategy}\0${FORMAT}\0${kind}\0${subject}`;
   const digest = createHmac('sha512', secret).update(input).digest();
   // 64 bytes, three disjoint parts: 16 for the key, 16 for the MAC key, 32 for the AES-256 key.
   return {

@@ -26,6 +26,8 @@ export interface MemcacheTokenCacheOptions {
   local: MemoryTokenCacheOptions;
   /** Where tokens read back share their subjects and catalogs. */
   sharing?: AccessSharing;
+  /** token_cache_time in ms: no entry read back is kept longer, whatever it says. */
+  maxTtlMs: number;
   /** Where warnings go: the request's logger when there is one (RequestScope), so they carry request_id. */
   context: { readonly log: Logger };
   /** How long a failing server is skipped before it is tried again. */
@@ -55,11 +57,13 @@ export class MemcacheTokenCache implements TokenCache {
   private readonly ring: HashRing<Server>;
   private readonly servers: Server[];
   private readonly retryAfterMs: number;
+  private readonly maxTtlMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: MemcacheTokenCacheOptions) {
     this.local = new MemoryTokenCache(options.local);
     this.retryAfterMs = options.retryAfterMs ?? 5000;
+    this.maxTtlMs = options.maxTtlMs;
     this.now = options.now ?? Date.now;
     this.servers = options.servers.map((name) => ({
       name,
@@ -83,13 +87,18 @@ export class MemcacheTokenCache implements TokenCache {
     if (!found) return undefined;
     try {
       const stored = JSON.parse(found.plain.toString('utf8')) as StoredToken;
-      const ttl = stored.until - this.now();
+      if (!Number.isFinite(stored.until)) throw new Error('entry without a valid lifetime');
+      const ttl = Math.min(stored.until - this.now(), this.maxTtlMs);
       if (ttl <= 0) return undefined;
       let body: { token: TokenData } = { token: stored.token };
       if (stored.catalogHash !== undefined) {
         const catalog = await this.catalog(stored.catalogHash);
-        // Its catalog gone (evicted, or never written by a failing replica): a miss like any other.
-        if (catalog === undefined) return undefined;
+        if (catalog === undefined) {
+          // Its catalog gone (evicted, memcached restarted): a miss, and the catalog is written again with
+          // the validation that follows, even if this process wrote it not long ago.
+          this.catalogsWritten.delete(stored.catalogHash);
+          return undefined;
+        }
         body = { token: { ...stored.token, catalog } };
       }
       const access = AccessInfo.fromBody(body, token, this.options.sharing);
@@ -111,8 +120,9 @@ export class MemcacheTokenCache implements TokenCache {
       : { until: this.now() + ttlMs, token: access.body.token };
     const expires = Math.max(1, Math.ceil(ttlMs / 1000));
     const keys = deriveKeys(token, this.options.secret, this.options.strategy);
-    // The catalog first, so that no replica reads a token entry whose catalog is not there yet.
-    if (shared) await this.writeCatalog(access.catalog.contentHash, access.catalog.entries, ttlMs);
+    // The catalog first, so that no replica reads a token entry whose catalog is not there yet; no token
+    // entry at all when the catalog could not be stored.
+    if (shared && !(await this.writeCatalog(access.catalog.contentHash, access.catalog.entries, ttlMs))) return;
     await this.write(keys, Buffer.from(JSON.stringify(stored)), expires);
   }
 
@@ -132,12 +142,17 @@ export class MemcacheTokenCache implements TokenCache {
   }
 
   /** Store a catalog for twice the token's TTL, unless this process stored it recently enough. */
-  private async writeCatalog(hash: string, entries: readonly CatalogEntry[], ttlMs: number): Promise<void> {
+  private async writeCatalog(hash: string, entries: readonly CatalogEntry[], ttlMs: number): Promise<boolean> {
     const now = this.now();
-    if ((this.catalogsWritten.get(hash) ?? 0) >= now + ttlMs) return;
+    if ((this.catalogsWritten.get(hash) ?? 0) >= now + ttlMs) return true;
     const keys = deriveKeys(hash, this.options.secret, this.options.strategy, 'catalog');
-    if (await this.write(keys, Buffer.from(JSON.stringify(entries)), Math.max(1, Math.ceil((2 * ttlMs) / 1000))))
-      this.catalogsWritten.set(hash, now + 2 * ttlMs);
+    const written = await this.write(
+      keys,
+      Buffer.from(JSON.stringify(entries)),
+      Math.max(1, Math.ceil((2 * ttlMs) / 1000)),
+    );
+    if (written) this.catalogsWritten.set(hash, now + 2 * ttlMs);
+    return written;
   }
 
   /** An entry's verified plaintext, or undefined (absent, server down, or failing verification: logged). */
