@@ -108,6 +108,8 @@ describe('deploy/k8s', { skip }, () => {
     });
     const monitor = withMonitor.find((o) => o.kind === 'ServiceMonitor');
     assert.ok(monitor, 'the component adds a ServiceMonitor');
+    const annotations = withMonitor.find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations;
+    assert.equal(annotations['prometheus.io/scrape'], 'false', 'not scraped twice');
     for (const obj of withMonitor) {
       // kustomize wraps long base64 at 76 columns; the API server's decoder skips the newlines, the schema's
       // "byte" format does not.
@@ -211,7 +213,9 @@ describe('deploy/k8s', { skip }, () => {
     assert.ok(matches(one('PodDisruptionBudget', 'image-names').spec.selector.matchLabels, podLabels));
     const hpa = one('HorizontalPodAutoscaler', 'image-names');
     assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'image-names' });
-    assert.ok(hpa.spec.minReplicas >= deployment().spec.replicas);
+    // The HPA alone owns the replica count: a `replicas` here would be reset by every `kubectl apply -k`.
+    assert.equal(deployment().spec.replicas, undefined);
+    assert.ok(hpa.spec.minReplicas >= 3);
     const keys = deployment().spec.template.spec.topologySpreadConstraints.map(
       (t: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }) => {
         assert.ok(matches(t.labelSelector.matchLabels, podLabels));
@@ -245,7 +249,10 @@ describe('deploy/k8s', { skip }, () => {
       }
     }
     const tokenCacheMiB = Number(configMap().OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_MEMORY_MB);
-    assert.ok(tokenCacheMiB * 2 < parseInt(container().resources.limits.memory as string, 10), 'cache within limit');
+    const mib = (v: string) => parseInt(v, 10);
+    // Room for the cache and for the process under load (its RSS reaches about 390 MiB in the benchmarks).
+    assert.ok(tokenCacheMiB + 400 <= mib(container().resources.limits.memory as string), 'limit above load RSS');
+    assert.ok(mib(container().resources.requests.memory as string) >= 320, 'request near load RSS');
   });
 
   test('no secret in git: no Secret manifest, generators read files only, and those files are ignored', () => {
