@@ -6,6 +6,8 @@
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -60,6 +62,25 @@ function wrkMs(value: string): number {
   const m = /^([\d.]+)(us|ms|s)$/.exec(value);
   if (!m) return NaN;
   return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+/** An OTLP/HTTP endpoint that answers 200 and drops what it gets, counting the export requests. */
+async function otlpSink(): Promise<{ url: string; received(): number; close(): Promise<void> }> {
+  let received = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function loadRound(url: string, token: string, pid: number, seconds: number): Promise<Round> {
@@ -140,26 +161,52 @@ async function main() {
     })();
   if (!pythonOk) log('Python original unavailable (real-openstack install brings it): its rows are skipped');
 
+  // Where the traced run exports: an OTLP/HTTP endpoint that counts and drops.
+  const sink = await otlpSink();
+  const launchOurs = async (entry: string, env: Record<string, string> = {}) => {
+    const port = await freePort();
+    const { proc } = await start(process.execPath, [...NODE_FLAGS, entry], {
+      OS_SERVER__PORT: String(port),
+      OS_LOG__LEVEL: 'warn',
+      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
+      OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
+      OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+      ...(process.env.BENCH_CACHE_SIZE
+        ? { OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_SIZE: process.env.BENCH_CACHE_SIZE }
+        : {}),
+      NODE_ENV: 'production',
+      ...env,
+    });
+    await waitHttp(`http://127.0.0.1:${port}/healthz`);
+    return { proc, url: `http://127.0.0.1:${port}/` };
+  };
+
   const systems: { name: string; key: string; launch: () => Promise<{ proc: ChildProcess; url: string }> }[] = [
     {
       name: 'this service (Node, 1 process)',
       key: 'ours',
-      launch: async () => {
-        const port = await freePort();
-        const { proc } = await start(process.execPath, [...NODE_FLAGS, 'dist/server.js'], {
-          OS_SERVER__PORT: String(port),
-          OS_LOG__LEVEL: 'warn',
-          OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
-          OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-          OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
-          ...(process.env.BENCH_CACHE_SIZE
-            ? { OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_SIZE: process.env.BENCH_CACHE_SIZE }
-            : {}),
-          NODE_ENV: 'production',
-        });
-        await waitHttp(`http://127.0.0.1:${port}/healthz`);
-        return { proc, url: `http://127.0.0.1:${port}/` };
-      },
+      launch: () => launchOurs('dist/server.js'),
+    },
+    // BENCH_BASELINE_DIST=<another build>/dist: the same service from that build, side by side (what a change
+    // costs, e.g. the tracing hooks with tracing off).
+    ...(process.env.BENCH_BASELINE_DIST
+      ? [
+          {
+            name: `baseline build (${process.env.BENCH_BASELINE_DIST})`,
+            key: 'baseline',
+            launch: () => launchOurs(path.join(process.env.BENCH_BASELINE_DIST!, 'server.js')),
+          },
+        ]
+      : []),
+    {
+      name: 'this service, tracing on (OTLP http/json to a local sink)',
+      key: 'traced',
+      launch: () =>
+        launchOurs('dist/server.js', {
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        }),
     },
     ...(pythonOk
       ? [
@@ -223,8 +270,8 @@ async function main() {
   const results: SystemResult[] = [];
   const extras: Record<string, unknown> = {};
   const imageLatency: Record<string, Record<number, number>> = {};
-  // All systems up at once, then the rounds interleaved (A B C D, A B C D, ...): a machine whose load drifts
-  // over the minutes then affects every system alike instead of whichever ran at the bad moment.
+  // All systems up at once, then the rounds interleaved and rotated (A B C D, B C D A, ...): a machine whose
+  // load drifts over the minutes then affects every system alike instead of whichever ran at the bad moment.
   const running: { system: (typeof systems)[number]; proc: ChildProcess; target: string; rounds: Round[] }[] = [];
   for (const system of systems) {
     log(`${system.name}: starting`);
@@ -238,7 +285,10 @@ async function main() {
     running.push({ system, proc, target, rounds: [] });
   }
   for (let r = 0; r < ROUNDS; r++) {
-    for (const entry of running) {
+    // Each round starts with the next system: whoever runs first in a round measured about 10% slower (the
+    // same build against itself, both orders), and a fixed order would hand that to one system every time.
+    for (let i = 0; i < running.length; i++) {
+      const entry = running[(i + r) % running.length]!;
       entry.rounds.push(await loadRound(entry.target, demo, entry.proc.pid!, SECONDS));
       log(`${entry.system.name}: round ${r + 1}: ${entry.rounds.at(-1)!.rps.toFixed(0)} req/s`);
     }
@@ -348,6 +398,17 @@ async function main() {
     ratios.throughput_vs_floor = paired((o, fl) => o.rps / fl.rps);
     ratios.cpu_per_request_vs_floor = paired((o, fl) => o.cpuMsPerRequest / fl.cpuMsPerRequest);
   }
+  // The same pairing for the other builds and modes of this service, against this one.
+  for (const other of ['baseline', 'traced']) {
+    const rounds = running.find((r) => r.system.key === other)?.rounds;
+    if (!oursRounds || !rounds) continue;
+    ratios[`${other}_throughput_vs_ours`] = median(rounds.map((x, i) => x.rps / oursRounds[i]!.rps));
+    ratios[`${other}_cpu_per_request_vs_ours`] = median(
+      rounds.map((x, i) => x.cpuMsPerRequest / oursRounds[i]!.cpuMsPerRequest),
+    );
+  }
+  if (sink.received() > 0) extras.traced_spans_exported = sink.received();
+  await sink.close();
   ratios.p99_over_p50 = ours.p99 / Math.max(ours.p50, 1);
 
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
