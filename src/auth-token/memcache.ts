@@ -113,11 +113,12 @@ export class MemcacheTokenCache implements TokenCache {
   async set(token: string, access: AccessInfo, ttlMs: number): Promise<void> {
     if (ttlMs <= 0) return;
     await this.local.set(token, access, ttlMs);
-    const { catalog, ...own } = access.body.token;
+    const body = access.body.token;
+    const { catalog, ...own } = body;
     const shared = catalog !== undefined && catalog.length > 0;
     const stored: StoredToken = shared
       ? { until: this.now() + ttlMs, token: own, catalogHash: access.catalog.contentHash }
-      : { until: this.now() + ttlMs, token: access.body.token };
+      : { until: this.now() + ttlMs, token: body };
     const expires = Math.max(1, Math.ceil(ttlMs / 1000));
     const keys = deriveKeys(token, this.options.secret, this.options.strategy);
     // The catalog first, so that no replica reads a token entry whose catalog is not there yet; no token

@@ -1,8 +1,8 @@
 // A validated Keystone v3 token, parsed once into an immutable object (keystoneauth's AccessInfoV3), its
 // subject and catalog shared with the other tokens that carry the same ones.
 import { ProtocolError } from './errors.js';
-import { Interner, contentHash, deepFreeze } from './interner.js';
-import { ServiceCatalog, type CatalogEntry } from './service-catalog.js';
+import { Interner, contentHash, deepFreeze, estimatedHeapBytes } from './interner.js';
+import { ServiceCatalog, catalogIdentity, type CatalogEntry } from './service-catalog.js';
 
 interface NamedRef {
   id: string;
@@ -47,11 +47,10 @@ const NO_METHODS: readonly string[] = Object.freeze([]);
 
 type AccessRule = { readonly service: string; readonly method: string; readonly path: string };
 
-// Estimates of the heap a value takes, calibrated with bench/memory.ts on Node 24: parsed JSON takes about
-// three times its text; a subject adds its parsed fields and the identity headers built from it (about 1.5 KB
-// besides its JSON); the objects around a cached token (its AccessInfo, dates, cache slot, key) about 600
-// bytes besides its strings. Only used to bound the token cache in bytes.
-const HEAP_PER_JSON_BYTE = 3;
+// Estimates of the heap a value takes besides its parsed JSON (estimatedHeapBytes), calibrated with
+// bench/memory.ts on Node 24: a subject adds its parsed fields and the identity headers built from it; the
+// objects around a cached token (its AccessInfo, dates, cache slot, key) add about 600 bytes besides its
+// strings. Only used to bound the token cache in bytes.
 const SUBJECT_OVERHEAD_BYTES = 1536;
 const TOKEN_OVERHEAD_BYTES = 600;
 
@@ -89,7 +88,7 @@ export class TokenSubject {
   constructor(data: Readonly<SubjectData>, jsonLength: number) {
     const t = data;
     this.data = data;
-    this.approxBytes = jsonLength * HEAP_PER_JSON_BYTE + SUBJECT_OVERHEAD_BYTES;
+    this.approxBytes = estimatedHeapBytes(jsonLength) + SUBJECT_OVERHEAD_BYTES;
     this.methods = t.methods ?? NO_METHODS;
     this.userId = t.user.id;
     this.userName = t.user.name;
@@ -137,10 +136,9 @@ const NO_CATALOG = new ServiceCatalog(undefined);
 /** The catalog of a token: interned by content when `sharing` is given. `entries` must be deep-frozen. */
 export function catalogFor(entries: readonly CatalogEntry[] | undefined, sharing?: AccessSharing): ServiceCatalog {
   if (entries === undefined || entries.length === 0) return NO_CATALOG;
-  const json = JSON.stringify(entries);
-  const hash = contentHash(json);
-  const make = () => new ServiceCatalog(entries, { contentHash: hash, approxBytes: json.length * HEAP_PER_JSON_BYTE });
-  return sharing ? sharing.catalogs.intern(hash, make) : make();
+  const identity = catalogIdentity(entries);
+  const make = () => new ServiceCatalog(entries, identity);
+  return sharing ? sharing.catalogs.intern(identity.contentHash, make) : make();
 }
 
 /**

@@ -4,6 +4,14 @@
 // value lives as long as some token still refers to it, and the table forgets it after that.
 import { hash } from 'node:crypto';
 
+/**
+ * Estimated heap bytes of parsed JSON, from the length of its text: about three times, calibrated with
+ * bench/memory.ts on Node 24. Only used to bound the token cache in bytes.
+ */
+export function estimatedHeapBytes(jsonLength: number): number {
+  return jsonLength * 3;
+}
+
 /** The content key of a JSON text: its SHA-256, hex. */
 export function contentHash(json: string): string {
   return hash('sha256', json, 'hex');

@@ -1,7 +1,7 @@
 // Endpoint lookup in a Keystone v3 catalog, as keystoneauth's ServiceCatalogV3 does it: by service type
 // (with the official aliases), interface preferences and region.
 import { EmptyCatalogError, EndpointNotFoundError } from './errors.js';
-import { contentHash } from './interner.js';
+import { contentHash, estimatedHeapBytes } from './interner.js';
 import type { EndpointFilter } from './plugin.js';
 
 export interface CatalogEndpoint {
@@ -47,6 +47,12 @@ export interface CatalogIdentity {
   approxBytes: number;
 }
 
+/** The content identity of catalog entries (what interning keys them by). */
+export function catalogIdentity(entries: readonly CatalogEntry[]): CatalogIdentity {
+  const json = JSON.stringify(entries);
+  return { contentHash: contentHash(json), approxBytes: estimatedHeapBytes(json.length) };
+}
+
 export class ServiceCatalog {
   readonly entries: readonly CatalogEntry[];
   // Every request with a cached token asks the same question: remember the answers (once per distinct
@@ -71,11 +77,7 @@ export class ServiceCatalog {
   }
 
   private knownIdentity(): CatalogIdentity {
-    if (this.identity === undefined) {
-      const json = JSON.stringify(this.entries);
-      this.identity = { contentHash: contentHash(json), approxBytes: json.length * 3 };
-    }
-    return this.identity;
+    return (this.identity ??= catalogIdentity(this.entries));
   }
 
   get isEmpty(): boolean {
