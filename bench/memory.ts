@@ -5,14 +5,15 @@
 // Figures only: nothing here passes or fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import memjs from 'memjs';
 import { Agent, WebSocket, request } from 'undici';
 import { startMockCloud, type MockCloud } from '../src/mocks/cloud.js';
 import type { Seed } from '../src/mocks/keystone/store.js';
-import { children, freePort, log, rssMiB, stop, waitHttp } from './procs.js';
+import { children, freePort, log, rssMiB, stop, waitHttp, runMain } from './procs.js';
+// The test suite's helper: one way to run a memcached.
+import { memcachedBinary, startMemcached } from '../test/helpers/memcached.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 10_000);
@@ -182,26 +183,6 @@ async function measure(services: number, memcached?: string): Promise<Result> {
   return result;
 }
 
-async function startMemcached(): Promise<{ proc: ChildProcess; address: string } | undefined> {
-  const binary = ['/usr/bin/memcached', '/usr/local/bin/memcached'].find((p) => fs.existsSync(p));
-  if (!binary) return undefined;
-  const port = await freePort();
-  const proc = spawn(binary, ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '1024', '-u', 'nobody'], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  children.push(proc);
-  // Ready once it accepts connections.
-  const accepting = () =>
-    new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-  for (const until = Date.now() + 10_000; !(await accepting()) && Date.now() < until;)
-    await new Promise((r) => setTimeout(r, 100));
-  return { proc, address: `127.0.0.1:${port}` };
-}
-
 async function main() {
   log(`measuring ${DIST}/server.js with ${TOKENS} tokens`);
   const results: Result[] = [];
@@ -211,14 +192,14 @@ async function main() {
   }
   const shared: Result[] = [];
   for (const services of [2, 15]) {
-    const memcached = await startMemcached();
-    if (!memcached) {
+    if (memcachedBinary === '') {
       log('memcached not installed: its rows are skipped');
       break;
     }
+    const memcached = await startMemcached({ megabytes: 1024 });
     log(`${services}-service catalog: memcached`);
     shared.push(await measure(services, memcached.address));
-    await stop(memcached.proc);
+    await memcached.kill();
   }
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${TOKENS} distinct tokens, one request each; heap after a forced full GC.`,
@@ -233,11 +214,4 @@ async function main() {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main()
-  .catch((err: unknown) => {
-    log(`failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await Promise.all(children.map(stop));
-  });
+runMain(main);

@@ -40,6 +40,16 @@ export function start(
   });
 }
 
+/** Run a benchmark's main: a failure is logged and sets the exit code; every process started is stopped. */
+export function runMain(main: () => Promise<void>): void {
+  main()
+    .catch((err: unknown) => {
+      log(`failed: ${(err as Error).stack ?? String(err)}`);
+      process.exitCode = 1;
+    })
+    .finally(() => Promise.all(children.map(stop)));
+}
+
 export async function stop(proc: ChildProcess) {
   if (proc.exitCode !== null) return;
   const exited = new Promise((resolve) => proc.once('exit', resolve));

@@ -3,7 +3,7 @@
 // Reports throughput and the Keystone validations each setup needed.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { children, freePort, issueToken, keystoneCount, log, start, stop, waitHttp } from './procs.js';
+import { freePort, issueToken, keystoneCount, log, start, stop, waitHttp, runMain } from './procs.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -99,9 +99,4 @@ async function main() {
   );
 }
 
-main()
-  .catch((err: unknown) => {
-    log(`failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => Promise.all(children.map(stop)));
+runMain(main);

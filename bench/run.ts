@@ -15,7 +15,6 @@ import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { charts } from './svg.js';
 import {
-  children,
   cpuSeconds,
   freePort,
   issueToken,
@@ -26,6 +25,7 @@ import {
   start,
   stop,
   waitHttp,
+  runMain,
 } from './procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -452,11 +452,4 @@ async function main() {
   log('wrote bench/results/latest.json, docs/bench-throughput.svg, docs/bench-latency.svg');
 }
 
-main()
-  .catch((err: unknown) => {
-    log(`failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await Promise.all(children.map(stop));
-  });
+runMain(main);
