@@ -119,7 +119,12 @@ export function authChallenge(wwwAuthenticateUri: string): Middleware {
     try {
       await next();
     } finally {
-      if (ctx.status === 401 && !ctx.response.get(name)) ctx.set(name, value);
+      // Appended, as upstream's headers.extend does: a route's own challenge (Basic, Bearer, ...) stays. Not
+      // twice: this middleware's own 401 already carries it.
+      if (ctx.status === 401) {
+        const present = ctx.response.get(name);
+        if (!(Array.isArray(present) ? present.includes(value) : present === value)) ctx.append(name, value);
+      }
     }
   };
 }
@@ -204,7 +209,8 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     headers['x-identity-status'] = user ? 'Confirmed' : 'Invalid';
     if (user) {
       for (const [name, value] of identityHeaders(user.subject, 'x-')) headers[name] = value;
-      if (options.includeServiceCatalog && !user.catalog.isEmpty)
+      // As upstream: a catalog Keystone sent, even an empty one ("[]"); none when it sent none.
+      if (options.includeServiceCatalog && user.hasServiceCatalog)
         headers['x-service-catalog'] = serviceCatalogHeader(user.catalog);
     }
     if (serviceToken !== undefined) {

@@ -213,6 +213,11 @@ export class AccessInfo {
     return { token: { ...this.subject.data, ...own, ...(catalog ? { catalog: this.catalog.entries } : {}) } };
   }
 
+  /** Whether Keystone sent a catalog (keystoneauth's has_service_catalog): an empty one counts, an absent one not. */
+  get hasServiceCatalog(): boolean {
+    return this.own.catalog;
+  }
+
   get methods(): readonly string[] {
     return this.subject.methods;
   }

@@ -131,7 +131,7 @@ describe('decision table', () => {
     assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
   });
 
-  test('invalid tokens are not cached: every try asks Keystone', async () => {
+  test('with the rejected-token cache off (invalid_token_cache_time 0), every try with an invalid token asks Keystone', async () => {
     const before = await validationsOf('gAAAAAstill-not-a-token');
     await get(echo.url, { 'X-Auth-Token': 'gAAAAAstill-not-a-token' });
     await get(echo.url, { 'X-Auth-Token': 'gAAAAAstill-not-a-token' });
@@ -252,6 +252,31 @@ describe('service tokens', () => {
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': notService })).status, 401);
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
+  });
+
+  test('a cached token past its expiry is not answered from the cache for a trusted service: Keystone decides', async (t) => {
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const token = store.issue(
+      demo.id,
+      ['password'],
+      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
+      Date.now() + 60_000,
+    );
+    let now = Date.now();
+    const echo = await echoFor(t, { now: () => now });
+    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id, 'X-Service-Token': service })).status, 200);
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id, 'X-Service-Token': service })).status, 200);
+    assert.equal(await validationsOf(token.id), 1, 'the second use came from the cache');
+    // Expired on the service's clock, still in the cache (it keeps its own clock). Upstream would answer from
+    // the cache for the rest of token_cache_time; here Keystone is asked again, with allow_expired=1.
+    now = token.expiresAt + 1;
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id, 'X-Service-Token': service })).status, 200);
+    assert.equal(await validationsOf(token.id), 2);
+    // Without a trusted service token, the expired token is refused without asking.
+    assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 401);
+    assert.equal(await validationsOf(token.id), 2);
   });
 });
 
@@ -456,6 +481,22 @@ describe('headers exactly as keystonemiddleware sets them', () => {
     );
   });
 
+  test('X-Service-Catalog when Keystone sent an empty catalog ("[]"), and none when it sent no catalog', async (t) => {
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    // An unscoped token has no catalog key at all; a client-sent header must not survive either.
+    const unscoped = store.issue(demo.id, ['password'], { unscoped: true });
+    const bare = await get(echo.url, { 'X-Auth-Token': unscoped.id, 'X-Service-Catalog': '[{"forged": true}]' });
+    assert.equal(bare.status, 200);
+    assert.equal(bare.body.headers['x-service-catalog'], undefined);
+    // A scoped token whose catalog is empty (endpoint filtering can leave none): upstream sends "[]".
+    const scoped = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+    t.mock.method(store, 'catalog', () => []);
+    const empty = await get(echo.url, { 'X-Auth-Token': scoped.id });
+    assert.equal(empty.status, 200);
+    assert.equal(empty.body.headers['x-service-catalog'], '[]');
+  });
+
   test('an empty X-Auth-Token does not fall back to X-Storage-Token', async () => {
     const token = await tokenFor(mocks.keystoneUrl, 'alt');
     assert.equal((await get(echo.url, { 'X-Auth-Token': '', 'X-Storage-Token': token })).status, 401);
@@ -498,6 +539,10 @@ describe('WWW-Authenticate on every 401 that leaves the service', () => {
         } else if (ctx.path === '/plain-401') {
           ctx.status = 401;
           ctx.body = { error: 'upstream said no' };
+        } else if (ctx.path === '/own-challenge') {
+          ctx.status = 401;
+          ctx.set('WWW-Authenticate', 'Basic realm="files"');
+          ctx.body = { error: 'basic auth needed' };
         } else if (ctx.path === '/act-as-caller') {
           // The plugin itself refuses to act without a user: a 401, never a 403.
           await ctx.state.tokenAuth.getHeaders(undefined as never);
@@ -509,6 +554,10 @@ describe('WWW-Authenticate on every 401 that leaves the service', () => {
       assert.equal(res.status, 401, path);
       assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://keystone.example/v3"', path);
     }
+    // A route's own challenge stays, and Keystone's is appended (upstream's headers.extend).
+    const own = await get(`${echo.url}/own-challenge`);
+    assert.equal(own.status, 401);
+    assert.equal(own.headers.get('www-authenticate'), 'Basic realm="files", Keystone uri="http://keystone.example/v3"');
     const ok = await get(`${echo.url}/needs-user`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('www-authenticate'), null);
@@ -605,6 +654,56 @@ describe('validation calls to an overloaded Keystone', () => {
       await setFaults(mocks.keystone.url, {});
       assert.equal((await holding).status, 503); // its validation timed out
       assert.equal((await get(echo.url, { 'X-Auth-Token': shed })).status, 200);
+    } finally {
+      await setFaults(mocks.keystone.url, {});
+    }
+  });
+
+  test('admission counts a request against its client: the socket peer, or X-Forwarded-For only from a trusted proxy', async (t) => {
+    // Nobody may queue and one validation may run: once it hangs, every new token is shed at once, and the
+    // shed line names the client the request was counted against.
+    const admission = { maxInflight: 1, maxQueuedPerClient: 0, maxQueued: 0 };
+    const behindProxy = await echoFor(t, {
+      timeoutMs: 2000,
+      admission,
+      trustedProxies: ['127.0.0.1'],
+      logLevel: 'warn',
+    });
+    const direct = await echoFor(t, { timeoutMs: 2000, admission, logLevel: 'warn' });
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => tokenFor(mocks.keystoneUrl, 'demo')));
+    const shedClient = async (echo: Echo, token: string, forwardedFor?: string) => {
+      const headers: Record<string, string> = { 'X-Auth-Token': token };
+      if (forwardedFor !== undefined) headers['X-Forwarded-For'] = forwardedFor;
+      const res = await get(echo.url, headers);
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      const line = echo.lines.findLast((l) => l.msg === 'token validation shed: too many validations waiting');
+      assert.ok(line, 'no shed line');
+      return line.client;
+    };
+    try {
+      await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/tokens' });
+      const heldBefore = (await stats(mocks.keystone.url)).counters.held ?? 0;
+      const holding = [
+        get(behindProxy.url, { 'X-Auth-Token': tokens[0]! }),
+        get(direct.url, { 'X-Auth-Token': tokens[1]! }),
+      ];
+      await waitFor(async () => ((await stats(mocks.keystone.url)).counters.held ?? 0) >= heldBefore + 2, 10_000);
+
+      // Behind a trusted proxy: the right-most hop that is not a trusted proxy.
+      assert.equal(await shedClient(behindProxy, tokens[2]!, '10.0.0.1'), '10.0.0.1');
+      // Hops left of it are written by the client: never believed.
+      assert.equal(await shedClient(behindProxy, tokens[3]!, '203.0.113.9, 10.0.0.1'), '10.0.0.1');
+      // Trusted proxies in the chain are skipped.
+      assert.equal(await shedClient(behindProxy, tokens[4]!, '10.0.0.7, 127.0.0.1'), '10.0.0.7');
+      // No header: the proxy itself.
+      assert.equal(await shedClient(behindProxy, tokens[5]!), '127.0.0.1');
+      // Not behind a trusted proxy: X-Forwarded-For is ignored, the peer counts.
+      assert.equal(await shedClient(direct, tokens[6]!, '10.0.0.1'), '127.0.0.1');
+      assert.equal(await shedClient(direct, tokens[7]!, '10.0.0.2, 10.0.0.3'), '127.0.0.1');
+
+      await setFaults(mocks.keystone.url, {});
+      for (const res of await Promise.all(holding)) assert.equal(res.status, 503); // validations timed out
     } finally {
       await setFaults(mocks.keystone.url, {});
     }

@@ -34,12 +34,16 @@ export interface EchoOptions {
   trustedProxies?: string[];
   /** Routes mounted after the middleware, before the echo handler (route-level 401s and the like). */
   routes?: Koa.Middleware<AuthState & RequestIdState>;
+  /** Level of the captured log lines ('silent' by default). */
+  logLevel?: string;
 }
 
 export interface Echo {
   url: string;
   serviceAuth: PasswordPlugin;
   session: Session;
+  /** The log lines at `logLevel`, parsed. */
+  lines: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -84,7 +88,7 @@ function echoConfig(options: EchoOptions) {
 
 /** The echo app on port 0; the caller closes it (suite-wide `before`/`after` hooks). */
 export async function echoApp(options: EchoOptions): Promise<Echo> {
-  const { logger } = captureLogger('silent');
+  const { logger, lines } = captureLogger(options.logLevel ?? 'silent');
   const services = createServices(echoConfig(options), logger, { now: options.now });
   const auth = authTokenMiddlewares(services);
   const app = new Koa<AuthState & RequestIdState>();
@@ -115,6 +119,7 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
     url: served.url,
     serviceAuth: services.serviceAuth,
     session: services.session,
+    lines,
     close: async () => {
       await served.close();
       await services.close();
