@@ -5,12 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tracesRequested } from '../src/telemetry.js';
 import { startMocks, tokenFor, type Mocks } from './helpers/mocks.js';
 import { build, serviceConfig } from './helpers/service.js';
 import { startChild } from './helpers/process.js';
+import { listen } from './helpers/net.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -38,9 +38,9 @@ async function startReceiver() {
       res.end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const served = await listen(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: served.url,
     bodies,
     spans: (): OtlpSpan[] =>
       bodies.flatMap((b) =>
@@ -48,7 +48,7 @@ async function startReceiver() {
           r.scopeSpans.flatMap((s) => s.spans),
         ),
       ),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => served.close(),
   };
 }
 

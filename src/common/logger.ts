@@ -2,13 +2,16 @@
 // carries them, pretty-printed only for a human at a terminal.
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { redactToken } from './redact.js';
+import { redactToken, TOKEN_HEADERS } from './redact.js';
 
 export type { Logger } from 'pino';
 
-const TOKEN_PATHS = ['x-auth-token', 'x-subject-token', 'x-service-token', 'x-storage-token', 'authorization'].flatMap(
-  (h) => [`req.headers["${h}"]`, `headers["${h}"]`, `request.headers["${h}"]`, `res.headers["${h}"]`],
-);
+const TOKEN_PATHS = [...TOKEN_HEADERS].flatMap((h) => [
+  `req.headers["${h}"]`,
+  `headers["${h}"]`,
+  `request.headers["${h}"]`,
+  `res.headers["${h}"]`,
+]);
 const SECRET_PATHS = [
   'password',
   '*.password',

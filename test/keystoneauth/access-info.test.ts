@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo, createAccessSharing } from '../../src/keystoneauth/access-info.js';
-import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
 import { ProtocolError } from '../../src/keystoneauth/errors.js';
 
 const body = {
@@ -62,19 +61,6 @@ test('a body that is not a token is a ProtocolError', () => {
   ]) {
     assert.throws(() => AccessInfo.fromBody(bad, 't'), ProtocolError);
   }
-});
-
-test('UserAuthPlugin round-trips through JSON', () => {
-  const plugin = new UserAuthPlugin(
-    AccessInfo.fromBody(body, 'user-token'),
-    AccessInfo.fromBody(body, 'service-token'),
-  );
-  const copy = UserAuthPlugin.fromJSON(JSON.parse(JSON.stringify(plugin)));
-  assert.equal(copy.user?.authToken, 'user-token');
-  assert.equal(copy.service?.authToken, 'service-token');
-  assert.equal(copy.hasServiceToken, true);
-  assert.equal(copy.invalidate(), false);
-  assert.throws(() => UserAuthPlugin.fromJSON({ version: 2 }), ProtocolError);
 });
 
 test('application-credential access rules: parsed, and unreadable ones refused rather than ignored', () => {

@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import {
@@ -27,7 +26,7 @@ import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
 import { backoffMs, retryAfterMs } from '../../src/keystoneauth/retry.js';
 import { serviceRoot, versionedUrl } from '../../src/keystoneauth/url.js';
 import { captureLogger } from '../helpers/logs.js';
-import { closedUrl } from '../helpers/net.js';
+import { closedUrl, listen as listenOn } from '../helpers/net.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -45,16 +44,9 @@ async function listen(
     requests.push(req);
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  });
-  const scheme = server instanceof https.Server ? 'https' : 'http';
-  return { url: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets: () => sockets, requests };
+  const served = await listenOn(server);
+  servers.push(served);
+  return { url: served.url, sockets: () => sockets, requests };
 }
 
 function makeSession(overrides: Partial<Config['communication']> = {}, level = 'trace') {
@@ -134,11 +126,10 @@ describe('pooling', () => {
 
 describe('timeouts: every kind ends in a TimeoutError', () => {
   test('connect (a TLS server that never completes the handshake)', async () => {
-    const silent = net.createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    servers.push({ close: () => new Promise<void>((resolve) => silent.close(() => resolve())) });
+    const silent = await listenOn(net.createServer(() => {}));
+    servers.push(silent);
     const { session } = makeSession({ connect_timeout: 0.2, connect_retries: 0 });
-    await assert.rejects(session.request(`https://127.0.0.1:${(silent.address() as AddressInfo).port}/`), TimeoutError);
+    await assert.rejects(session.request(`https://127.0.0.1:${silent.port}/`), TimeoutError);
   });
 
   test('headers', async () => {
