@@ -1,0 +1,197 @@
+// TokenValidator (keystonemiddleware's _identity.py) as a unit: the request it makes, single-flight, the token
+// cache, the short cache of rejected tokens and its key, failures that are never cached, and admission by
+// client. Keystone is a fake session that records every call; the clock is injected.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TokenValidator, type TokenValidatorOptions } from '../../src/auth-token/validator.js';
+import { AdmissionControl } from '../../src/auth-token/admission.js';
+import { InvalidTokenCache, MemoryTokenCache } from '../../src/auth-token/cache.js';
+import { IdentityUnavailableError, InvalidTokenError, ValidationOverloadedError } from '../../src/auth-token/errors.js';
+import { NO_METRICS } from '../../src/common/metrics.js';
+import { RequestScope } from '../../src/common/request-scope.js';
+import { NotFoundError, ProtocolError, ServerError, TimeoutError } from '../../src/keystoneauth/errors.js';
+import type { AuthPlugin, PluginRequestOptions } from '../../src/keystoneauth/plugin.js';
+import type { Session } from '../../src/keystoneauth/session.js';
+import { captureLogger } from '../helpers/logs.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+
+const body = (expiresAt: number) => ({
+  token: {
+    methods: ['password'],
+    user: { id: 'u1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+    project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+    roles: [{ id: 'r1', name: 'member' }],
+    expires_at: new Date(expiresAt).toISOString(),
+    catalog: [],
+  },
+});
+
+interface Call {
+  url: string;
+  options: PluginRequestOptions & { auth?: AuthPlugin };
+}
+
+/** Keystone as a session: `answer` decides each call; calls are recorded; `gate` holds answers back. */
+function fakeKeystone(answer: (call: Call) => unknown) {
+  const calls: Call[] = [];
+  let release: (() => void) | undefined;
+  let gate: Promise<void> | undefined;
+  const session = {
+    request: async (url: string, options: Call['options']) => {
+      const call = { url, options };
+      calls.push(call);
+      if (gate) await gate;
+      const result = answer(call);
+      if (result instanceof Error) throw result;
+      return { status: 200, headers: {}, requestId: 'req-1', json: () => structuredClone(result) };
+    },
+  };
+  return {
+    session: session as unknown as Session,
+    calls,
+    hold: () => {
+      gate = new Promise<void>((resolve) => (release = resolve));
+    },
+    release: () => {
+      gate = undefined;
+      release?.();
+    },
+  };
+}
+
+const serviceAuth: AuthPlugin = {
+  getHeaders: () => Promise.resolve({ 'X-Auth-Token': 'service-user-token' }),
+  getEndpoint: () => Promise.resolve('http://keystone.test:5000/v3'),
+  invalidate: () => true,
+};
+
+function validator(session: Session, overrides: Partial<TokenValidatorOptions> = {}) {
+  let now = T0;
+  const clock = () => now;
+  const v = new TokenValidator({
+    session,
+    serviceAuth,
+    cache: new MemoryTokenCache({ maxEntries: 100, maxBytes: 1 << 20 }),
+    invalidCache: new InvalidTokenCache({ ttlMs: 5000, max: 100, now: clock }),
+    admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 100, maxQueued: 100, maxWaitMs: 1000 }),
+    context: new RequestScope(captureLogger('silent').logger),
+    metrics: NO_METRICS,
+    identityFilter: { serviceType: 'identity', interface: 'internal' },
+    includeCatalog: true,
+    cacheTimeMs: 300_000,
+    timeoutMs: 10_000,
+    connectRetries: 3,
+    now: clock,
+    ...overrides,
+  });
+  return { v, advance: (ms: number) => (now += ms) };
+}
+
+test("the request: GET {identity}/v3/auth/tokens as the service user, keystonemiddleware's headers and query", async () => {
+  const keystone = fakeKeystone(() => body(T0 + 3_600_000));
+  const { v } = validator(keystone.session);
+  await v.validate('tok-1');
+  await v.validate('tok-2', { allowExpired: true });
+  const [plain, expired] = keystone.calls;
+  assert.equal(plain?.url, 'http://keystone.test:5000/v3/auth/tokens');
+  assert.equal(plain?.options.auth, serviceAuth);
+  assert.deepEqual(plain?.options.headers, { 'X-Subject-Token': 'tok-1', 'OpenStack-Identity-Access-Rules': '1' });
+  assert.equal(plain?.options.query?.toString(), '');
+  assert.equal(expired?.options.query?.get('allow_expired'), '1');
+  // Only calls that never reached Keystone are retried; a status (503) never is.
+  assert.equal(plain?.options.connectRetries, 3);
+  assert.equal(plain?.options.statusCodeRetries, 0);
+  assert.equal(plain?.options.timeoutMs, 10_000);
+
+  const noCatalog = fakeKeystone(() => body(T0 + 3_600_000));
+  await validator(noCatalog.session, { includeCatalog: false }).v.validate('tok-3');
+  assert.equal(noCatalog.calls[0]?.options.query?.has('nocatalog'), true);
+});
+
+test('single-flight: concurrent validations of one uncached token make one call and share its answer', async () => {
+  const keystone = fakeKeystone(() => body(T0 + 3_600_000));
+  const { v } = validator(keystone.session);
+  keystone.hold();
+  const all = Array.from({ length: 50 }, (_, i) => v.validate('tok', { client: `10.0.0.${i}` }));
+  keystone.release();
+  const results = await Promise.all(all);
+  assert.equal(keystone.calls.length, 1);
+  assert.ok(results.every((r) => r === results[0]));
+});
+
+test('cached for token_cache_time, never past the expiry; expiry re-checked on every hit', async () => {
+  const keystone = fakeKeystone(() => body(T0 + 60_000));
+  const { v, advance } = validator(keystone.session);
+  await v.validate('tok');
+  await v.validate('tok');
+  assert.equal(keystone.calls.length, 1);
+  advance(60_001);
+  await assert.rejects(v.validate('tok'), (e: unknown) => e instanceof InvalidTokenError && e.reason === 'expired');
+  assert.equal(keystone.calls.length, 1, 'refused from the cache');
+  // A trusted service may use an expired token, but only Keystone says so.
+  await v.validate('tok', { allowExpired: true });
+  assert.equal(keystone.calls.length, 2);
+
+  const uncached = fakeKeystone(() => body(T0 + 60_000));
+  const off = validator(uncached.session, { cacheTimeMs: 0 }).v;
+  await off.validate('tok');
+  await off.validate('tok');
+  assert.equal(uncached.calls.length, 2);
+});
+
+test("a rejected token is remembered for the TTL, keyed by token and allow_expired; Keystone's failures never", async () => {
+  let outcome: unknown = new NotFoundError('no such token', { status: 404 });
+  const keystone = fakeKeystone(() => outcome);
+  const { v, advance } = validator(keystone.session);
+  for (let i = 0; i < 20; i++) await assert.rejects(v.validate('revoked'), InvalidTokenError);
+  assert.equal(keystone.calls.length, 1);
+  // The same token with allow_expired (a trusted service) is another question: Keystone is asked.
+  await assert.rejects(v.validate('revoked', { allowExpired: true }), InvalidTokenError);
+  assert.equal(keystone.calls.length, 2);
+  advance(5001);
+  await assert.rejects(v.validate('revoked'), InvalidTokenError);
+  assert.equal(keystone.calls.length, 3, 'asked again after the TTL');
+
+  for (const failure of [
+    new ServerError('overloaded', { status: 503 }),
+    new TimeoutError('slow'),
+    new ProtocolError('not JSON'),
+  ]) {
+    outcome = failure;
+    const before: number = keystone.calls.length;
+    await assert.rejects(v.validate(`flaky-${failure.name}`), IdentityUnavailableError);
+    await assert.rejects(v.validate(`flaky-${failure.name}`), IdentityUnavailableError);
+    assert.equal(keystone.calls.length - before, 2, `${failure.name} was cached`);
+  }
+  // After a failure the token is still judged on its merits.
+  outcome = body(T0 + 3_600_000);
+  assert.equal((await v.validate(`flaky-ServerError`)).userId, 'u1');
+});
+
+test('with the rejected-token cache off, every try asks Keystone', async () => {
+  const keystone = fakeKeystone(() => new NotFoundError('no such token', { status: 404 }));
+  const { v } = validator(keystone.session, { invalidCache: new InvalidTokenCache({ ttlMs: 0, max: 100 }) });
+  await assert.rejects(v.validate('bad'), InvalidTokenError);
+  await assert.rejects(v.validate('bad'), InvalidTokenError);
+  assert.equal(keystone.calls.length, 2);
+});
+
+test('admission: past the limit a validation is shed before reaching Keystone; cached tokens never wait', async () => {
+  const keystone = fakeKeystone(() => body(T0 + 3_600_000));
+  const admission = new AdmissionControl({ maxInflight: 1, maxQueuedPerClient: 1, maxQueued: 10, maxWaitMs: 1000 });
+  const { v } = validator(keystone.session, { admission });
+  await v.validate('cached');
+  keystone.hold();
+  const running = v.validate('a1', { client: 'A' });
+  const queued = v.validate('a2', { client: 'A' });
+  await assert.rejects(v.validate('a3', { client: 'A' }), ValidationOverloadedError);
+  const otherClient = v.validate('b1', { client: 'B' });
+  assert.equal((await v.validate('cached', { client: 'A' })).userId, 'u1');
+  keystone.release();
+  await Promise.all([running, queued, otherClient]);
+  assert.deepEqual(
+    keystone.calls.map((c) => c.options.headers?.['X-Subject-Token']),
+    ['cached', 'a1', 'a2', 'b1'],
+  );
+});
