@@ -60,7 +60,8 @@ function tokenCache(
 ): TokenCache {
   if (ka.token_cache_time <= 0 || ka.token_cache_size <= 0) return new NoTokenCache();
   const maxBytes = ka.token_cache_memory_mb * 1024 * 1024;
-  if (ka.memcached_servers.length === 0) return new MemoryTokenCache({ maxEntries: ka.token_cache_size, maxBytes });
+  if (ka.memcached_servers.length === 0)
+    return new MemoryTokenCache({ maxEntries: ka.token_cache_size, maxBytes, now });
   return new MemcacheTokenCache({
     servers: ka.memcached_servers,
     strategy: ka.memcache_security_strategy,

@@ -17,6 +17,8 @@ export interface MemoryTokenCacheOptions {
   maxEntries: number;
   /** Most estimated heap bytes held (token_cache_memory_mb); subjects and catalogs count once however shared. */
   maxBytes: number;
+  /** The clock entry lifetimes run on (tests inject the one the validator uses); performance.now by default. */
+  now?: () => number;
 }
 
 /**
@@ -32,12 +34,14 @@ export class MemoryTokenCache implements TokenCache {
   /** How many cached entries refer to each shared part (subject or catalog). */
   private readonly holders = new Map<object, number>();
 
-  constructor({ maxEntries, maxBytes }: MemoryTokenCacheOptions) {
+  constructor({ maxEntries, maxBytes, now }: MemoryTokenCacheOptions) {
     this.maxBytes = maxBytes;
     this.lru = new LRUCache<string, AccessInfo>({
       max: Math.max(1, maxEntries),
       ttlAutopurge: false,
       allowStale: false,
+      // An injected clock is read on every check (lru-cache otherwise reuses a reading for 1 ms).
+      ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
       // Every way out of the cache (eviction, expiry, replacement) gives back the entry's bytes.
       dispose: (access) => this.release(access),
     });

@@ -61,7 +61,7 @@ export class MemcacheTokenCache implements TokenCache {
   private readonly now: () => number;
 
   constructor(private readonly options: MemcacheTokenCacheOptions) {
-    this.local = new MemoryTokenCache(options.local);
+    this.local = new MemoryTokenCache({ ...options.local, now: options.now });
     this.retryAfterMs = options.retryAfterMs ?? 5000;
     this.maxTtlMs = options.maxTtlMs;
     this.now = options.now ?? Date.now;

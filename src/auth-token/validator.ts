@@ -53,10 +53,11 @@ export class TokenValidator {
    */
   async validate(token: string, { allowExpired = false, client = 'unknown' } = {}): Promise<AccessInfo> {
     const cached = await this.cacheGet(token);
-    this.options.metrics.tokenCacheLookups.inc({ result: cached ? 'hit' : 'miss' });
-    // An expired token is answered from the cache for nobody: with allow_expired, Keystone decides again (its
-    // allow_expired window, revocations), where keystonemiddleware would use the entry until token_cache_time.
+    // Entries never outlive their token (set below), but clocks can disagree. An expired entry answers nobody
+    // with allow_expired: Keystone decides again (its allow_expired window, revocations), where
+    // keystonemiddleware would use the entry until token_cache_time.
     let access = cached !== undefined && allowExpired && cached.isExpired(this.now()) ? undefined : cached;
+    this.options.metrics.tokenCacheLookups.inc({ result: access ? 'hit' : 'miss' });
     if (access === undefined) {
       const key = `${allowExpired ? 'x' : 'v'}${sha256Hex(token)}`;
       if (this.options.invalidCache.has(key)) throw new InvalidTokenError('rejected by Keystone moments ago');

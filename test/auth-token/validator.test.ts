@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TokenValidator, type TokenValidatorOptions } from '../../src/auth-token/validator.js';
 import { AdmissionControl } from '../../src/auth-token/admission.js';
-import { InvalidTokenCache, MemoryTokenCache } from '../../src/auth-token/cache.js';
+import { InvalidTokenCache, MemoryTokenCache, type TokenCache } from '../../src/auth-token/cache.js';
 import { IdentityUnavailableError, InvalidTokenError, ValidationOverloadedError } from '../../src/auth-token/errors.js';
 import { NO_METRICS } from '../../src/common/metrics.js';
 import { RequestScope } from '../../src/common/request-scope.js';
@@ -13,6 +13,7 @@ import { NotFoundError, ProtocolError, ServerError, TimeoutError } from '../../s
 import type { AuthPlugin, PluginRequestOptions } from '../../src/keystoneauth/plugin.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import { captureLogger } from '../helpers/logs.js';
+import { waitFor } from '../helpers/net.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 
@@ -114,30 +115,69 @@ test('single-flight: concurrent validations of one uncached token make one call 
   const { v } = validator(keystone.session);
   keystone.hold();
   const all = Array.from({ length: 50 }, (_, i) => v.validate('tok', { client: `10.0.0.${i}` }));
+  await waitFor(() => keystone.calls.length === 1, 10_000);
   keystone.release();
   const results = await Promise.all(all);
   assert.equal(keystone.calls.length, 1);
   assert.ok(results.every((r) => r === results[0]));
 });
 
-test('cached for token_cache_time, never past the expiry; expiry re-checked on every hit', async () => {
-  const keystone = fakeKeystone(() => body(T0 + 60_000));
-  const { v, advance } = validator(keystone.session);
-  await v.validate('tok');
-  await v.validate('tok');
-  assert.equal(keystone.calls.length, 1);
-  advance(60_001);
-  await assert.rejects(v.validate('tok'), (e: unknown) => e instanceof InvalidTokenError && e.reason === 'expired');
-  assert.equal(keystone.calls.length, 1, 'refused from the cache');
-  // A trusted service may use an expired token, but only Keystone says so.
-  await v.validate('tok', { allowExpired: true });
-  assert.equal(keystone.calls.length, 2);
+test('kept for token_cache_time, never past the expiry: the lifetime handed to the cache', async (t) => {
+  const keystone = fakeKeystone((call) =>
+    body(call.options.headers?.['X-Subject-Token'] === 'short' ? T0 + 60_000 : T0 + 3_600_000),
+  );
+  const cache = new MemoryTokenCache({ maxEntries: 100, maxBytes: 1 << 20, now: () => T0 });
+  const set = t.mock.method(cache, 'set');
+  const { v } = validator(keystone.session, { cache });
+  await v.validate('short');
+  await v.validate('long');
+  assert.deepEqual(
+    set.mock.calls.map((c) => c.arguments[2]),
+    [60_000, 300_000],
+  );
+  await v.validate('short');
+  assert.equal(keystone.calls.length, 2, 'answered from the cache');
 
   const uncached = fakeKeystone(() => body(T0 + 60_000));
   const off = validator(uncached.session, { cacheTimeMs: 0 }).v;
   await off.validate('tok');
   await off.validate('tok');
   assert.equal(uncached.calls.length, 2);
+});
+
+test('the cache on the same clock: asked again after token_cache_time', async () => {
+  const keystone = fakeKeystone(() => body(T0 + 3_600_000));
+  let now = T0;
+  const clock = () => now;
+  const { v } = validator(keystone.session, {
+    now: clock,
+    cache: new MemoryTokenCache({ maxEntries: 100, maxBytes: 1 << 20, now: clock }),
+  });
+  await v.validate('tok');
+  now += 299_999;
+  await v.validate('tok');
+  assert.equal(keystone.calls.length, 1);
+  now += 2;
+  await v.validate('tok');
+  assert.equal(keystone.calls.length, 2);
+});
+
+test('a stale entry (clocks that disagree) is re-checked for expiry: refused without asking, or Keystone decides for a trusted service', async () => {
+  const keystone = fakeKeystone(() => body(T0 + 60_000));
+  const entry = await validator(keystone.session).v.validate('tok');
+  // A cache that hands the entry back whatever the clocks say.
+  const stale: TokenCache = { get: () => Promise.resolve(entry), set: () => Promise.resolve() };
+  const { v, advance } = validator(keystone.session, { cache: stale });
+  const calls = keystone.calls.length;
+  assert.equal(await v.validate('tok'), entry, 'still valid on this clock');
+  assert.equal(keystone.calls.length, calls);
+  advance(60_001);
+  await assert.rejects(v.validate('tok'), (e: unknown) => e instanceof InvalidTokenError && e.reason === 'expired');
+  assert.equal(keystone.calls.length, calls, 'refused from the entry, without asking Keystone');
+  // A trusted service may use an expired token, but only Keystone says so, never a cache entry.
+  await v.validate('tok', { allowExpired: true });
+  assert.equal(keystone.calls.length, calls + 1);
+  assert.equal(keystone.calls.at(-1)?.options.query?.get('allow_expired'), '1');
 });
 
 test("a rejected token is remembered for the TTL, keyed by token and allow_expired; Keystone's failures never", async () => {
@@ -184,6 +224,7 @@ test('admission: past the limit a validation is shed before reaching Keystone; c
   await v.validate('cached');
   keystone.hold();
   const running = v.validate('a1', { client: 'A' });
+  await waitFor(() => keystone.calls.length === 2, 10_000); // a1 holds the one slot
   const queued = v.validate('a2', { client: 'A' });
   await assert.rejects(v.validate('a3', { client: 'A' }), ValidationOverloadedError);
   const otherClient = v.validate('b1', { client: 'B' });
