@@ -43,6 +43,13 @@ async function validationsOf(token: string): Promise<number> {
   return (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
 }
 
+/** A token of demo on the demo project, issued straight from the mock Keystone's store. */
+function demoToken(expiresAt?: number) {
+  const store = mocks.keystone.store;
+  const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+  return store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, expiresAt);
+}
+
 /** Calls to the mock Keystone whose caller hung up before the answer. */
 async function abandonedAtKeystone(): Promise<number> {
   return (await stats(mocks.keystone.url)).counters.abandoned ?? 0;
@@ -117,17 +124,10 @@ describe('decision table', () => {
 
   test('garbage, revoked and expired tokens: 401', async () => {
     assert.equal((await get(echo.url, { 'X-Auth-Token': 'gAAAAAnot-a-token' })).status, 401);
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const expired = store.issue(
-      demo.id,
-      ['password'],
-      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
-      Date.now() - 1000,
-    );
+    const expired = demoToken(Date.now() - 1000);
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
-    const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
-    store.revoke(revoked.id);
+    const revoked = demoToken();
+    mocks.keystone.store.revoke(revoked.id);
     assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
   });
 
@@ -139,14 +139,7 @@ describe('decision table', () => {
   });
 
   test("a cached token ends with its expiry on the service's clock: the next use is a 401", async (t) => {
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const token = store.issue(
-      demo.id,
-      ['password'],
-      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
-      Date.now() + 60_000,
-    );
+    const token = demoToken(Date.now() + 60_000);
     let now = Date.now();
     const echo = await echoFor(t, { now: () => now });
     assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 200);
@@ -236,14 +229,7 @@ describe('service tokens', () => {
   });
 
   test('an expired user token passes only with a valid service token holding a service role', async () => {
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const expired = store.issue(
-      demo.id,
-      ['password'],
-      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
-      Date.now() - 60_000,
-    );
+    const expired = demoToken(Date.now() - 60_000);
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
     const notService = await tokenFor(mocks.keystoneUrl, 'alt');
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status, 200);
@@ -252,14 +238,7 @@ describe('service tokens', () => {
   });
 
   test("a token past its expiry on the service's clock: Keystone decides for a trusted service, nobody else passes", async (t) => {
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const token = store.issue(
-      demo.id,
-      ['password'],
-      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
-      Date.now() + 60_000,
-    );
+    const token = demoToken(Date.now() + 60_000);
     let now = Date.now();
     const echo = await echoFor(t, { now: () => now });
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
@@ -485,7 +464,7 @@ describe('headers exactly as keystonemiddleware sets them', () => {
     assert.equal(bare.status, 200);
     assert.equal(bare.body.headers['x-service-catalog'], undefined);
     // A scoped token whose catalog is empty (endpoint filtering can leave none): upstream sends "[]".
-    const scoped = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
+    const scoped = demoToken();
     t.mock.method(store, 'catalog', () => []);
     const empty = await get(echo.url, { 'X-Auth-Token': scoped.id });
     assert.equal(empty.status, 200);
@@ -563,10 +542,8 @@ describe('the short cache of rejected tokens', () => {
   test('a revoked token sent 20 times costs one validation per TTL; the TTL runs on the injected clock', async (t) => {
     let now = Date.now();
     const echo = await echoFor(t, { invalidCacheTimeMs: 5000, now: () => now });
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const revoked = store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' });
-    store.revoke(revoked.id);
+    const revoked = demoToken();
+    mocks.keystone.store.revoke(revoked.id);
     for (let i = 0; i < 20; i++) assert.equal((await get(echo.url, { 'X-Auth-Token': revoked.id })).status, 401);
     assert.equal(await validationsOf(revoked.id), 1);
     now += 5001;
@@ -576,14 +553,7 @@ describe('the short cache of rejected tokens', () => {
 
   test('keyed with allow_expired: a token rejected as expired still passes with a trusted service token (keystonemiddleware bug 1987355)', async (t) => {
     const echo = await echoFor(t, { invalidCacheTimeMs: 60_000 });
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const expired = store.issue(
-      demo.id,
-      ['password'],
-      { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' },
-      Date.now() - 60_000,
-    );
+    const expired = demoToken(Date.now() - 60_000);
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
     assert.equal((await get(echo.url, { 'X-Auth-Token': expired.id })).status, 401);
     assert.equal(await validationsOf(expired.id), 1);
