@@ -6,10 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
-import { KS, call, skip } from './http.js';
+import { KS, call, serviceCredentials, skip } from './http.js';
 
 const sfx = `ar${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -171,14 +170,7 @@ after(async () => {
   await call('DELETE', `${KS}/services/${fx.serviceId}`, fx.adminToken);
 });
 
-const svcCredentials = (): PasswordCredentials => ({
-  authUrl: KS!,
-  username: fx.svc.name,
-  password: PASSWORD,
-  userDomainName: 'Default',
-  projectName: 'service',
-  projectDomainName: 'Default',
-});
+const svcCredentials = () => serviceCredentials(fx.svc.name, PASSWORD);
 
 describe('the real Keystone: application credentials and the access-rules header', { skip }, () => {
   let svc: string;

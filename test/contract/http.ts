@@ -2,6 +2,7 @@
 // connection (their gunicorn workers are restarted under load on a shared 2-core machine). Only failures to
 // get any answer are retried; every status is returned as it came.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PasswordCredentials } from '../../src/keystoneauth/password.js';
 
 /** The real Keystone (v3) and Glance that .ci/run starts with ../shared/openstack/real-openstack. */
 export const KS = process.env.RO_KEYSTONE_URL;
@@ -11,6 +12,18 @@ export const skip =
   !KS || !GL ? (process.env.CI === 'true' ? false : 'real OpenStack not running (see README: contract tests)') : false;
 if (!skip && (!KS || !GL))
   throw new Error('CI must export RO_KEYSTONE_URL and RO_GLANCE_URL (.ci/run starts real-openstack)');
+
+/** A service user of the real Keystone (made by a suite's fixtures) as the middleware's own identity. */
+export function serviceCredentials(username: string, password: string): PasswordCredentials {
+  return {
+    authUrl: KS!,
+    username,
+    password,
+    userDomainName: 'Default',
+    projectName: 'service',
+    projectDomainName: 'Default',
+  };
+}
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 

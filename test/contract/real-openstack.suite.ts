@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
+import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
 import { serviceConfig, startService, type Service } from '../helpers/service.js';
-import { GL, KS, call, skip } from './http.js';
+import { GL, KS, call, serviceCredentials, skip } from './http.js';
 
 const sfx = `ct${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -132,14 +132,7 @@ before(async () => {
   for (let i = 0; i < 23; i++) await glanceCreate(t2, { name: `${sfx}-p2-${String(i).padStart(2, '0')}` });
 });
 
-const svcCredentials = (): PasswordCredentials => ({
-  authUrl: KS!,
-  username: fx.users.svc.name,
-  password: PASSWORD,
-  userDomainName: 'Default',
-  projectName: 'service',
-  projectDomainName: 'Default',
-});
+const svcCredentials = () => serviceCredentials(fx.users.svc.name, PASSWORD);
 
 describe('the middleware with real Fernet tokens', { skip }, () => {
   let echo: Echo;

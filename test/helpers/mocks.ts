@@ -50,6 +50,20 @@ export const USERS = {
   },
 } as const;
 
+/** The seeded images the demo user sees, in Glance's order (newest first; config/mock-glance.json). */
+export const DEMO_SEED_NAMES: readonly (string | null)[] = [
+  'rocky-9-queued',
+  'alt-shared-accepted',
+  'Ünïcødé 镜像 ☁',
+  null,
+  'demo-community',
+  'demo-shared',
+  'demo-private',
+  'debian-12-genericcloud',
+  'ubuntu-24.04-server',
+  'cirros-0.6.2-x86_64-disk',
+];
+
 export type Mocks = MockCloud;
 
 /** The mock cloud on free ports, with /__mock/ control on. */
