@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
-import { KS, call, serviceCredentials, skip } from './http.js';
+import { KS, call, serviceCredentials, shape, skip } from './http.js';
 
 const sfx = `ar${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -335,14 +335,6 @@ describe('differential: the mock Keystone and application credentials', { skip }
     };
   });
   after(() => mocks?.close());
-
-  /** Keys of an object, recursively, as dotted paths (arrays by their first element). */
-  function shape(value: unknown, prefix = ''): string[] {
-    if (Array.isArray(value)) return value.length > 0 ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
-    if (value && typeof value === 'object')
-      return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
-    return [];
-  }
 
   const validate = (
     base: string,

@@ -25,6 +25,14 @@ export function serviceCredentials(username: string, password: string): Password
   };
 }
 
+/** Keys of an object, recursively, as dotted paths (arrays by their first element): a body's shape, to compare. */
+export function shape(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.length > 0 ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
+  return [];
+}
+
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 export async function call(

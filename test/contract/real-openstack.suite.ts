@@ -11,7 +11,7 @@ import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
 import { serviceConfig, startService, type Service } from '../helpers/service.js';
-import { GL, KS, call, serviceCredentials, skip } from './http.js';
+import { GL, KS, call, serviceCredentials, shape, skip } from './http.js';
 
 const sfx = `ct${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -308,14 +308,6 @@ describe('differential: the mocks answer like the real services', { skip }, () =
     mockService = await mockTokenFor(mocks.keystoneUrl, 'service'); // like svc: the service role only
   });
   after(() => mocks?.close());
-
-  /** Keys of an object, recursively, as dotted paths (arrays by their first element). */
-  function shape(value: unknown, prefix = ''): string[] {
-    if (Array.isArray(value)) return value.length > 0 ? shape(value[0], `${prefix}[]`) : [`${prefix}[]`];
-    if (value && typeof value === 'object')
-      return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...shape(v, `${prefix}.${k}`)]);
-    return [];
-  }
 
   async function both(
     path: (base: string) => string,
