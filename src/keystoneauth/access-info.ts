@@ -136,6 +136,8 @@ const NO_CATALOG = new ServiceCatalog(undefined);
 /** The catalog of a token: interned by content when `sharing` is given. `entries` must be deep-frozen. */
 export function catalogFor(entries: readonly CatalogEntry[] | undefined, sharing?: AccessSharing): ServiceCatalog {
   if (entries === undefined || entries.length === 0) return NO_CATALOG;
+  const known = ServiceCatalog.owning(entries);
+  if (known) return known;
   const identity = catalogIdentity(entries);
   const make = () => new ServiceCatalog(entries, identity);
   return sharing ? sharing.catalogs.intern(identity.contentHash, make) : make();

@@ -53,6 +53,10 @@ export function catalogIdentity(entries: readonly CatalogEntry[]): CatalogIdenti
   return { contentHash: contentHash(json), approxBytes: estimatedHeapBytes(json.length) };
 }
 
+// Each catalog under its own entries array: entries handed back whole (a shared catalog read back from a
+// cache, or a token's `body`) find their catalog without being serialized and hashed again.
+const byEntries = new WeakMap<readonly CatalogEntry[], ServiceCatalog>();
+
 export class ServiceCatalog {
   readonly entries: readonly CatalogEntry[];
   // Every request with a cached token asks the same question: remember the answers (once per distinct
@@ -64,6 +68,12 @@ export class ServiceCatalog {
     // Frozen: a catalog may be shared by many tokens (and the empty one by all tokens without a catalog).
     this.entries = Object.freeze(entries ? [...entries] : []);
     this.identity = identity;
+    byEntries.set(this.entries, this);
+  }
+
+  /** The catalog whose `entries` this array is, if it is one. */
+  static owning(entries: readonly CatalogEntry[]): ServiceCatalog | undefined {
+    return byEntries.get(entries);
   }
 
   /** SHA-256 of the entries' JSON (the shared memcached stores a catalog once, under it). */
