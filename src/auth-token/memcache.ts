@@ -11,7 +11,14 @@ import type { Logger } from '../common/logger.js';
 import { AccessInfo, type AccessSharing, type TokenData } from '../keystoneauth/access-info.js';
 import { contentHash } from '../keystoneauth/interner.js';
 import type { CatalogEntry } from '../keystoneauth/service-catalog.js';
-import { deriveKeys, protect, TamperedEntryError, unprotect, type SecurityStrategy } from './memcache-crypt.js';
+import {
+  deriveKeys,
+  protect,
+  TamperedEntryError,
+  unprotect,
+  type DerivedKeys,
+  type SecurityStrategy,
+} from './memcache-crypt.js';
 import { HashRing } from './memcache-ring.js';
 import type { TokenCache } from './cache.js';
 import { MemoryTokenCache, type MemoryTokenCacheOptions } from './cache.js';
@@ -119,12 +126,11 @@ export class MemcacheTokenCache implements TokenCache {
     const stored: StoredToken = shared
       ? { until: this.now() + ttlMs, token: own, catalogHash: access.catalog.contentHash }
       : { until: this.now() + ttlMs, token: body };
-    const expires = Math.max(1, Math.ceil(ttlMs / 1000));
     const keys = deriveKeys(token, this.options.secret, this.options.strategy);
     // The catalog first, so that no replica reads a token entry whose catalog is not there yet; no token
     // entry at all when the catalog could not be stored.
     if (shared && !(await this.writeCatalog(access.catalog.contentHash, access.catalog.entries, ttlMs))) return;
-    await this.write(keys, Buffer.from(JSON.stringify(stored)), expires);
+    await this.write(keys, Buffer.from(JSON.stringify(stored)), ttlMs);
   }
 
   /** A catalog by content hash: the one this process shares already, or memcached's, verified. */
@@ -147,17 +153,13 @@ export class MemcacheTokenCache implements TokenCache {
     const now = this.now();
     if ((this.catalogsWritten.get(hash) ?? 0) >= now + ttlMs) return true;
     const keys = deriveKeys(hash, this.options.secret, this.options.strategy, 'catalog');
-    const written = await this.write(
-      keys,
-      Buffer.from(JSON.stringify(entries)),
-      Math.max(1, Math.ceil((2 * ttlMs) / 1000)),
-    );
+    const written = await this.write(keys, Buffer.from(JSON.stringify(entries)), 2 * ttlMs);
     if (written) this.catalogsWritten.set(hash, now + 2 * ttlMs);
     return written;
   }
 
   /** An entry's verified plaintext, or undefined (absent, server down, or failing verification: logged). */
-  private async read(keys: ReturnType<typeof deriveKeys>): Promise<{ plain: Buffer; server: Server } | undefined> {
+  private async read(keys: DerivedKeys): Promise<{ plain: Buffer; server: Server } | undefined> {
     const server = this.available(keys.cacheKey);
     if (!server) return undefined;
     let raw: Buffer | null;
@@ -176,11 +178,13 @@ export class MemcacheTokenCache implements TokenCache {
     }
   }
 
-  /** Store an entry; false when memcached could not take it (the server is then skipped for a while). */
-  private async write(keys: ReturnType<typeof deriveKeys>, plain: Buffer, expires: number): Promise<boolean> {
+  /** Store an entry for ttlMs; false when memcached could not take it (the server is then skipped a while). */
+  private async write(keys: DerivedKeys, plain: Buffer, ttlMs: number): Promise<boolean> {
     const server = this.available(keys.cacheKey);
     if (!server) return false;
     const value = protect(plain, keys, this.options.strategy);
+    // memcached counts whole seconds, and 0 would mean "never expires".
+    const expires = Math.max(1, Math.ceil(ttlMs / 1000));
     try {
       await this.bounded(server.client.set(keys.cacheKey, value, { expires }));
       return true;
