@@ -98,8 +98,8 @@ export function checkAccessRules(
   const rules = access.accessRules;
   // Almost every token has no rules: that answer costs nothing, and the path is quoted only when needed.
   if (rules === undefined) return { allowed: true };
-  const path = requestPathForRules(request.path);
   if (serviceType === '') return { allowed: false, reason: 'service_type_unset' };
+  const path = requestPathForRules(request.path);
   if (serviceType === 'identity' && request.method === 'GET' && path.endsWith('/v3/auth/tokens'))
     return { allowed: true };
   // A token validated without its catalog cannot be checked (upstream fails with a 500 there): deny.
