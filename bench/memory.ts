@@ -14,6 +14,7 @@ import type { Seed } from '../src/mocks/keystone/store.js';
 import { children, freePort, log, rssMiB, stop, waitHttp, runMain } from './procs.js';
 // The test suite's helper: one way to run a memcached.
 import { memcachedBinary, startMemcached } from '../test/helpers/memcached.js';
+import { issueDemoToken } from '../test/helpers/mocks.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 10_000);
@@ -130,8 +131,7 @@ async function measure(services: number, memcached?: string): Promise<Result> {
     glance: { port: 0 },
   });
   const store = cloud.keystone.store;
-  const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-  const issue = () => store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }).id;
+  const issue = () => issueDemoToken(cloud).id;
   const service = await startService(
     cloud,
     memcached

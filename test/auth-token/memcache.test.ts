@@ -6,8 +6,8 @@ import memjs from 'memjs';
 import { deriveKeys, protect, TamperedEntryError, unprotect } from '../../src/auth-token/memcache-crypt.js';
 import { HashRing } from '../../src/auth-token/memcache-ring.js';
 import { sha256Hex } from '../../src/common/redact.js';
-import { contentHash } from '../../src/keystoneauth/interner.js';
-import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { catalogIdentity } from '../../src/keystoneauth/service-catalog.js';
+import { issueDemoToken, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { build, serviceConfig, type Service } from '../helpers/service.js';
 import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
 import { waitFor } from '../helpers/net.js';
@@ -164,7 +164,7 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     ];
     for (const token of tokens) assert.equal(await touch(a, token), 404);
     const catalog = mocks.keystone.store.catalog();
-    const hash = contentHash(JSON.stringify(catalog));
+    const hash = catalogIdentity(catalog).contentHash;
     const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
     t.after(() => raw.close());
     const catalogKeys = deriveKeys(hash, 'cat-secret', 'MAC', 'catalog');
@@ -188,7 +188,7 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     const a = await instance(t, 'None');
     const token = await tokenFor(mocks.keystoneUrl, 'wile');
     await touch(a, token);
-    const hash = contentHash(JSON.stringify(mocks.keystone.store.catalog()));
+    const hash = catalogIdentity(mocks.keystone.store.catalog()).contentHash;
     const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
     t.after(() => raw.close());
     const key = deriveKeys(hash, '', 'None', 'catalog').cacheKey;
@@ -212,12 +212,7 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
     const s = await instance(t, 'ENCRYPT', 'k', () => now);
     // Distinct tokens, so memcached keeps being asked (a token seen before is in the local LRU): 10 workers,
     // 40 requests each, every token once; memcached is killed after the first 50 answers.
-    const store = mocks.keystone.store;
-    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-    const tokens = Array.from(
-      { length: 400 },
-      () => store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }).id,
-    );
+    const tokens = Array.from({ length: 400 }, () => issueDemoToken(mocks).id);
     const statuses: number[] = [];
     let killed = false;
     await Promise.all(

@@ -8,7 +8,16 @@ import { SPOOFABLE_HEADERS, requireUser } from '../../src/auth-token/middleware.
 import { sha256Hex } from '../../src/common/redact.js';
 import { buildEcho, echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
-import { appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
+import {
+  appCredToken,
+  issueDemoToken,
+  setFaults,
+  startMocks,
+  stats,
+  tokenFor,
+  type Mocks,
+  USERS,
+} from '../helpers/mocks.js';
 
 let mocks: Mocks;
 
@@ -43,12 +52,7 @@ async function validationsOf(token: string): Promise<number> {
   return (await stats(mocks.keystone.url)).counters[`validations:${sha256Hex(token)}`] ?? 0;
 }
 
-/** A token of demo on the demo project, issued straight from the mock Keystone's store. */
-function demoToken(expiresAt?: number) {
-  const store = mocks.keystone.store;
-  const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
-  return store.issue(demo.id, ['password'], { project: '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e' }, expiresAt);
-}
+const demoToken = (expiresAt?: number) => issueDemoToken(mocks, expiresAt);
 
 /** Calls to the mock Keystone whose caller hung up before the answer. */
 async function abandonedAtKeystone(): Promise<number> {

@@ -66,6 +66,16 @@ export const DEMO_SEED_NAMES: readonly (string | null)[] = [
 
 export type Mocks = MockCloud;
 
+/** The demo user's project in the mock seed (config/mock-keystone.json). */
+export const DEMO_PROJECT_ID = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
+
+/** A token of demo on its project, issued straight from the mock Keystone's store (no HTTP), expiring at `expiresAt`. */
+export function issueDemoToken(mocks: Pick<Mocks, 'keystone'>, expiresAt?: number) {
+  const store = mocks.keystone.store;
+  const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+  return store.issue(demo.id, ['password'], { project: DEMO_PROJECT_ID }, expiresAt);
+}
+
 /** The mock cloud on free ports, with /__mock/ control on. */
 export function startMocks({ generate = 0 } = {}): Promise<Mocks> {
   return startMockCloud({ keystone: { port: 0, control: true }, glance: { port: 0, control: true, generate } });
