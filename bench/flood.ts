@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import { children, freePort, issueToken, log, median, start, stop, waitHttp } from './procs.js';
+import { children, freePort, issueToken, log, median, serviceEnv, start, stop, waitHttp } from './procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FLOOD = int('FLOOD_REQUESTS', 1000);
@@ -208,19 +208,15 @@ async function main() {
   log(`mocks: ${keystone}, ${glance}`);
 
   const port = await freePort();
-  const serviceEnv: Record<string, string> = {
+  const env: Record<string, string> = {
     OS_LOG__LEVEL: 'warn',
     ...forwardedEnv(),
     // Where the service listens and which Keystone it trusts are the bench's: not overridable.
     OS_SERVER__HOST: '127.0.0.1',
-    OS_SERVER__PORT: String(port),
-    OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
-    NODE_ENV: 'production',
+    ...serviceEnv(`${keystone}/v3`, port),
   };
   const serverArgs = runner === 'dist' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
-  const service = (await start(process.execPath, serverArgs, serviceEnv)).proc;
+  const service = (await start(process.execPath, serverArgs, env)).proc;
   // Drain its stdout (a full pipe would stall its logger) and keep the tail for a failure message.
   let serviceOut = '';
   service.stdout!.on('data', (d: Buffer) => (serviceOut = (serviceOut + d.toString()).slice(-4000)));
@@ -346,7 +342,7 @@ async function main() {
   log(`revoked token x${REPEATS}: ${tally(repeated.map((o) => o.status))}; ${revokedValidations} Keystone validations`);
   await validAgent.close();
 
-  const config = await effectiveConfig(serviceEnv);
+  const config = await effectiveConfig(env);
   const baselineMs = median(baseline.map((o) => o.ms));
   const rows: [string, string][] = [
     ['valid request during the flood (127.0.0.2): status, latency', `${valid.status}, ${seconds(valid.ms)}`],
@@ -384,7 +380,7 @@ async function main() {
     '',
     `Config used (service: ${runner === 'dist' ? 'node dist/server.js' : 'tsx src/server.ts'}; mock Keystone fault ${JSON.stringify(FAULT)}):`,
     '',
-    ...masked(serviceEnv).map((l) => `    ${l}`),
+    ...masked(env).map((l) => `    ${l}`),
     '',
     'Effective values:',
     '',

@@ -11,7 +11,7 @@ import memjs from 'memjs';
 import { Agent, WebSocket, request } from 'undici';
 import { startMockCloud, type MockCloud } from '../src/mocks/cloud.js';
 import type { Seed } from '../src/mocks/keystone/store.js';
-import { children, freePort, log, rssMiB, stop, waitHttp, runMain } from './procs.js';
+import { children, freePort, log, rssMiB, stop, waitHttp, runMain, serviceEnv } from './procs.js';
 // The test suite's helper: one way to run a memcached.
 import { memcachedBinary, startMemcached } from '../test/helpers/memcached.js';
 import { issueDemoToken } from '../test/helpers/mocks.js';
@@ -88,16 +88,7 @@ async function startService(
 ): Promise<{ proc: ChildProcess; url: string; inspector: Inspector }> {
   const port = await freePort();
   const proc = spawn(process.execPath, [...NODE_FLAGS, '--inspect=127.0.0.1:0', path.join(DIST, 'server.js')], {
-    env: {
-      PATH: process.env.PATH!,
-      OS_SERVER__PORT: String(port),
-      OS_LOG__LEVEL: 'warn',
-      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: cloud.keystoneUrl,
-      OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-      OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
-      NODE_ENV: 'production',
-      ...env,
-    },
+    env: { PATH: process.env.PATH!, ...serviceEnv(cloud.keystoneUrl, port), OS_LOG__LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });

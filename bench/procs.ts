@@ -9,6 +9,20 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }
 /** Every process started, so a failing run can still stop them all. */
 export const children: ChildProcess[] = [];
 
+/**
+ * What this service needs to run under a benchmark: where it listens, the Keystone it trusts and its own
+ * user there (the mock seed's). Callers add their own options (log level, cache, memcached).
+ */
+export function serviceEnv(keystoneV3Url: string, port: number): Record<string, string> {
+  return {
+    OS_SERVER__PORT: String(port),
+    OS_KEYSTONE_AUTHTOKEN__AUTH_URL: keystoneV3Url,
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    NODE_ENV: 'production',
+  };
+}
+
 export function log(message: string) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }

@@ -3,7 +3,7 @@
 // Reports throughput and the Keystone validations each setup needed.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { freePort, issueToken, keystoneCount, log, start, stop, waitHttp, runMain } from './procs.js';
+import { freePort, issueToken, keystoneCount, log, start, stop, waitHttp, runMain, serviceEnv } from './procs.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -12,11 +12,8 @@ const TOKENS = 1000;
 async function replica(keystone: string, memcached: string | undefined): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
   const { proc } = await start(process.execPath, ['--max-semi-space-size=32', 'dist/server.js'], {
-    OS_SERVER__PORT: String(port),
+    ...serviceEnv(`${keystone}/v3`, port),
     OS_LOG__LEVEL: 'warn',
-    OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
     ...(memcached
       ? {
           OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: memcached,

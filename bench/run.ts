@@ -7,7 +7,6 @@ import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -26,7 +25,10 @@ import {
   stop,
   waitHttp,
   runMain,
+  serviceEnv,
 } from './procs.js';
+// The test suite's helper: one way to listen on a free port.
+import { listen } from '../test/helpers/net.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHARED = process.env.SHARED ?? path.resolve(ROOT, '../shared');
@@ -75,12 +77,8 @@ async function otlpSink(): Promise<{ url: string; received(): number; close(): P
       res.end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received: () => received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const served = await listen(server);
+  return { url: served.url, received: () => received, close: () => served.close() };
 }
 
 async function loadRound(url: string, token: string, pid: number, seconds: number): Promise<Round> {
@@ -166,15 +164,11 @@ async function main() {
   const launchOurs = async (entry: string, env: Record<string, string> = {}) => {
     const port = await freePort();
     const { proc } = await start(process.execPath, [...NODE_FLAGS, entry], {
-      OS_SERVER__PORT: String(port),
+      ...serviceEnv(`${keystone}/v3`, port),
       OS_LOG__LEVEL: 'warn',
-      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: `${keystone}/v3`,
-      OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-      OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
       ...(process.env.BENCH_CACHE_SIZE
         ? { OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_SIZE: process.env.BENCH_CACHE_SIZE }
         : {}),
-      NODE_ENV: 'production',
       ...env,
     });
     await waitHttp(`http://127.0.0.1:${port}/healthz`);

@@ -6,6 +6,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Context, Next } from 'koa';
 import { tracer } from '../src/common/tracing.js';
 import { serverSpans } from '../src/middleware/tracing.js';
+import { median } from './procs.js';
 
 const middleware = serverSpans();
 const ctx = {
@@ -42,7 +43,6 @@ const rows: [string, number][] = [];
 for (let round = 0; round < 3; round++) {
   rows.push(['hooks', await nsPerCall(withHooks, N)], ['none', await nsPerCall(without, N)]);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const hooks = median(rows.filter(([k]) => k === 'hooks').map(([, v]) => v));
 const none = median(rows.filter(([k]) => k === 'none').map(([, v]) => v));
 process.stdout.write(
