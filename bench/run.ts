@@ -29,6 +29,7 @@ import {
 } from './procs.js';
 // The test suite's helper: one way to listen on a free port.
 import { listen } from '../test/helpers/net.js';
+import { commandPath } from '../test/helpers/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHARED = process.env.SHARED ?? path.resolve(ROOT, '../shared');
@@ -50,11 +51,7 @@ interface Round {
 /** wrk (Debian) when installed: a C load generator that leaves more of the two cores to the servers. */
 const WRK = (() => {
   if (process.env.BENCH_LOAD === 'autocannon') return undefined;
-  try {
-    return execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return commandPath('wrk') || undefined;
 })();
 const execFileAsync = promisify(execFile);
 const LOADGEN = WRK ? 'wrk, 2 threads' : 'autocannon';

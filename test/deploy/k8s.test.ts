@@ -13,19 +13,14 @@ import * as yaml from 'js-yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { describeOptions } from '../../src/config/schema.js';
 import { PROBE_PATHS } from '../../src/routes/health.js';
+import { commandPath, skipWithout } from '../helpers/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const K8S = path.join(ROOT, 'deploy/k8s');
 
-const kubectl = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-})();
+const kubectl = commandPath('kubectl');
 /** Outside CI the suite is skipped without kubectl; in CI it must run. */
-const skip = kubectl === '' && process.env.CI !== 'true' ? 'kubectl not installed (kubectl kustomize renders)' : false;
+const skip = skipWithout(kubectl, 'kubectl not installed (kubectl kustomize renders)');
 
 interface K8sObject {
   apiVersion: string;

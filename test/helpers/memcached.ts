@@ -1,20 +1,13 @@
 // A real memcached (Debian's package) for the shared-cache tests, on a free port, killable mid-test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { freePort, waitFor } from './net.js';
+import { commandPath, skipWithout } from './process.js';
 
-export const memcachedBinary = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v memcached'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-})();
+export const memcachedBinary = commandPath('memcached');
 
 /** Skip outside CI when memcached is not installed; CI installs it (.ci/run), so there it must run. */
-export const skipWithoutMemcached =
-  memcachedBinary === '' && process.env.CI !== 'true' ? 'memcached not installed (apt-get install memcached)' : false;
+export const skipWithoutMemcached = skipWithout(memcachedBinary, 'memcached not installed (apt-get install memcached)');
 
 export interface Memcached {
   address: string;

@@ -1,5 +1,20 @@
-// Child processes for tests that need a real process: signals, exit codes, stdout.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Child processes for tests that need a real process: signals, exit codes, stdout; and the programs the
+// machine may or may not have (memcached, kubectl, the openstack CLI).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+
+/** Where `name` is on PATH, or '' when it is not installed. */
+export function commandPath(name: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** A suite's `skip` for a program CI installs (.ci/run): skipped without it outside CI, never skipped in CI. */
+export function skipWithout(path: string, reason: string): string | false {
+  return path === '' && process.env.CI !== 'true' ? reason : false;
+}
 
 export interface Child {
   proc: ChildProcess;

@@ -5,17 +5,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
+import { commandPath, skipWithout } from '../helpers/process.js';
 
 const run = promisify(execFile);
-const cliPath = await run('sh', ['-c', 'command -v openstack']).then(
-  (r) => r.stdout.trim(),
-  () => '',
-);
+const cliPath = commandPath('openstack');
 // CI installs the CLI (.ci/run); a laptop without it skips rather than fails.
-const skip =
-  cliPath === '' && process.env.CI !== 'true'
-    ? 'openstack CLI not installed (apt-get install python3-openstackclient)'
-    : false;
+const skip = skipWithout(cliPath, 'openstack CLI not installed (apt-get install python3-openstackclient)');
 
 let mocks: Mocks;
 before(async () => {
