@@ -2,9 +2,10 @@
 // no-misused-promises) on top of ESLint's; formatting is Prettier's job (npm run format:check).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'eslint.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'eslint.config.js', 'eslint.layers.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -29,6 +30,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // Lower layers never import upper ones (eslint.layers.js).
+  layers,
   // The demo and the benchmark print to the terminal on purpose; the mocks' entry points print their URL.
   { files: ['src/demo.ts', 'bench/**', 'scripts/**', 'test/**'], rules: { 'no-console': 'off' } },
   // Tests poke at JSON bodies whose shape is the thing under test.
