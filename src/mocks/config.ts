@@ -29,7 +29,7 @@ const schema = {
       format: String,
       default: 'http://127.0.0.1:8080',
     },
-    token_ttl: { doc: 'Token lifetime in seconds.', format: 'nat', default: 3600 },
+    token_ttl: { doc: 'Token lifetime in seconds.', format: 'positive-int', default: 3600, max: 604800 },
     control: { doc: 'Serve /__mock/ (counters and fault injection).', format: Boolean, default: false },
   },
   mock_glance: {
@@ -41,7 +41,12 @@ const schema = {
       format: String,
       default: '',
     },
-    generate: { doc: 'Extra generated images (for paging and benchmarks).', format: 'nat', default: 0 },
+    generate: {
+      doc: 'Extra generated images (for paging and benchmarks).',
+      format: 'nat',
+      default: 0,
+      max: 1000000,
+    },
     generate_owner: {
       doc: 'Project id owning the generated images.',
       format: String,
