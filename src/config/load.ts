@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import convict from 'convict';
+import { serviceVariable, unknownVariables } from './env.js';
 import './formats.js';
 import { HIDE_VALUE } from './values.js';
 import {
@@ -58,7 +59,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? {};
   // Defaults, then the environment (convict reads it at construction).
   const conf = convictFor(schema, env);
-  const problems: string[] = [];
+  const problems = unknownVariables(schema, env, serviceVariable);
   const files: string[] = [];
   const nodeEnv = env.NODE_ENV ?? 'development';
   const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);

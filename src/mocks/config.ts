@@ -1,5 +1,6 @@
 // Settings of the two mocks, with the same conventions as the service's own config (OS_<GROUP>__<OPTION>).
 import { fileURLToPath } from 'node:url';
+import { mockVariable, unknownVariables } from '../config/env.js';
 import { ConfigError, convictFor, explainConvictError } from '../config/load.js';
 import type { ConfigValues } from '../config/schema.js';
 
@@ -71,11 +72,14 @@ export function loadMockConfig(
   overrides: Record<string, unknown> = {},
 ): MockConfig {
   const conf = convictFor(schema, env);
+  // OS_MOCK_* only: the service's variables may share this environment (src/config/env.ts).
+  const problems = unknownVariables(schema, env, mockVariable);
   try {
     conf.load(overrides);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError(explainConvictError(err));
+    problems.push(...explainConvictError(err));
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return conf.getProperties();
 }

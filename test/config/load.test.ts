@@ -259,6 +259,7 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
       PATH: process.env.PATH,
       OS_SERVER__PORT: 'seventy',
       OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'not a url',
+      OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3',
       OS_COMMUNICATION__INSECURE: 'maybe',
     },
     encoding: 'utf8',
@@ -270,6 +271,10 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
   assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));
+  assert.ok(
+    lines.some((l) => l.includes('unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL')),
+    'the stray variable is named',
+  );
   assert.ok(
     lines.some((l) => l.includes('communication.insecure: must be true or false')),
     'the bad boolean is named',
@@ -366,6 +371,28 @@ test('a timeout above 2^31-1 ms is refused rather than becoming 1 ms', () => {
   );
   const c = loadConfig({ env: { ...secret, OS_COMMUNICATION__TIMEOUT: '2147483' }, configDir: '/nonexistent' });
   assert.ok(sessionOptionsFromConfig(c.communication).timeoutMs <= 2 ** 31 - 1, 'the largest timeout fits a timer');
+});
+
+test('an OS_<GROUP>__<OPTION> variable naming no option stops the start; openrc and the mocks do not', () => {
+  const found = problems(() =>
+    loadConfig({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3' }, configDir: '/nonexistent' }),
+  );
+  assert.deepEqual(
+    found,
+    [
+      'keystone_authtoken.authurl: unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL; did you mean OS_KEYSTONE_AUTHTOKEN__AUTH_URL?)',
+    ],
+    'the typo, and nothing else',
+  );
+  const shared = {
+    ...secret,
+    OS_AUTH_URL: 'http://k/v3',
+    OS_PASSWORD: 'x',
+    OS_PROJECT_NAME: 'demo',
+    OS_MOCK_KEYSTONE__PORT: '5000',
+    OS_MOCK_GLANCE__TYPO: 'x',
+  };
+  assert.equal(loadConfig({ env: shared, configDir: '/nonexistent' }).server.port, 8080, 'openrc and OS_MOCK_*');
 });
 
 test('server: an empty host and headers_timeout over request_timeout are refused', () => {
