@@ -153,6 +153,12 @@ function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
         `keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`,
       );
   }
+  // keystonemiddleware accepts this silently; here it takes an explicit opt-in (warned at every start).
+  if (ka.memcached_servers.length > 0 && ka.memcache_security_strategy === 'None' && !ka.memcache_allow_unprotected) {
+    problems.push(
+      `keystone_authtoken.memcache_security_strategy: None with memcached_servers leaves the cache entries unprotected: whoever can write to memcached can pose as any user. Set MAC or ENCRYPT and a memcache_secret_key, or accept the risk with memcache_allow_unprotected (env ${envVarName('keystone_authtoken', 'memcache_security_strategy')}, ${envVarName('keystone_authtoken', 'memcache_allow_unprotected')})`,
+    );
+  }
   return problems;
 }
 

@@ -184,7 +184,7 @@ export const schema = {
       default: [] as string[],
     },
     memcache_security_strategy: {
-      doc: 'Protection of memcached entries: None, MAC (authenticated) or ENCRYPT (authenticated and encrypted).',
+      doc: 'Protection of memcached entries: None, MAC (authenticated) or ENCRYPT (authenticated and encrypted). None with memcached_servers stops the start unless memcache_allow_unprotected is set.',
       format: ['None', 'MAC', 'ENCRYPT'] as const,
       default: 'None',
     },
@@ -193,6 +193,11 @@ export const schema = {
       format: String,
       default: '',
       sensitive: true,
+    },
+    memcache_allow_unprotected: {
+      doc: 'Start with memcached_servers and memcache_security_strategy None, whose entries anyone who can write to memcached can forge (a warning at every start). Without it, that combination stops the start.',
+      format: Boolean,
+      default: false,
     },
     memcache_pool_socket_timeout: {
       doc: 'Seconds a memcached operation may take before the cache is skipped.',
@@ -208,7 +213,11 @@ export const schema = {
     },
     certfile: { doc: 'PEM client certificate for HTTPS upstreams.', format: 'optional-file', default: '' },
     keyfile: { doc: 'PEM private key of certfile.', format: 'optional-file', default: '' },
-    insecure: { doc: 'Skip TLS certificate verification (never in production).', format: Boolean, default: false },
+    insecure: {
+      doc: 'Skip TLS certificate verification (never in production; a warning at every start).',
+      format: Boolean,
+      default: false,
+    },
     timeout: {
       doc: 'Overall seconds one upstream request may take, retries and redirects included.',
       format: 'positive-seconds',

@@ -395,6 +395,39 @@ test('an OS_<GROUP>__<OPTION> variable naming no option stops the start; openrc 
   assert.equal(loadConfig({ env: shared, configDir: '/nonexistent' }).server.port, 8080, 'openrc and OS_MOCK_*');
 });
 
+test('memcached without a strategy stops the start unless memcache_allow_unprotected opts in', () => {
+  const env = { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc:11211' };
+  const found = problems(() => loadConfig({ env, configDir: '/nonexistent' }));
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0]!, /^keystone_authtoken\.memcache_security_strategy: None with memcached_servers/);
+  assert.match(
+    found[0]!,
+    /\(env OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED\)$/,
+    'names both ways out',
+  );
+  const allowed = loadConfig({
+    env: { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'true' },
+    configDir: '/nonexistent',
+  });
+  assert.equal(allowed.keystone_authtoken.memcache_allow_unprotected, true, 'the explicit opt-in starts');
+  assert.equal(
+    problems(() =>
+      loadConfig({
+        env: { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'no' },
+        configDir: '/nonexistent',
+      }),
+    ).length,
+    1,
+    'allow_unprotected = no is no opt-in',
+  );
+  const protectedEnv = { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'MAC' };
+  const mac = loadConfig({
+    env: { ...protectedEnv, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'k' },
+    configDir: '/nonexistent',
+  });
+  assert.equal(mac.keystone_authtoken.memcache_security_strategy, 'MAC', 'a strategy needs no opt-in');
+});
+
 test('server: an empty host and headers_timeout over request_timeout are refused', () => {
   const host = problems(() => loadConfig({ env: { ...secret, OS_SERVER__HOST: '' }, configDir: '/nonexistent' }));
   assert.deepEqual(host, ['server.host: must not be empty (0.0.0.0 or :: listen everywhere) (env OS_SERVER__HOST)']);
