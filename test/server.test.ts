@@ -1,11 +1,15 @@
 // The real process: SIGTERM drains in-flight requests, refuses new connections and exits 0; a second
-// signal exits at once.
+// signal exits at once. And every start logs the configuration's warnings.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { startService } from '../src/server.js';
+import { configWarnings } from '../src/config/warnings.js';
+import { captureLogger } from './helpers/logs.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
 import { waitFor } from './helpers/net.js';
+import { serviceConfig } from './helpers/service.js';
 
 let mocks: Mocks;
 before(async () => {
@@ -84,5 +88,23 @@ test('a second signal exits at once', async () => {
     await stuck;
   } finally {
     await setFaults(mocks.glance.url, {});
+  }
+});
+
+test('every start logs each configuration warning as one warn line, before listening', async () => {
+  const config = serviceConfig(mocks.keystoneUrl, {
+    communication: { insecure: true },
+    keystone_authtoken: { memcached_servers: ['127.0.0.1:1'], memcache_allow_unprotected: true },
+  });
+  const expected = configWarnings(config);
+  assert.equal(expected.length, 2, 'insecure and the unprotected memcached');
+  for (let start = 0; start < 2; start++) {
+    const { logger, lines } = captureLogger('info');
+    const service = await startService(config, logger);
+    await service.shutdown('test');
+    const warned = lines.filter((l) => l.level === 40 && expected.includes(l.msg as string)).map((l) => l.msg);
+    assert.deepEqual(warned, expected, `start ${start + 1}: one warn line per warning`);
+    const listening = lines.findIndex((l) => l.msg === 'image-names service listening');
+    assert.ok(lines.findIndex((l) => l.msg === expected[0]) < listening, 'warned before listening');
   }
 });

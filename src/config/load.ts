@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import convict from 'convict';
+import { serviceVariable, unknownVariables } from './env.js';
 import './formats.js';
+import { HIDE_VALUE } from './values.js';
 import {
   describeOptions,
   envVarName,
@@ -57,7 +59,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? {};
   // Defaults, then the environment (convict reads it at construction).
   const conf = convictFor(schema, env);
-  const problems: string[] = [];
+  const problems = unknownVariables(schema, env, serviceVariable);
   const files: string[] = [];
   const nodeEnv = env.NODE_ENV ?? 'development';
   const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);
@@ -84,7 +86,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   } catch (err) {
     problems.push(...explainConvictError(err));
   }
-  problems.push(...crossChecks(conf.getProperties()));
+  try {
+    problems.push(...crossChecks(conf.getProperties()));
+  } catch (err) {
+    // A value convict already refused can have any type; that problem is reported.
+    if (problems.length === 0) throw err;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(conf.getProperties());
 }
@@ -109,7 +116,10 @@ export function explainConvictError(err: unknown): string[] {
 }
 
 /** convict says "group.key: must be ...": add the env var so the operator knows what to change. */
-function explain(line: string): string {
+function explain(convictLine: string): string {
+  // convict repeats the value after the message: not when it may hold a secret.
+  const at = convictLine.indexOf(`${HIDE_VALUE}: value was `);
+  const line = at === -1 ? convictLine : convictLine.slice(0, at + HIDE_VALUE.length);
   const match = /^([a-z_]+)\.([a-z_]+): /.exec(line);
   if (match?.[1] && match[2]) return `${line} (env ${envVarName(match[1], match[2])})`;
   const undeclared = /configuration param '([^']+)' not declared in the schema/.exec(line);
@@ -118,8 +128,15 @@ function explain(line: string): string {
 }
 
 function crossChecks(config: Config): string[] {
+  return [
+    ...keystoneChecks(config.keystone_authtoken),
+    ...serverChecks(config.server),
+    ...communicationChecks(config.communication),
+  ];
+}
+
+function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
   const problems: string[] = [];
-  const ka = config.keystone_authtoken;
   if (ka.password === '') {
     problems.push(
       `keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`,
@@ -136,7 +153,28 @@ function crossChecks(config: Config): string[] {
         `keystone_authtoken.memcached_servers: "${server}" is not host:port (env ${envVarName('keystone_authtoken', 'memcached_servers')})`,
       );
   }
-  for (const entry of config.server.trusted_proxies) {
+  // keystonemiddleware accepts this silently; here it takes an explicit opt-in (warned at every start).
+  if (ka.memcached_servers.length > 0 && ka.memcache_security_strategy === 'None' && !ka.memcache_allow_unprotected) {
+    problems.push(
+      `keystone_authtoken.memcache_security_strategy: None with memcached_servers leaves the cache entries unprotected: whoever can write to memcached can pose as any user. Set MAC or ENCRYPT and a memcache_secret_key, or accept the risk with memcache_allow_unprotected (env ${envVarName('keystone_authtoken', 'memcache_security_strategy')}, ${envVarName('keystone_authtoken', 'memcache_allow_unprotected')})`,
+    );
+  }
+  return problems;
+}
+
+function serverChecks(s: Config['server']): string[] {
+  const problems: string[] = [];
+  // Node would listen on every interface for an empty host.
+  if (s.host === '')
+    problems.push(
+      `server.host: must not be empty (0.0.0.0 or :: listen everywhere) (env ${envVarName('server', 'host')})`,
+    );
+  // Node refuses to create the server otherwise.
+  if (s.headers_timeout > s.request_timeout)
+    problems.push(
+      `server.headers_timeout: must not exceed server.request_timeout (env ${envVarName('server', 'headers_timeout')}, ${envVarName('server', 'request_timeout')})`,
+    );
+  for (const entry of s.trusted_proxies) {
     const [address = '', bits, extra] = entry.split('/');
     const max = net.isIPv6(address) ? 128 : 32;
     if (
@@ -149,7 +187,11 @@ function crossChecks(config: Config): string[] {
       );
     }
   }
-  const c = config.communication;
+  return problems;
+}
+
+function communicationChecks(c: Config['communication']): string[] {
+  const problems: string[] = [];
   if ((c.certfile === '') !== (c.keyfile === '')) {
     problems.push(
       `communication.certfile and communication.keyfile: set both or neither (env ${envVarName('communication', 'certfile')}, ${envVarName('communication', 'keyfile')})`,

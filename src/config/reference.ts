@@ -4,7 +4,8 @@ import { describeOptions } from './schema.js';
 export function renderConfigReference(): string {
   const rows = describeOptions().map((o) => {
     const value = o.sensitive ? '(secret)' : JSON.stringify(o.default);
-    return `| \`${o.group}.${o.key}\` | \`${o.env}\` | \`${value}\` | ${o.format} | ${o.doc.replace(/\|/g, '\\|')} |`;
+    const range = o.range ? `${o.range.min} to ${o.range.max}` : '';
+    return `| \`${o.group}.${o.key}\` | \`${o.env}\` | \`${value}\` | ${o.format} | ${range} | ${o.doc.replace(/\|/g, '\\|')} |`;
   });
   return [
     '# Configuration reference',
@@ -13,11 +14,26 @@ export function renderConfigReference(): string {
     '',
     'Sources, later ones winning: the defaults below, `config/<NODE_ENV>.json` if present, the JSON files listed',
     'in `CONFIG_FILES` (comma-separated), then environment variables. Group names follow oslo.config, and so do',
-    'the variable names (`OS_<GROUP>__<OPTION>`). Unknown keys, wrong types and bad URLs stop start-up with exit',
-    'code 1 and one line per problem.',
+    'the variable names (`OS_<GROUP>__<OPTION>`). Anything that does not clearly mean one thing stops start-up',
+    'with exit code 1 and one line per problem, naming the key and its variable:',
     '',
-    '| option | environment variable | default | format | meaning |',
-    '|---|---|---|---|---|',
+    '- an unknown key in a file, or an `OS_<GROUP>__<OPTION>` variable (any case) that names no option;',
+    "  variables without the double underscore (openrc's `OS_AUTH_URL`) are not read, and `OS_MOCK_<NAME>__*`",
+    '  belong to the mocks;',
+    "- a boolean other than oslo.config's: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0` in any case (JSON",
+    '  `true`/`false` in files);',
+    '- a number not written plainly (digits, a decimal point for seconds; no sign, exponent, hex or spaces) or',
+    '  outside its range (both ends included);',
+    '- a list (comma-separated in the environment) with an empty item;',
+    '- a URL with a user name, a query or a fragment, or not written the way it is read (`http://k/v3`, not',
+    '  `HTTP://k/v3` or `http://k\\v3`);',
+    '- a file that is not a readable regular file; a wrong type, an unknown enum value.',
+    '',
+    'Some valid settings weaken the service and are logged as warnings at every start: `communication.insecure`,',
+    '`keystone_authtoken.memcache_allow_unprotected`, and a `memcache_secret_key` with strategy `None`.',
+    '',
+    '| option | environment variable | default | format | range | meaning |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

@@ -2,6 +2,7 @@
 // (keystone_authtoken, communication, ...) so that OpenStack operators recognise every option, and environment
 // variables follow oslo.config's own convention: OS_<GROUP>__<OPTION>.
 import fs from 'node:fs';
+import { optionRange } from './formats.js';
 
 // package.json sits two levels above both src/config/ and dist/config/.
 export const VERSION = (
@@ -14,6 +15,9 @@ export interface OptionSpec {
   format: unknown;
   default: unknown;
   sensitive?: boolean;
+  /** A numeric option's bounds, inclusive, where they are narrower than its format's (formats.ts). */
+  min?: number;
+  max?: number;
 }
 
 /** A schema grouped like oslo.config: group, then option (the mocks' schema is one too). */
@@ -41,8 +45,9 @@ export const schema = {
     },
     max_header_size: {
       doc: 'Largest request header block in bytes; larger requests get 431.',
-      format: 'nat',
+      format: 'positive-int',
       default: 16384,
+      max: 1048576,
     },
     shutdown_grace: {
       doc: 'Seconds in-flight requests get to finish after SIGTERM before the process exits anyway.',
@@ -99,6 +104,7 @@ export const schema = {
       doc: 'Retries of a validation call that could not connect to Keystone.',
       format: 'nat',
       default: 3,
+      max: 10,
     },
     delay_auth_decision: {
       doc: 'Never reject: mark unauthenticated requests X-Identity-Status: Invalid and let the route decide.',
@@ -129,16 +135,19 @@ export const schema = {
       doc: 'Most token validations in flight to Keystone at once; the rest wait, queued fairly per client.',
       format: 'positive-int',
       default: 16,
+      max: 4096,
     },
     validation_queue_per_client: {
-      doc: 'Most token validations one client address may have waiting; more get 503 with Retry-After at once.',
+      doc: 'Most token validations one client address may have waiting; more get 503 with Retry-After at once (0: none wait).',
       format: 'nat',
       default: 32,
+      max: 100000,
     },
     validation_queue_size: {
-      doc: 'Most token validations waiting in all; more get 503 with Retry-After at once.',
+      doc: 'Most token validations waiting in all; more get 503 with Retry-After at once (0: none wait, so a validation that cannot start at once gets 503).',
       format: 'nat',
       default: 1000,
+      max: 100000,
     },
     validation_queue_timeout: {
       doc: 'Seconds a token validation may wait for its turn before the request gets 503 with Retry-After.',
@@ -149,17 +158,25 @@ export const schema = {
       doc: 'Seconds a token Keystone rejected (404) is answered 401 without asking again; 0 disables it. Keystone failures are never cached.',
       format: 'seconds',
       default: 5,
+      max: 60,
     },
     token_cache_time: {
       doc: 'Seconds a validated token is cached (never past its expiry); 0 disables the cache.',
       format: 'seconds',
       default: 300,
+      max: 86400,
     },
-    token_cache_size: { doc: 'Most tokens the in-process cache holds (LRU).', format: 'nat', default: 10000 },
+    token_cache_size: {
+      doc: 'Most tokens the in-process cache holds (LRU); 0 disables the cache, memcached included.',
+      format: 'nat',
+      default: 10000,
+      max: 10000000,
+    },
     token_cache_memory_mb: {
       doc: 'Most memory, in MiB, the in-process token cache holds (estimated; a catalog shared by many tokens counts once). The least recently used tokens go first when this or token_cache_size is reached.',
       format: 'positive-int',
       default: 64,
+      max: 65536,
     },
     memcached_servers: {
       doc: 'host:port list of memcached servers shared by replicas; empty keeps the cache in-process.',
@@ -167,7 +184,7 @@ export const schema = {
       default: [] as string[],
     },
     memcache_security_strategy: {
-      doc: 'Protection of memcached entries: None, MAC (authenticated) or ENCRYPT (authenticated and encrypted).',
+      doc: 'Protection of memcached entries: None, MAC (authenticated) or ENCRYPT (authenticated and encrypted). None with memcached_servers stops the start unless memcache_allow_unprotected is set.',
       format: ['None', 'MAC', 'ENCRYPT'] as const,
       default: 'None',
     },
@@ -176,6 +193,11 @@ export const schema = {
       format: String,
       default: '',
       sensitive: true,
+    },
+    memcache_allow_unprotected: {
+      doc: 'Start with memcached_servers and memcache_security_strategy None, whose entries anyone who can write to memcached can forge (a warning at every start). Without it, that combination stops the start.',
+      format: Boolean,
+      default: false,
     },
     memcache_pool_socket_timeout: {
       doc: 'Seconds a memcached operation may take before the cache is skipped.',
@@ -191,7 +213,11 @@ export const schema = {
     },
     certfile: { doc: 'PEM client certificate for HTTPS upstreams.', format: 'optional-file', default: '' },
     keyfile: { doc: 'PEM private key of certfile.', format: 'optional-file', default: '' },
-    insecure: { doc: 'Skip TLS certificate verification (never in production).', format: Boolean, default: false },
+    insecure: {
+      doc: 'Skip TLS certificate verification (never in production; a warning at every start).',
+      format: Boolean,
+      default: false,
+    },
     timeout: {
       doc: 'Overall seconds one upstream request may take, retries and redirects included.',
       format: 'positive-seconds',
@@ -204,13 +230,24 @@ export const schema = {
       format: 'positive-seconds',
       default: 30,
     },
-    connections_per_origin: { doc: 'Pooled connections per upstream origin.', format: 'nat', default: 128 },
+    connections_per_origin: {
+      doc: 'Pooled connections per upstream origin.',
+      format: 'positive-int',
+      default: 128,
+      max: 10000,
+    },
     keep_alive_timeout: { doc: 'Seconds an idle pooled connection is kept.', format: 'positive-seconds', default: 4 },
-    connect_retries: { doc: 'Retries after a connection failure (request never sent).', format: 'nat', default: 2 },
+    connect_retries: {
+      doc: 'Retries after a connection failure (request never sent).',
+      format: 'nat',
+      default: 2,
+      max: 10,
+    },
     status_code_retries: {
       doc: 'Retries of idempotent requests answered with one of retriable_status_codes.',
       format: 'nat',
       default: 1,
+      max: 10,
     },
     retriable_status_codes: {
       doc: 'Statuses that status_code_retries applies to (comma-separated in the environment).',
@@ -227,11 +264,13 @@ export const schema = {
       format: 'seconds',
       default: 2,
     },
-    max_redirects: { doc: 'Redirects followed per request.', format: 'nat', default: 5 },
+    max_redirects: { doc: 'Redirects followed per request.', format: 'nat', default: 5, max: 30 },
     max_response_bytes: {
       doc: 'Largest upstream response body read into memory.',
-      format: 'nat',
+      format: 'positive-int',
       default: 16 * 1024 * 1024,
+      // The body is parsed as one string: V8's longest is just under 512 MiB.
+      max: 256 * 1024 * 1024,
     },
     user_agent: {
       doc: 'User-Agent sent upstream.',
@@ -248,8 +287,9 @@ export const schema = {
     region_name: { doc: 'Region of the image endpoint; empty matches any.', format: String, default: '' },
     page_size: {
       doc: 'Images asked per Glance page (Glance caps at its api_limit_max, 1000).',
-      format: 'nat',
+      format: 'positive-int',
       default: 1000,
+      max: 10000,
     },
   },
 } satisfies GroupedSchema;
@@ -283,13 +323,17 @@ export function envVarName(group: string, key: string): string {
   return `OS_${group}__${key}`.toUpperCase();
 }
 
-/** A grouped schema with every option's `env` set to its OS_<GROUP>__<OPTION> name. */
+/**
+ * A grouped schema as convict gets it: every option's `env` set to its OS_<GROUP>__<OPTION> name, and
+ * `format: Boolean` replaced by the strict 'boolean' format (convict's own reads "0" and "no" as true).
+ */
 export function withEnvNames(grouped: GroupedSchema): Record<string, Record<string, OptionSpec & { env: string }>> {
   const out: Record<string, Record<string, OptionSpec & { env: string }>> = {};
   for (const [group, options] of Object.entries(grouped)) {
     out[group] = {};
     for (const [key, option] of Object.entries(options)) {
-      out[group][key] = { ...option, env: envVarName(group, key) };
+      const format = option.format === Boolean ? 'boolean' : option.format;
+      out[group][key] = { ...option, format, env: envVarName(group, key) };
     }
   }
   return out;
@@ -303,6 +347,8 @@ export interface ConfigOption {
   default: unknown;
   format: string;
   sensitive: boolean;
+  /** A numeric option's inclusive bounds. */
+  range?: { min: number; max: number };
 }
 
 /** Every option with its env var, default and doc: the source of the generated configuration reference. */
@@ -321,6 +367,7 @@ export function describeOptions(): ConfigOption[] {
           ? o.format.name.toLowerCase()
           : String(o.format),
       sensitive: o.sensitive === true,
+      range: optionRange(o),
     })),
   );
 }

@@ -1,5 +1,6 @@
 // Settings of the two mocks, with the same conventions as the service's own config (OS_<GROUP>__<OPTION>).
 import { fileURLToPath } from 'node:url';
+import { mockVariable, unknownVariables } from '../config/env.js';
 import { ConfigError, convictFor, explainConvictError } from '../config/load.js';
 import type { ConfigValues } from '../config/schema.js';
 
@@ -29,7 +30,7 @@ const schema = {
       format: String,
       default: 'http://127.0.0.1:8080',
     },
-    token_ttl: { doc: 'Token lifetime in seconds.', format: 'nat', default: 3600 },
+    token_ttl: { doc: 'Token lifetime in seconds.', format: 'positive-int', default: 3600, max: 604800 },
     control: { doc: 'Serve /__mock/ (counters and fault injection).', format: Boolean, default: false },
   },
   mock_glance: {
@@ -41,7 +42,12 @@ const schema = {
       format: String,
       default: '',
     },
-    generate: { doc: 'Extra generated images (for paging and benchmarks).', format: 'nat', default: 0 },
+    generate: {
+      doc: 'Extra generated images (for paging and benchmarks).',
+      format: 'nat',
+      default: 0,
+      max: 1000000,
+    },
     generate_owner: {
       doc: 'Project id owning the generated images.',
       format: String,
@@ -66,11 +72,14 @@ export function loadMockConfig(
   overrides: Record<string, unknown> = {},
 ): MockConfig {
   const conf = convictFor(schema, env);
+  // OS_MOCK_* only: the service's variables may share this environment (src/config/env.ts).
+  const problems = unknownVariables(schema, env, mockVariable);
   try {
     conf.load(overrides);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError(explainConvictError(err));
+    problems.push(...explainConvictError(err));
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return conf.getProperties();
 }

@@ -93,6 +93,8 @@ describe('two service instances sharing one memcached', { skip: skipWithoutMemca
           memcached_servers: [memcached.address],
           memcache_security_strategy: strategy,
           memcache_secret_key: secret,
+          // None is refused unless opted into (these tests show what it exposes).
+          memcache_allow_unprotected: strategy === 'None',
         },
       }),
       { level: 'warn', now },

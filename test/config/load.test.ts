@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ConfigError, defaultConfig, loadConfig, maskedConfig, type LoadConfigOptions } from '../../src/config/load.js';
+import { describeOptions } from '../../src/config/schema.js';
+import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
 
 const secret = { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'pw' };
 
@@ -253,7 +255,13 @@ test('secrets never appear in errors or in the effective-config line', () => {
 
 test('the server exits 1 on bad configuration, one readable line per problem, no stack trace', () => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH, OS_SERVER__PORT: 'seventy', OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'not a url' },
+    env: {
+      PATH: process.env.PATH,
+      OS_SERVER__PORT: 'seventy',
+      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'not a url',
+      OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3',
+      OS_COMMUNICATION__INSECURE: 'maybe',
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -263,5 +271,193 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
   assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));
+  assert.ok(
+    lines.some((l) => l.includes('unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL')),
+    'the stray variable is named',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('communication.insecure: must be true or false')),
+    'the bad boolean is named',
+  );
   assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+const booleanOptions = describeOptions().filter((o) => o.format === 'boolean');
+
+test("booleans: oslo.config's spellings in any case, for every boolean option; 0 is false", () => {
+  assert.ok(booleanOptions.length >= 5, 'the boolean options');
+  const spellings: [string, boolean][] = [
+    ...['true', 'TRUE', 'True', 'yes', 'Yes', 'YES', 'on', 'ON', 'oN', '1'].map((s): [string, boolean] => [s, true]),
+    ...['false', 'FALSE', 'False', 'no', 'No', 'NO', 'off', 'OFF', 'Off', '0'].map((s): [string, boolean] => [
+      s,
+      false,
+    ]),
+  ];
+  for (const o of booleanOptions)
+    for (const [text, value] of spellings) {
+      const values: Readonly<Record<string, Readonly<Record<string, unknown>>>> = loadConfig({
+        env: { ...secret, [o.env]: text },
+        configDir: '/nonexistent',
+      });
+      assert.equal(values[o.group]?.[o.key], value, `${o.env}=${text}`);
+    }
+  // The finding: convict's Boolean read these as true, turning TLS verification off.
+  for (const text of ['0', 'no', 'off', 'false'])
+    assert.equal(
+      loadConfig({ env: { ...secret, OS_COMMUNICATION__INSECURE: text }, configDir: '/nonexistent' }).communication
+        .insecure,
+      false,
+      `OS_COMMUNICATION__INSECURE=${text} keeps TLS verification on`,
+    );
+});
+
+test('booleans: anything else stops the start, naming the key and the variable', () => {
+  for (const o of booleanOptions)
+    for (const text of ['', ' true', 'y', 'enabled', '2', 'nope', 'true!']) {
+      const found = problems(() => loadConfig({ env: { ...secret, [o.env]: text }, configDir: '/nonexistent' }));
+      assert.ok(
+        found.some((p) => p.startsWith(`${o.group}.${o.key}: must be true or false`) && p.endsWith(`(env ${o.env})`)),
+        `${o.env}=${JSON.stringify(text)}: ${found.join('\n')}`,
+      );
+    }
+});
+
+test('booleans in files: JSON true/false or the same words; a number is refused', () => {
+  const file = (value: unknown) => tmpJson({ communication: { insecure: value } }).file('b.json');
+  const insecure = (value: unknown) =>
+    loadConfig({ env: secret, configDir: '/nonexistent', files: [file(value)] }).communication.insecure;
+  assert.equal(insecure(true), true, 'JSON true');
+  assert.equal(insecure(false), false, 'JSON false');
+  assert.equal(insecure('Off'), false, 'the word "Off"');
+  for (const value of [0, 1, null, 'maybe'])
+    assert.ok(
+      problems(() => loadConfig({ env: secret, configDir: '/nonexistent', files: [file(value)] })).some((p) =>
+        p.startsWith('communication.insecure: must be true or false'),
+      ),
+      `${JSON.stringify(value)} in a file is refused`,
+    );
+});
+
+test('numbers are written plainly in the environment, or refused naming the key and the variable', () => {
+  const cases: [string, string][] = [
+    ['OS_IMAGE__PAGE_SIZE', '0x10'],
+    ['OS_IMAGE__PAGE_SIZE', '1e3'],
+    ['OS_IMAGE__PAGE_SIZE', ''],
+    ['OS_SERVER__PORT', '80abc'],
+    ['OS_COMMUNICATION__TIMEOUT', '1e3'],
+    ['OS_COMMUNICATION__TIMEOUT', ' 30'],
+    ['OS_COMMUNICATION__MAX_RESPONSE_BYTES', '0'],
+    ['OS_COMMUNICATION__CONNECTIONS_PER_ORIGIN', '0'],
+    ['OS_SERVER__MAX_HEADER_SIZE', '0'],
+    ['OS_KEYSTONE_AUTHTOKEN__VALIDATION_QUEUE_SIZE', '-1'],
+  ];
+  for (const [name, text] of cases) {
+    const key = name.slice(3).toLowerCase().replace('__', '.');
+    const found = problems(() => loadConfig({ env: { ...secret, [name]: text }, configDir: '/nonexistent' }));
+    assert.ok(
+      found.some((p) => p.startsWith(`${key}: must be a`) && p.endsWith(`(env ${name})`)),
+      `${name}=${JSON.stringify(text)}: ${found.join('\n')}`,
+    );
+  }
+});
+
+test('a timeout above 2^31-1 ms is refused rather than becoming 1 ms', () => {
+  const found = problems(() =>
+    loadConfig({ env: { ...secret, OS_COMMUNICATION__TIMEOUT: '2147484' }, configDir: '/nonexistent' }),
+  );
+  assert.ok(
+    found.some((p) => p.includes('communication.timeout: must be a number from 0.001 to 2147483')),
+    found.join('\n'),
+  );
+  const c = loadConfig({ env: { ...secret, OS_COMMUNICATION__TIMEOUT: '2147483' }, configDir: '/nonexistent' });
+  assert.ok(sessionOptionsFromConfig(c.communication).timeoutMs <= 2 ** 31 - 1, 'the largest timeout fits a timer');
+});
+
+test('an OS_<GROUP>__<OPTION> variable naming no option stops the start; openrc and the mocks do not', () => {
+  const found = problems(() =>
+    loadConfig({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3' }, configDir: '/nonexistent' }),
+  );
+  assert.deepEqual(
+    found,
+    [
+      'keystone_authtoken.authurl: unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL; did you mean OS_KEYSTONE_AUTHTOKEN__AUTH_URL?)',
+    ],
+    'the typo, and nothing else',
+  );
+  const shared = {
+    ...secret,
+    OS_AUTH_URL: 'http://k/v3',
+    OS_PASSWORD: 'x',
+    OS_PROJECT_NAME: 'demo',
+    OS_MOCK_KEYSTONE__PORT: '5000',
+    OS_MOCK_GLANCE__TYPO: 'x',
+  };
+  assert.equal(loadConfig({ env: shared, configDir: '/nonexistent' }).server.port, 8080, 'openrc and OS_MOCK_*');
+});
+
+test('memcached without a strategy stops the start unless memcache_allow_unprotected opts in', () => {
+  const env = { ...secret, OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc:11211' };
+  const found = problems(() => loadConfig({ env, configDir: '/nonexistent' }));
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0]!, /^keystone_authtoken\.memcache_security_strategy: None with memcached_servers/);
+  assert.match(
+    found[0]!,
+    /\(env OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED\)$/,
+    'names both ways out',
+  );
+  const allowed = loadConfig({
+    env: { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'true' },
+    configDir: '/nonexistent',
+  });
+  assert.equal(allowed.keystone_authtoken.memcache_allow_unprotected, true, 'the explicit opt-in starts');
+  assert.equal(
+    problems(() =>
+      loadConfig({
+        env: { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'no' },
+        configDir: '/nonexistent',
+      }),
+    ).length,
+    1,
+    'allow_unprotected = no is no opt-in',
+  );
+  const protectedEnv = { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'MAC' };
+  const mac = loadConfig({
+    env: { ...protectedEnv, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'k' },
+    configDir: '/nonexistent',
+  });
+  assert.equal(mac.keystone_authtoken.memcache_security_strategy, 'MAC', 'a strategy needs no opt-in');
+});
+
+test('server: an empty host and headers_timeout over request_timeout are refused', () => {
+  const host = problems(() => loadConfig({ env: { ...secret, OS_SERVER__HOST: '' }, configDir: '/nonexistent' }));
+  assert.deepEqual(host, ['server.host: must not be empty (0.0.0.0 or :: listen everywhere) (env OS_SERVER__HOST)']);
+  const timeouts = problems(() =>
+    loadConfig({ env: { ...secret, OS_SERVER__HEADERS_TIMEOUT: '61' }, configDir: '/nonexistent' }),
+  );
+  assert.deepEqual(timeouts, [
+    'server.headers_timeout: must not exceed server.request_timeout (env OS_SERVER__HEADERS_TIMEOUT, OS_SERVER__REQUEST_TIMEOUT)',
+  ]);
+});
+
+test('a URL holding a password is refused without repeating it', () => {
+  const found = problems(() =>
+    loadConfig({
+      env: { ...secret, OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'http://admin:hunter2@k/v3' },
+      configDir: '/nonexistent',
+    }),
+  );
+  assert.deepEqual(found, [
+    'keystone_authtoken.auth_url: must not hold a user name or password (value not shown) (env OS_KEYSTONE_AUTHTOKEN__AUTH_URL)',
+  ]);
+});
+
+test('a value of the wrong type in a file is one problem, not a crash in the cross-checks', () => {
+  const file = tmpJson({ keystone_authtoken: { memcached_servers: 5 }, server: { trusted_proxies: true } }).file(
+    't.json',
+  );
+  const found = problems(() => loadConfig({ env: secret, configDir: '/nonexistent', files: [file] }));
+  assert.ok(
+    found.some((p) => p.startsWith('keystone_authtoken.memcached_servers: must be a list of strings')),
+    found.join('\n'),
+  );
 });

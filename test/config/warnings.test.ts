@@ -1,0 +1,61 @@
+// Valid settings that weaken the service: one warning each, naming the key and the env var.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config/load.js';
+import { configWarnings } from '../../src/config/warnings.js';
+
+const warningsFor = (env: Record<string, string>) =>
+  configWarnings(loadConfig({ env: { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'pw', ...env }, configDir: '/nonexistent' }));
+
+test('the defaults warn about nothing; neither do protected memcached entries', () => {
+  assert.deepEqual(warningsFor({}), [], 'defaults are safe');
+  assert.deepEqual(
+    warningsFor({
+      OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc:11211',
+      OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'ENCRYPT',
+      OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'k',
+    }),
+    [],
+    'ENCRYPT with a key is the safe shared cache',
+  );
+  assert.deepEqual(warningsFor({ OS_COMMUNICATION__INSECURE: 'off' }), [], 'insecure off is no warning');
+});
+
+test('insecure = true warns, naming the key and its variable', () => {
+  const [warning, ...rest] = warningsFor({ OS_COMMUNICATION__INSECURE: 'yes' });
+  assert.deepEqual(rest, [], 'one warning');
+  assert.match(warning ?? '', /^communication\.insecure: TLS certificates .* not verified/, 'names the key');
+  assert.match(warning ?? '', /\(env OS_COMMUNICATION__INSECURE\)$/, 'names the variable');
+});
+
+test('unprotected memcached, opted in: a warning naming the opt-in', () => {
+  const warnings = warningsFor({
+    OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc:11211',
+    OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'true',
+  });
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /^keystone_authtoken\.memcache_allow_unprotected: .* whoever can write to memcached/);
+  assert.match(warnings[0]!, /\(env OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED\)$/, 'names the variable');
+});
+
+test('an opt-in with nothing to allow, and a secret nobody uses, warn too', () => {
+  const idle = warningsFor({
+    OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: '1',
+    OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: 'mc:11211',
+    OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY: 'MAC',
+    OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'k',
+  });
+  assert.equal(idle.length, 1, idle.join('\n'));
+  assert.match(idle[0]!, /^keystone_authtoken\.memcache_allow_unprotected: set, but has no effect/);
+  for (const servers of ['', 'mc:11211']) {
+    const unused = warningsFor({
+      OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: servers,
+      OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'a-secret-value',
+      ...(servers ? { OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'on' } : {}),
+    });
+    const line = unused.find((w) => w.startsWith('keystone_authtoken.memcache_secret_key:'));
+    assert.match(line ?? '', /set, but memcache_security_strategy is None/, `servers "${servers}"`);
+    assert.match(line ?? '', /\(env OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY\)$/, 'names what to set');
+    assert.doesNotMatch(unused.join('\n'), /a-secret-value/, 'never the secret itself');
+  }
+});
