@@ -1,5 +1,5 @@
 // Contract tests of application-credential access rules against the real Keystone (Debian's packages,
-// started by ../shared/openstack/real-openstack; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL): real
+// started by scripts/real-openstack.sh; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL): real
 // credentials restricted to this service, to another one, and unrestricted; the auth_token middleware with
 // keystone_authtoken.service_type set and unset; and the mock Keystone compared with the real one for the
 // token body and the OpenStack-Identity-Access-Rules header.

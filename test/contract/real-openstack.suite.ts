@@ -1,5 +1,5 @@
 // Contract tests against the real Keystone and Glance (Debian's packages, started by
-// ../shared/openstack/real-openstack; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL). The suite makes
+// scripts/real-openstack.sh; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL). The suite makes
 // its own domain, projects, users, roles and images, then checks the middleware, the session and the
 // service against them, and runs the same requests against the mocks to catch every difference.
 import { after, before, describe, test } from 'node:test';
