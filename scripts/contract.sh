@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 if [ -z "${RO_KEYSTONE_URL:-}" ] || [ -z "${RO_GLANCE_URL:-}" ]; then
   # Its stdout is the one line `export RO_KEYSTONE_URL=… RO_GLANCE_URL=…`: only the two URLs reach the tests,
   # never the admin's OS_* credentials.
-  eval "$(scripts/real-openstack.sh start)"
+  # (Assigned first: `eval "$(…)"` would hide a failed start behind eval's own status.)
+  ro_env=$(scripts/real-openstack.sh start)
+  eval "$ro_env"
 fi
 exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 test/contract/*.test.ts

@@ -6,7 +6,7 @@
 #   scripts/real-openstack.sh install   apt-get what is missing (about 3 minutes on a fresh machine)
 #   scripts/real-openstack.sh start     install, start PostgreSQL, Keystone and Glance, and print on stdout
 #                                       the only line the tests need: export RO_KEYSTONE_URL=… RO_GLANCE_URL=…
-#                                       (so: eval "$(scripts/real-openstack.sh start)")
+#                                       (so: ro_env=$(scripts/real-openstack.sh start) && eval "$ro_env")
 #   scripts/real-openstack.sh env       print the admin's OS_* environment for the openstack CLI, and the URLs
 #   scripts/real-openstack.sh stop      stop Keystone and Glance, and PostgreSQL if `start` started it
 #   scripts/real-openstack.sh reset     stop, drop the databases and remove RO_DIR: the next start bootstraps
@@ -22,6 +22,8 @@
 # Both run under gunicorn with 2 workers of 4 threads. These passwords are for a throwaway loopback setup
 # only; the contract tests log in as admin/adminpw. Logs: RO_DIR/ks/*.log, RO_DIR/gl/*.log.
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
 
 D=${RO_DIR:-/tmp/real-openstack}
 KP=${RO_KEYSTONE_PORT:-35357}
@@ -60,19 +62,7 @@ install() {
   if ! command -v pg_ctlcluster >/dev/null || ! compgen -G '/etc/postgresql/*/main' >/dev/null; then need+=(postgresql); fi
   command -v curl >/dev/null || need+=(curl ca-certificates)
   command -v ps >/dev/null || need+=(procps) # the contract tests list gunicorn's workers with ps
-  [ ${#need[@]} -gt 0 ] || return 0
-  command -v apt-get >/dev/null || die "needs Debian's apt-get to install: ${need[*]}"
-  log "apt-get install ${need[*]}"
-  # Keep the packages' maintainer scripts from starting services (PostgreSQL's default cluster among them):
-  # `start` starts what it needs. The policy file is removed again if it was not there before.
-  local policy=/usr/sbin/policy-rc.d
-  if [ ! -e $policy ]; then
-    printf '#!/bin/sh\nexit 101\n' >$policy
-    chmod +x $policy
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
 
 # ---- helpers ----------------------------------------------------------------------------------------------
@@ -89,7 +79,10 @@ wait_for() {
 
 psql_as_postgres() { su postgres -c "psql -qAtc \"$1\""; }
 
-fresh_db() { su postgres -c "dropdb --if-exists ${DB}_$1 && createdb -O ro_os ${DB}_$1"; }
+# UTF-8 whatever locale the cluster was created with (a container without LANG gets SQL_ASCII otherwise).
+fresh_db() {
+  su postgres -c "dropdb --if-exists ${DB}_$1 && createdb -O ro_os -E UTF8 -l C.UTF-8 -T template0 ${DB}_$1"
+}
 
 # The installed cluster's version (Debian 12: 15), from its configuration directory /etc/postgresql/V/main.
 pg_version() {
@@ -286,21 +279,23 @@ start() {
   urls
 }
 
-# TERM, then wait until the master has gone (its workers go with it) so that the port is free on return.
-stop_pidfile() {
-  local f=$1 pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  if kill "$pid" 2>/dev/null && ! wait_for 30 bash -c "! kill -0 $pid"; then
-    log "pid $pid ignored TERM for 30 s: KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
-}
-
+# INT to both gunicorn masters at once (their quick shutdown, about 3 s; nothing here needs a graceful one),
+# then wait until they have gone, workers with them, so that the ports are free on return.
 stop_servers() {
-  stop_pidfile "$D/gl/gunicorn.pid"
-  stop_pidfile "$D/ks/gunicorn.pid"
+  local f pid pids=()
+  for f in "$D/gl/gunicorn.pid" "$D/ks/gunicorn.pid"; do
+    if running "$f"; then
+      pid=$(cat "$f")
+      kill -INT "$pid"
+      pids+=("$pid")
+    fi
+    rm -f "$f"
+  done
+  for pid in "${pids[@]}"; do
+    wait_for 30 bash -c "! kill -0 $pid" && continue
+    log "pid $pid still running 30 s after INT: KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 stop() {
@@ -313,7 +308,9 @@ stop() {
 
 reset() {
   stop_servers
-  if command -v pg_ctlcluster >/dev/null && psql_as_postgres 'select 1' >/dev/null 2>&1; then
+  if command -v pg_ctlcluster >/dev/null && compgen -G '/etc/postgresql/*/main' >/dev/null; then
+    mkdir -p "$D"
+    start_postgres # (stopped again below if it was not running)
     su postgres -c "dropdb --if-exists ${DB}_keystone && dropdb --if-exists ${DB}_glance"
   fi
   stop
