@@ -45,6 +45,7 @@ echo "Keystone validations: service-a ${a:-0}, service-b ${b:-0}"
 [ "$(( ${a:-0} + ${b:-0} ))" = 1 ] || { echo "expected one validation in total across replicas" >&2; exit 1; }
 hits_b=$(curl -sf http://127.0.0.1:8082/metrics | awk '/^auth_token_cache_lookups_total\{result="hit"\}/ {print $2}')
 hits_a=$(curl -sf http://127.0.0.1:8081/metrics | awk '/^auth_token_cache_lookups_total\{result="hit"\}/ {print $2}')
+# shellcheck disable=SC2015 # both sides are tests: fail unless both hold
 [ "${hits_a:-0}" != 0 ] && [ "${hits_b:-0}" != 0 ] || { echo "both replicas should have served from the cache" >&2; exit 1; }
 
 # Without the secret a replica refuses to start: its own image, the replicas' settings, an empty key (what
@@ -65,6 +66,7 @@ if [ "${#engine[@]}" -gt 0 ]; then
     -e OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY= \
     openstack-image-names:local 2>&1) || rc=$?
   "${engine[@]}" rm -f "$ctr" >/dev/null 2>&1 || true
+  # shellcheck disable=SC2015 # both sides are tests: fail unless both hold
   [ "$rc" != 0 ] && grep -q 'memcache_secret_key' <<<"$out" ||
     fail "a replica without MEMCACHE_SECRET_KEY should refuse to start (exit $rc): $out"
   echo "without a secret: a replica refuses to start (exit $rc: $(grep -m1 memcache_secret_key <<<"$out"))"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# npm run test:contract: the contract tests against the real Keystone and Glance in one command (as root):
-# installs and starts them with ../shared/openstack/real-openstack when needed, then runs test/contract.
+# npm run test:contract: the contract tests against the real Keystone and Glance in one command (as root, on
+# Debian). Unless RO_KEYSTONE_URL and RO_GLANCE_URL already point at running ones, scripts/real-openstack.sh
+# installs (when needed) and starts them first. They keep running afterwards, so that the next run starts in
+# seconds: `scripts/real-openstack.sh stop` stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RO=${REAL_OPENSTACK:-../shared/openstack/real-openstack}
 if [ -z "${RO_KEYSTONE_URL:-}" ] || [ -z "${RO_GLANCE_URL:-}" ]; then
-  ro_env=$("$RO" start | grep '^export ')
-  RO_KEYSTONE_URL=$(bash -c "$ro_env; printf %s \"\$RO_KEYSTONE_URL\"")
-  RO_GLANCE_URL=$(bash -c "$ro_env; printf %s \"\$RO_GLANCE_URL\"")
-  export RO_KEYSTONE_URL RO_GLANCE_URL
+  # Its stdout is the one line `export RO_KEYSTONE_URL=… RO_GLANCE_URL=…`: only the two URLs reach the tests,
+  # never the admin's OS_* credentials.
+  # (Assigned first: `eval "$(…)"` would hide a failed start behind eval's own status.)
+  ro_env=$(scripts/real-openstack.sh start)
+  eval "$ro_env"
 fi
 exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 test/contract/*.test.ts

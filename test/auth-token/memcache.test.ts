@@ -11,6 +11,7 @@ import { issueDemoToken, startMocks, stats, tokenFor, type Mocks } from '../help
 import { build, serviceConfig, type Service } from '../helpers/service.js';
 import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
 import { waitFor } from '../helpers/net.js';
+import { describeOrSkip } from '../helpers/suite.js';
 
 describe('entry protection (keystonemiddleware MAC / ENCRYPT equivalent)', () => {
   const plain = Buffer.from(JSON.stringify({ user: 'demo', project: 'secret-project' }));
@@ -67,7 +68,7 @@ describe('consistent hashing', () => {
   });
 });
 
-describe('two service instances sharing one memcached', { skip: skipWithoutMemcached }, () => {
+describeOrSkip('two service instances sharing one memcached', { skip: skipWithoutMemcached }, () => {
   let mocks: Mocks;
   let memcached: Memcached;
   before(async () => {

@@ -1,14 +1,15 @@
 // Contract tests of application-credential access rules against the real Keystone (Debian's packages,
-// started by ../shared/openstack/real-openstack; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL): real
+// started by scripts/real-openstack.sh; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL): real
 // credentials restricted to this service, to another one, and unrestricted; the auth_token middleware with
 // keystone_authtoken.service_type set and unset; and the mock Keystone compared with the real one for the
 // token body and the OpenStack-Identity-Access-Rules header.
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
 import { KS, call, serviceCredentials, shape, skip } from './http.js';
+import { describeOrSkip } from '../helpers/suite.js';
 
 const sfx = `ar${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -172,7 +173,7 @@ after(async () => {
 
 const svcCredentials = () => serviceCredentials(fx.svc.name, PASSWORD);
 
-describe('the real Keystone: application credentials and the access-rules header', { skip }, () => {
+describeOrSkip('the real Keystone: application credentials and the access-rules header', { skip }, () => {
   let svc: string;
   before(async () => {
     svc = await passwordToken(fx.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } });
@@ -233,7 +234,7 @@ describe('the real Keystone: application credentials and the access-rules header
   });
 });
 
-describe('the middleware enforces access rules of real application credentials', { skip }, () => {
+describeOrSkip('the middleware enforces access rules of real application credentials', { skip }, () => {
   let named: Echo;
   let unset: Echo;
   let elsewhere: Echo;
@@ -313,7 +314,7 @@ describe('the middleware enforces access rules of real application credentials',
   });
 });
 
-describe('differential: the mock Keystone and application credentials', { skip }, () => {
+describeOrSkip('differential: the mock Keystone and application credentials', { skip }, () => {
   let mocks: Mocks;
   let real: { service: string; restricted: Cred & { created: any }; plain: Cred & { created: any } };
   let mock: typeof real;

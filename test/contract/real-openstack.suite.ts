@@ -1,8 +1,8 @@
 // Contract tests against the real Keystone and Glance (Debian's packages, started by
-// ../shared/openstack/real-openstack; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL). The suite makes
+// scripts/real-openstack.sh; .ci/run exports RO_KEYSTONE_URL and RO_GLANCE_URL). The suite makes
 // its own domain, projects, users, roles and images, then checks the middleware, the session and the
 // service against them, and runs the same requests against the mocks to catch every difference.
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
 import { serviceConfig, startService, type Service } from '../helpers/service.js';
 import { GL, KS, call, serviceCredentials, shape, skip } from './http.js';
+import { describeOrSkip } from '../helpers/suite.js';
 
 const sfx = `ct${randomBytes(3).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -134,7 +135,7 @@ before(async () => {
 
 const svcCredentials = () => serviceCredentials(fx.users.svc.name, PASSWORD);
 
-describe('the middleware with real Fernet tokens', { skip }, () => {
+describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
   let echo: Echo;
   before(async () => {
     echo = await echoApp({ credentials: svcCredentials(), cacheTimeMs: 0, timeoutMs: 1500, interface: 'public' });
@@ -226,7 +227,7 @@ describe('the middleware with real Fernet tokens', { skip }, () => {
   });
 });
 
-describe('the service against the real Glance: exactly what Glance lists', { skip }, () => {
+describeOrSkip('the service against the real Glance: exactly what Glance lists', { skip }, () => {
   let service: Service;
   before(async () => {
     service = await startService(
@@ -292,7 +293,7 @@ describe('the service against the real Glance: exactly what Glance lists', { ski
   });
 });
 
-describe('differential: the mocks answer like the real services', { skip }, () => {
+describeOrSkip('differential: the mocks answer like the real services', { skip }, () => {
   let mocks: Mocks;
   let realUser: string;
   let mockUser: string;

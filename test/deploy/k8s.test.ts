@@ -3,7 +3,7 @@
 // (kubernetes-models), and the manifests checked against the project: config keys and values, probe paths
 // and port, the image name compose builds, the drain, memcached's pod names, selectors, the locked-down pods,
 // and no secret in git.
-import { before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { describeOptions } from '../../src/config/schema.js';
 import { PROBE_PATHS } from '../../src/routes/health.js';
 import { commandPath, skipWithout } from '../helpers/process.js';
+import { describeOrSkip } from '../helpers/suite.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const K8S = path.join(ROOT, 'deploy/k8s');
@@ -56,7 +57,7 @@ async function modelFor(obj: K8sObject): Promise<new (data: unknown) => { valida
   return model;
 }
 
-describe('deploy/k8s', { skip }, () => {
+describeOrSkip('deploy/k8s', { skip }, () => {
   let objects: K8sObject[];
   const one = (kind: string, name: string): K8sObject => {
     const found = objects.find((o) => o.kind === kind && o.metadata.name.startsWith(name));
