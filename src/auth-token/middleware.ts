@@ -36,7 +36,11 @@ export interface AuthTokenOptions {
   trustedProxies: readonly string[];
   /** Logs the access-rule and service-token decisions with the request id. */
   context: RequestScope;
-  /** The service's own identity, sent as X-Service-Token when the handler calls other services. */
+  /**
+   * The service's own identity, sent as X-Service-Token when the handler calls other services as the caller;
+   * given only with [service_user] send_service_user_token. Without it only the caller's token goes (upstream's
+   * AuthProtocol always gives token_auth its own session and plugin: README).
+   */
   serviceAuth?: AuthPlugin;
   /** Paths served without a token (probes, metrics); identity headers are still stripped there. */
   publicPaths?: readonly string[];
