@@ -29,7 +29,8 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
       serviceType: ka.service_type,
       trustedProxies: config.server.trusted_proxies,
       context: scope,
-      serviceAuth,
+      // keystone.token_auth carries our own token only when asked ([service_user] send_service_user_token).
+      serviceAuth: config.service_user.send_service_user_token ? serviceAuth : undefined,
       publicPaths,
       metrics,
     }),

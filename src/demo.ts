@@ -70,8 +70,10 @@ A token for demo (valid until ${access.expiresAt.toISOString()}); the names of t
 curl -H "X-Auth-Token: ${access.authToken}" ${service.url}/
 
 Other users: alt/altpw (project alt), wile/wilepw (domain acme, project dev), admin/adminpw.
-Application credentials of demo (method application_credential, name + secret): demo-images-only (access
-rule: image-names GET /images), demo-compute-only (compute only: a 401 here), demo-no-rules.
+Application credentials of demo (method application_credential, name + secret): demo-images-chain (access
+rules: image-names GET /images and image GET /v2/images, the Glance call it leads to), demo-images-only
+(image-names GET /images alone: Glance refuses the call, a 401, unless OS_SERVICE_USER__SEND_SERVICE_USER_TOKEN
+is true), demo-compute-only (compute only: a 401 here), demo-no-rules.
 Ctrl-C stops everything.
 `);
 

@@ -2,8 +2,8 @@
 // Loaded with a dynamic import only then: by default the SDK and its exporters are never even read, and the
 // code's @opentelemetry/api calls stay no-ops. Everything else comes from the standard variables, read by the
 // SDK itself: OTEL_EXPORTER_OTLP_ENDPOINT / _TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf,
-// http/json, grpc), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_*,
-// OTEL_PROPAGATORS (W3C trace context and baggage by default).
+// http/json, grpc), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_*.
+// Not OTEL_PROPAGATORS: only W3C trace context is propagated (propagatorChoice).
 import type { Logger } from './common/logger.js';
 
 export interface Telemetry {
@@ -21,26 +21,58 @@ export function tracesRequested(env: Record<string, string | undefined>): boolea
   return exporters.length > 0;
 }
 
+export interface PropagatorChoice {
+  /** false only for OTEL_PROPAGATORS=none: no trace context in or out. */
+  propagate: boolean;
+  /** What OTEL_PROPAGATORS asked for beyond tracecontext, which is not done (logged at start). */
+  ignored: string[];
+}
+
+/**
+ * W3C trace context (traceparent, tracestate) and nothing else, whatever OTEL_PROPAGATORS says, except "none"
+ * (no propagation at all). The SDK's default, and OTEL_PROPAGATORS=baggage, add W3C baggage, which forwards a
+ * caller's `baggage` header (anything the caller puts in it) to Keystone and Glance with every call; b3 and
+ * jaeger would send the trace in a second format nobody here reads. Parsed as the SDK parses the variable.
+ */
+export function propagatorChoice(env: Record<string, string | undefined>): PropagatorChoice {
+  const names = (env.OTEL_PROPAGATORS ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  if (names.includes('none')) return { propagate: false, ignored: [] };
+  return { propagate: true, ignored: [...new Set(names.filter((n) => n !== 'tracecontext'))] };
+}
+
 /** Start the SDK when the environment asks for traces; undefined (and nothing loaded) otherwise. */
 export async function startTelemetry(
   env: Record<string, string | undefined>,
   logger: Logger,
 ): Promise<Telemetry | undefined> {
   if (!tracesRequested(env)) return undefined;
-  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const { NodeSDK, core } = await import('@opentelemetry/sdk-node');
+  const propagators = propagatorChoice(env);
   const sdk = new NodeSDK({
     // The SDK's default would be "unknown_service:node".
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName: 'openstack-image-names' }),
     // Only what this code traces itself (src/common/tracing.ts): no monkey-patching instrumentation.
     instrumentations: [],
+    // Given here, so the SDK does not read OTEL_PROPAGATORS; null registers none (OTEL_PROPAGATORS=none).
+    textMapPropagator: propagators.propagate ? new core.W3CTraceContextPropagator() : null,
   });
   sdk.start();
+  if (propagators.ignored.length > 0) {
+    logger.warn(
+      { OTEL_PROPAGATORS: env.OTEL_PROPAGATORS, ignored: propagators.ignored },
+      'OTEL_PROPAGATORS: only W3C trace context is propagated (a caller must not reach Keystone and Glance through baggage)',
+    );
+  }
   logger.info(
     {
       exporter: env.OTEL_TRACES_EXPORTER,
       endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
       protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
       sampler: env.OTEL_TRACES_SAMPLER,
+      propagation: propagators.propagate ? 'tracecontext' : 'none',
     },
     'OpenTelemetry tracing on',
   );

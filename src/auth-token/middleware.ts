@@ -4,7 +4,7 @@
 // keystone.token_auth plugin a handler uses to act as the caller. Where this differs from upstream it is on
 // the safe side; the README lists each difference.
 import type { Middleware } from 'koa';
-import type { AccessInfo, TokenSubject } from '../keystoneauth/access-info.js';
+import type { AccessInfo } from '../keystoneauth/access-info.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import type { TokenValidator } from './validator.js';
 import { UserAuthPlugin } from './user-plugin.js';
@@ -18,6 +18,7 @@ import {
 import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import { checkAccessRules } from './access-rules.js';
+import { identityHeaders, stripSpoofableHeaders } from './headers.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
 import { serviceCatalogHeader } from './service-catalog-header.js';
 
@@ -35,7 +36,11 @@ export interface AuthTokenOptions {
   trustedProxies: readonly string[];
   /** Logs the access-rule and service-token decisions with the request id. */
   context: RequestScope;
-  /** The service's own identity, sent as X-Service-Token when the handler calls other services. */
+  /**
+   * The service's own identity, sent as X-Service-Token when the handler calls other services as the caller;
+   * given only with [service_user] send_service_user_token. Without it only the caller's token goes (upstream's
+   * AuthProtocol always gives token_auth its own session and plugin: README).
+   */
   serviceAuth?: AuthPlugin;
   /** Paths served without a token (probes, metrics); identity headers are still stripped there. */
   publicPaths?: readonly string[];
@@ -45,43 +50,6 @@ export interface AuthTokenOptions {
 export interface AuthState {
   tokenAuth: UserAuthPlugin;
 }
-
-const IDENTITY_SUFFIXES = [
-  'Domain-Id',
-  'Domain-Name',
-  'Project-Id',
-  'Project-Name',
-  'Project-Domain-Id',
-  'Project-Domain-Name',
-  'User-Id',
-  'User-Name',
-  'User-Domain-Id',
-  'User-Domain-Name',
-  'Roles',
-];
-
-/** Upstream's deprecated names, still set for old consumers: alias -> the header it copies. */
-const DEPRECATED_ALIASES: readonly (readonly [string, string])[] = [
-  ['x-role', 'x-roles'],
-  ['x-user', 'x-user-name'],
-  ['x-tenant-id', 'x-project-id'],
-  ['x-tenant-name', 'x-project-name'],
-  // Upstream's docstring says the project id; its code copies the name, and the code is what services see.
-  ['x-tenant', 'x-project-name'],
-];
-
-/** Every header a caller could forge to pose as someone (keystonemiddleware's list, plus OpenStack-System-Scope). */
-export const SPOOFABLE_HEADERS: readonly string[] = [
-  'X-Identity-Status',
-  'X-Service-Identity-Status',
-  'X-Service-Catalog',
-  'X-Is-Admin-Project',
-  ...IDENTITY_SUFFIXES.flatMap((s) => [`X-${s}`, `X-Service-${s}`]),
-  ...DEPRECATED_ALIASES.map(([alias]) => alias),
-  // keystonemiddleware sets it from system-scoped tokens but forgets to strip it.
-  'OpenStack-System-Scope',
-].map((h) => h.toLowerCase());
-const SPOOFABLE = new Set(SPOOFABLE_HEADERS);
 
 // Keystone's own tokens are <= 255 characters (Fernet), JWS about 800; anything far longer is not a token.
 const MAX_TOKEN_LENGTH = 4096;
@@ -157,9 +125,8 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
   };
 
   return async function authTokenMiddleware(ctx, next) {
+    stripSpoofableHeaders(ctx.req);
     const headers = ctx.request.headers;
-    // A request carries a handful of headers: look at those rather than deleting all 40 names.
-    for (const name of Object.keys(headers)) if (SPOOFABLE.has(name)) delete headers[name];
 
     if (publicPaths.has(ctx.path)) {
       ctx.state.tokenAuth = new UserAuthPlugin(undefined, undefined, options.serviceAuth);
@@ -244,47 +211,4 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     }
     return false;
   }
-}
-
-type HeaderList = readonly (readonly [string, string])[];
-
-// The same headers for every request of a user in one scope: built once per (shared) token subject.
-const userHeaders = new WeakMap<TokenSubject, HeaderList>();
-const serviceHeaders = new WeakMap<TokenSubject, HeaderList>();
-
-/**
- * The identity headers a token gives the request: X-User-Id ... X-Roles under `prefix`; for the user token also
- * X-Is-Admin-Project, OpenStack-System-Scope and upstream's deprecated aliases.
- */
-export function identityHeaders(subject: TokenSubject, prefix: 'x-' | 'x-service-'): HeaderList {
-  const memo = prefix === 'x-' ? userHeaders : serviceHeaders;
-  let list = memo.get(subject);
-  if (list !== undefined) return list;
-  const values: Record<string, string | undefined> = {
-    'user-id': subject.userId,
-    'user-name': subject.userName,
-    'user-domain-id': subject.userDomainId,
-    'user-domain-name': subject.userDomainName,
-    'project-id': subject.projectId,
-    'project-name': subject.projectName,
-    'project-domain-id': subject.projectDomainId,
-    'project-domain-name': subject.projectDomainName,
-    'domain-id': subject.domainId,
-    'domain-name': subject.domainName,
-    roles: subject.roleNames.join(','),
-  };
-  const out: [string, string][] = [];
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) out.push([`${prefix}${name}`, value]);
-  if (prefix === 'x-') {
-    if (subject.systemAll) out.push(['openstack-system-scope', 'all']);
-    out.push(['x-is-admin-project', subject.isAdminProject ? 'True' : 'False']);
-    const set = new Map(out);
-    for (const [alias, source] of DEPRECATED_ALIASES) {
-      const value = set.get(source);
-      if (value !== undefined) out.push([alias, value]);
-    }
-  }
-  list = Object.freeze(out.map((pair) => Object.freeze(pair)));
-  memo.set(subject, list);
-  return list;
 }

@@ -1,5 +1,7 @@
 // keystone.token_auth: the caller's identity as an auth plugin, built by the auth_token middleware from the
-// validated tokens. Handlers pass it to a client with the global session to act as the caller.
+// validated tokens. Handlers pass it to a client with the global session to act as the caller: it sends the
+// caller's X-Auth-Token, and this service's own token as X-Service-Token only when given one to send
+// ([service_user] send_service_user_token, off by default; keystonemiddleware's always sends it: README).
 import { InvalidTokenError } from './errors.js';
 import { ProtocolError } from '../keystoneauth/errors.js';
 import { AccessInfo, type TokenBody } from '../keystoneauth/access-info.js';
@@ -18,7 +20,7 @@ export class UserAuthPlugin implements AuthPlugin {
     readonly user: AccessInfo | undefined,
     /** The caller's validated X-Service-Token, when one was sent and confirmed. */
     readonly service: AccessInfo | undefined,
-    /** This service's own identity, sent along as X-Service-Token. */
+    /** This service's own identity, sent along as X-Service-Token; without it, the caller's token alone. */
     private readonly serviceAuth?: AuthPlugin,
   ) {
     Object.freeze(this);
@@ -60,7 +62,10 @@ export class UserAuthPlugin implements AuthPlugin {
     return out;
   }
 
-  /** Rebuild in another process; `serviceAuth` is that process's own identity (its credentials never travel). */
+  /**
+   * Rebuild in another process; `serviceAuth` is that process's own identity (its credentials never travel), to
+   * give only where that process sends a service token (send_service_user_token).
+   */
   static fromJSON(data: unknown, serviceAuth?: AuthPlugin): UserAuthPlugin {
     const d = data as Partial<SerializedUserAuth> | null;
     if (!d || d.version !== 1) throw new ProtocolError('not a serialized UserAuthPlugin (version 1)');

@@ -62,14 +62,19 @@ export function attemptHeaders(
   return headers;
 }
 
-/** undici's request options for this attempt. GET and HEAD never carry a body. */
+/** Whether the next attempt sends a body: GET and HEAD never do. */
+export function sendsBody(state: AttemptState): boolean {
+  return state.body !== undefined && state.method !== 'GET' && state.method !== 'HEAD';
+}
+
+/** undici's request options for this attempt. */
 export function dispatchOptions(state: AttemptState, headers: Record<string, string>): Dispatcher.RequestOptions {
   return {
     origin: state.url.origin,
     path: `${state.url.pathname}${state.url.search}`,
     method: state.method,
     headers,
-    body: state.method === 'GET' || state.method === 'HEAD' ? undefined : state.body,
+    body: sendsBody(state) ? state.body : undefined,
     signal: state.deadline.signal,
   };
 }

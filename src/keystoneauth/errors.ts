@@ -59,6 +59,14 @@ export class ProtocolError extends UpstreamError {
   override readonly code = 'protocol_error';
 }
 
+/**
+ * A redirect the session will not follow: one that would resend the request's body (for the service user's
+ * authentication, its password) to another origin.
+ */
+export class RedirectRefusedError extends UpstreamError {
+  override readonly code = 'redirect_refused';
+}
+
 /** The caller gave up (client disconnected, or its AbortSignal fired). */
 export class RequestAbortedError extends UpstreamError {
   override readonly code = 'aborted';

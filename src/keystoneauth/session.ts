@@ -181,7 +181,7 @@ export class Session implements PluginSession {
       if (location !== undefined) {
         await res.body.dump();
         this.endAttempt(state, t0, headers, span, { status, upstreamId });
-        followRedirect(state, status, location);
+        followRedirect(state, status, location, upstreamId);
         continue;
       }
 

@@ -10,6 +10,7 @@ import {
   EndpointNotFoundError,
   HttpError,
   ProtocolError,
+  RedirectRefusedError,
   RequestAbortedError,
   TimeoutError,
   TlsError,
@@ -33,6 +34,8 @@ export function upstreamToApiError(err: UpstreamError): ApiError {
     return new ApiError(403, `The token has no service catalog; use a project-scoped token.`, { cause: err });
   if (err instanceof EndpointNotFoundError)
     return new ApiError(502, `The token's service catalog has no usable endpoint: ${err.message}.`, { cause: err });
+  if (err instanceof RedirectRefusedError)
+    return new ApiError(502, `The ${service} redirected the request elsewhere; it was not followed.`, { cause: err });
   if (err instanceof ProtocolError)
     return new ApiError(502, `The ${service} sent an invalid response.`, { cause: err });
   if (err instanceof HttpError) {

@@ -46,6 +46,8 @@ export class MockControl {
   readonly requestIds: string[] = [];
   /** The last W3C traceparent values received (tracing tests). */
   readonly traceparents: string[] = [];
+  /** The last W3C baggage values received (tracing tests: a caller's baggage must not arrive here). */
+  readonly baggage: string[] = [];
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
@@ -60,6 +62,7 @@ export class MockControl {
     this.counters.clear();
     this.requestIds.length = 0;
     this.traceparents.length = 0;
+    this.baggage.length = 0;
   }
 
   /** Applies latency / failure / hang to every request outside /__mock/. */
@@ -67,12 +70,15 @@ export class MockControl {
     return async (ctx, next) => {
       remember(this.requestIds, ctx.get('x-openstack-request-id'));
       remember(this.traceparents, ctx.get('traceparent'));
+      remember(this.baggage, ctx.get('baggage'));
       const f = this.faults;
       if (ctx.path.startsWith('/__mock/')) {
         await next();
         return;
       }
       this.count('requests');
+      // Which calls came with a service token (counted, never kept: it is a credential).
+      if (ctx.get('x-service-token') !== '') this.count('with_service_token');
       // A caller that hangs up before the whole answer is written (its deadline passed, or it was aborted):
       // tests read this to see that a caller gave up on a slow or hanging call instead of waiting it out.
       ctx.res.once('close', () => {
@@ -104,6 +110,7 @@ export class MockControl {
         faults: this.faults,
         request_ids: this.requestIds,
         traceparents: this.traceparents,
+        baggage: this.baggage,
         ...extraStats(),
       };
     });

@@ -1,6 +1,6 @@
 // keystone.token_auth (UserAuthPlugin): acts as the caller with the caller's token, adds this service's own
-// token as X-Service-Token, finds endpoints in the caller's catalog, never renews, and serializes for a worker
-// without carrying this service's credentials.
+// token as X-Service-Token when given one (send_service_user_token), finds endpoints in the caller's
+// catalog, never renews, and serializes for a worker without carrying this service's credentials.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
@@ -50,7 +50,7 @@ function ownIdentity(token = 'own-token') {
   return { plugin, calls };
 }
 
-test("acts as the caller: the user's token, and this service's own token as X-Service-Token", async () => {
+test("acts as the caller: the user's token, and this service's own token as X-Service-Token when given one", async () => {
   const own = ownIdentity();
   const plugin = new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined, own.plugin);
   assert.deepEqual(await plugin.getHeaders(noSession), {
@@ -58,7 +58,7 @@ test("acts as the caller: the user's token, and this service's own token as X-Se
     'X-Service-Token': 'own-token',
   });
   assert.equal(own.calls.headers, 1);
-  // Without a service identity, only the user's token.
+  // Without a service identity ([service_user] send_service_user_token off, the default), only the user's token.
   const bare = new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined);
   assert.deepEqual(await bare.getHeaders(noSession), { 'X-Auth-Token': 'user-token' });
 });

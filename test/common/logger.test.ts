@@ -25,7 +25,11 @@ test('known paths: token headers become {SHA256}<hex>, passwords [Redacted]', ()
 test('a whole flow at trace level: start-up, validation, Glance paging, failures', async () => {
   const mocks = await startMocks({ generate: 30 });
   const { logger, raw } = captureLogger('trace');
-  const config = serviceConfig(mocks.keystoneUrl, { image: { page_size: 7 } });
+  // With our own token sent to Glance too, so that its X-Service-Token is in the upstream debug lines.
+  const config = serviceConfig(mocks.keystoneUrl, {
+    image: { page_size: 7 },
+    service_user: { send_service_user_token: true },
+  });
   const service = await startService(config, logger);
   try {
     const user = await tokenFor(mocks.keystoneUrl, 'demo');
@@ -53,6 +57,7 @@ test('a whole flow at trace level: start-up, validation, Glance paging, failures
       USERS.service.password,
       USERS.demo.password,
       USERS.glance.password,
+      ...mocks.keystone.store.tokenIds(),
     ]) {
       assert.equal(all.includes(secret), false, `a secret leaked into the log`);
     }

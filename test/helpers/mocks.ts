@@ -166,7 +166,7 @@ export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): Load
 /** A token from one of demo's seeded application credentials (config/mock-keystone.json; secret `<name>-secret`). */
 export function appCredToken(
   keystoneUrl: string,
-  name: 'demo-images-only' | 'demo-compute-only' | 'demo-no-rules',
+  name: 'demo-images-only' | 'demo-images-chain' | 'demo-compute-only' | 'demo-no-rules',
 ): Promise<string> {
   return issue(keystoneUrl, name, {
     identity: {

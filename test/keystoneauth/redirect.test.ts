@@ -1,5 +1,6 @@
 // Redirects and the attempt state without a network: the unit steps, then the session end to end against
-// undici's MockAgent (no sockets): a token never reaches another origin, 303 turns a POST into a GET.
+// undici's MockAgent (no sockets): a token never reaches another origin, nor does a body, 303 turns a POST
+// into a GET.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockAgent } from 'undici';
@@ -7,7 +8,7 @@ import { attemptHeaders, dispatchOptions, type AttemptState } from '../../src/ke
 import { followRedirect, redirectLocation } from '../../src/keystoneauth/redirect.js';
 import { Session, type SessionOptions } from '../../src/keystoneauth/session.js';
 import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
-import { ConnectionError } from '../../src/keystoneauth/errors.js';
+import { ConnectionError, RedirectRefusedError } from '../../src/keystoneauth/errors.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { createLogger } from '../../src/common/logger.js';
 
@@ -63,8 +64,49 @@ describe('redirect steps', () => {
     assert.equal(put.method, 'PUT');
   });
 
-  test('another origin strips every token header for the rest of the call', () => {
+  test('same origin: 308 keeps method and body too', () => {
     const s = state();
+    followRedirect(s, 308, 'http://a.test/v3/moved');
+    assert.equal(s.method, 'POST', '308 keeps the method');
+    assert.equal(s.body, '{}', '308 keeps the body on the same origin');
+    assert.equal(s.stripTokens, false, 'same origin keeps the tokens');
+  });
+
+  test('a request with a body is never redirected to another origin, whatever the status', () => {
+    for (const status of [301, 302, 303, 307, 308]) {
+      for (const method of ['POST', 'PUT', 'PATCH']) {
+        const s = state({ method, requestedMethod: method });
+        assert.throws(
+          () => followRedirect(s, status, 'http://b.test/v3/auth/tokens', 'req-123'),
+          (err: unknown) => {
+            assert.ok(err instanceof RedirectRefusedError, `${method} ${status}: a RedirectRefusedError`);
+            assert.match(err.message, /never sent to another origin/, 'the message says why');
+            assert.match(err.message, /http:\/\/b\.test/, "the message names the target's origin");
+            assert.doesNotMatch(err.message, /\?x=1/, 'the query string stays out of the message');
+            assert.equal(err.status, status, "the error carries the redirect's status");
+            assert.equal(err.requestId, 'req-123', "and the redirecting answer's request id");
+            assert.equal(err.code, 'redirect_refused', 'a stable code');
+            return true;
+          },
+        );
+        assert.equal(s.url.href, 'http://a.test/v3/things?x=1', 'the call still points where it was');
+      }
+    }
+    const otherScheme = state();
+    assert.throws(
+      () => followRedirect(otherScheme, 307, 'https://a.test/v3/things'),
+      RedirectRefusedError,
+      'another scheme is another origin',
+    );
+  });
+
+  test('another origin strips every token header for the rest of the call', () => {
+    const s = state({
+      method: 'GET',
+      requestedMethod: 'GET',
+      body: undefined,
+      headers: { accept: 'application/json', 'x-subject-token': 'subject' },
+    });
     followRedirect(s, 302, 'http://b.test/landing');
     assert.equal(s.stripTokens, true);
     followRedirect(s, 302, 'http://b.test/again');
@@ -150,6 +192,28 @@ describe('the session over a mocked dispatcher', () => {
       assert.equal(second!.headers![name], undefined, name);
     assert.equal(second!.headers!['user-agent'], 'probe/1.0');
     assert.equal(auth.asked, 1);
+  });
+
+  test('a POST with a body answered 307 by another origin: refused, nothing sent there', async () => {
+    const { agent, session, calls } = mocked();
+    agent
+      .get('http://a.test')
+      .intercept({ path: '/v3/auth/tokens', method: 'POST' })
+      .reply(307, '', { headers: { location: 'http://b.test/v3/auth/tokens' } });
+    await assert.rejects(
+      session.request('http://a.test/v3/auth/tokens', {
+        method: 'POST',
+        json: { password: 'pw' },
+        service: 'keystone',
+      }),
+      (err: unknown) => err instanceof RedirectRefusedError && /keystone \(POST http:\/\/a\.test/.test(err.message),
+      'a RedirectRefusedError naming the call',
+    );
+    assert.deepEqual(
+      calls().map((c) => c.origin),
+      ['http://a.test'],
+      'the body went to the first origin only',
+    );
   });
 
   test('a POST answered 303 is followed by a GET without its body', async () => {

@@ -13,6 +13,7 @@ import { defaultConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import {
   ConnectionError,
+  RedirectRefusedError,
   ServerError,
   TimeoutError,
   TlsError,
@@ -20,6 +21,7 @@ import {
   UnauthorizedError,
 } from '../../src/keystoneauth/errors.js';
 import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
+import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session } from '../../src/keystoneauth/session.js';
 import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
@@ -290,6 +292,73 @@ describe('redirects', () => {
     assert.equal(landed['x-auth-token'], undefined);
     assert.equal(landed['x-subject-token'], undefined);
     assert.equal(landed['x-service-token'], undefined);
+  });
+
+  /**
+   * A Keystone that redirects the paths in `redirects` (path -> [status, Location]) and issues a token to
+   * whoever posts anywhere else, recording each body it read.
+   */
+  async function keystone(redirects: Record<string, [number, string]> = {}) {
+    const bodies: string[] = [];
+    const server = await listen((req, res) => {
+      const redirect = redirects[req.url ?? ''];
+      if (redirect) {
+        res.writeHead(redirect[0], { location: redirect[1] });
+        res.end();
+        return;
+      }
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        bodies.push(body);
+        const token = { user: { id: 'u', name: 'image-names' }, expires_at: '2100-01-01T00:00:00Z', catalog: [] };
+        json(201, { token }, { 'x-subject-token': 'service-token' })(req, res);
+      });
+    });
+    return { ...server, bodies };
+  }
+  const credentials = (authUrl: string) => ({
+    authUrl,
+    username: 'image-names',
+    password: 'the-service-password',
+    userDomainName: 'Default',
+    projectName: 'service',
+    projectDomainName: 'Default',
+  });
+
+  test("the service user's password never follows a 307 or 308 to another origin", async () => {
+    const elsewhere = await keystone();
+    const target = `${elsewhere.url}/v3/auth/tokens`;
+    const front = await keystone({ '/307/v3/auth/tokens': [307, target], '/308/v3/auth/tokens': [308, target] });
+    const { session, raw } = makeSession({}, 'trace');
+    for (const status of [307, 308]) {
+      const plugin = new PasswordPlugin(credentials(`${front.url}/${status}/v3`));
+      await assert.rejects(
+        plugin.getAccess(session),
+        (err: unknown) =>
+          err instanceof RedirectRefusedError &&
+          err.status === status &&
+          /a request with a body is never sent to another origin/.test(err.message),
+        `${status}: a RedirectRefusedError that says why`,
+      );
+    }
+    assert.equal(front.requests.length, 2, 'each authentication reached the configured origin once');
+    assert.equal(elsewhere.requests.length, 0, 'the other origin never got a request, so never the password');
+    assert.ok(!raw.join('\n').includes('the-service-password'), 'the password is in no log line');
+  });
+
+  test('a redirect on the same origin keeps working: the body follows it', async () => {
+    const server = await keystone({ '/v3/auth/tokens': [307, '/moved/v3/auth/tokens'] });
+    const { session } = makeSession();
+    const access = await new PasswordPlugin(credentials(`${server.url}/v3`)).getAccess(session);
+    assert.equal(access.authToken, 'service-token', 'authenticated through the same-origin redirect');
+    assert.deepEqual(
+      server.requests.map((r) => `${r.method} ${r.url}`),
+      ['POST /v3/auth/tokens', 'POST /moved/v3/auth/tokens'],
+      'the redirect, then its target on the same origin, both POSTs',
+    );
+    assert.match(server.bodies[0]!, /the-service-password/, 'the body (with the password) followed it');
   });
 
   test('a redirect loop stops at max_redirects', async () => {

@@ -1,10 +1,10 @@
-// Liveness, readiness (with the Keystone check reported but not failing) and metrics.
+// Liveness, readiness (with the Keystone check reported but not failing, its cause only in the log) and metrics.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { build, serviceConfig, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
-import { closedUrl } from '../helpers/net.js';
+import { closedUrl, listen } from '../helpers/net.js';
 
 let mocks: Mocks;
 let service: Service;
@@ -39,11 +39,62 @@ test('readyz reports Keystone; 503 once shutting down', async () => {
   assert.equal((draining.body as { status: string }).status, 'shutting_down');
 });
 
-test('readyz stays 200 while Keystone is down, and says so', async (t) => {
-  const alone = await build(t, serviceConfig(await closedUrl('/v3'), { communication: { connect_retries: 0 } }));
+/** The /readyz body's text has nothing of `url` (host, port, scheme) and no error code or upstream status. */
+function assertGeneric(body: unknown, url: string, extra: readonly string[] = []) {
+  const text = JSON.stringify(body);
+  const { hostname, port } = new URL(url);
+  for (const internal of [hostname, port, 'http', 'v3', 'ECONN', 'connection_failed', ...extra])
+    assert.ok(!text.includes(internal), `the readiness body does not carry ${internal}: ${text}`);
+  assert.deepEqual(
+    (body as { checks: unknown }).checks,
+    { keystone: { ok: false, detail: 'unavailable', critical: false } },
+    'keystone: unavailable, and nothing more',
+  );
+}
+
+const failingLines = (s: Service) => s.lines.filter((l) => l.msg === 'readiness check failing');
+
+test('readyz stays 200 while Keystone is down, says only "unavailable", and logs why once', async (t) => {
+  const keystone = await closedUrl('/v3');
+  const alone = await build(t, serviceConfig(keystone, { communication: { connect_retries: 0 } }));
+  for (let i = 0; i < 3; i++) {
+    const res = await getJson(`${alone.url}/readyz`);
+    assert.equal(res.status, 200, 'Keystone is not critical: still ready');
+    assertGeneric(res.body, keystone);
+  }
+  const lines = failingLines(alone);
+  assert.equal(lines.length, 1, 'three probes of one failure: one log line');
+  assert.match(String(lines[0]!.reason), /ECONNREFUSED/, 'the log has the error code');
+  assert.equal(lines[0]!.url, `${keystone}/auth/tokens`, 'the log has the URL');
+});
+
+test('readyz when Keystone refuses the service user: no status in the body, the status in the log', async (t) => {
+  const config = serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { password: 'wrong' } });
+  const alone = await build(t, config);
   const res = await getJson(`${alone.url}/readyz`);
-  assert.equal(res.status, 200);
-  assert.equal((res.body as { checks: { keystone: { ok: boolean } } }).checks.keystone.ok, false);
+  assertGeneric(res.body, mocks.keystoneUrl, ['401', 'Unauthorized', 'unauthorized']);
+  assert.equal(failingLines(alone)[0]?.upstream_status, 401, "the log has Keystone's status");
+});
+
+test('auth_url redirecting to another origin: the password stays, readyz says unavailable, requests get 503', async (t) => {
+  // A front for the mock Keystone that sends every request to it with a 307 (which would resend the body).
+  const front = await listen((req, res) => {
+    res.writeHead(307, { location: `${mocks.keystoneUrl.replace(/\/v3$/, '')}${req.url}` });
+    res.end();
+  });
+  t.after(() => front.close());
+  const alone = await build(t, serviceConfig(`${front.url}/v3`));
+  const token = await tokenFor(mocks.keystoneUrl, 'demo');
+  const issued = async () => (await stats(mocks.keystone.url)).counters.tokens_issued ?? 0;
+  const before = await issued();
+  const res = await getJson(`${alone.url}/readyz`);
+  assertGeneric(res.body, front.url, ['307', 'redirect']);
+  const [line] = failingLines(alone);
+  assert.equal(line?.code, 'redirect_refused', 'the log says the redirect was refused');
+  assert.match(String(line?.reason), /never sent to another origin/, 'and why');
+  const answer = await getJson(`${alone.url}/`, { 'X-Auth-Token': token });
+  assert.equal(answer.status, 503, 'no service token, no validation: 503');
+  assert.equal((await issued()) - before, 0, 'the mock Keystone never got the service password');
 });
 
 test('metrics: Prometheus text with auth and cache counters', async () => {

@@ -251,21 +251,78 @@ describe('parseImageFilters', () => {
   });
 });
 
+/** The mock Glance's counters: listing calls, and calls that came with an X-Service-Token. */
+async function glanceCalls() {
+  const { counters } = await stats(mocks.glance.url);
+  return { lists: counters.list_requests ?? 0, withServiceToken: counters.with_service_token ?? 0 };
+}
+
+describe('X-Service-Token to Glance: [service_user] send_service_user_token', () => {
+  let sending: Service;
+  before(async () => {
+    const config = serviceConfig(mocks.keystoneUrl, { service_user: { send_service_user_token: true } });
+    sending = await startService(config, { level: 'warn' });
+  });
+  after(() => sending.close());
+
+  test("off by default (Nova's default): Glance gets the caller's token alone", async () => {
+    assert.equal(serviceConfig(mocks.keystoneUrl).service_user.send_service_user_token, false, 'off by default');
+    const before = await glanceCalls();
+    assert.equal((await names('demo')).status, 200, 'the listing works without a service token');
+    const after = await glanceCalls();
+    assert.equal(after.lists - before.lists, 3, 'three Glance pages were asked for');
+    assert.equal(after.withServiceToken, before.withServiceToken, 'none of them carried an X-Service-Token');
+  });
+
+  test("on: every Glance call carries this service's token as X-Service-Token", async () => {
+    const before = await glanceCalls();
+    const res = await getJson(`${sending.url}/`, { 'X-Auth-Token': tokens.demo! });
+    assert.equal(res.status, 200, 'the listing works with a service token');
+    const after = await glanceCalls();
+    assert.equal(after.lists - before.lists, 3, 'three Glance pages were asked for');
+    assert.equal(after.withServiceToken - before.withServiceToken, 3, 'each of them carried an X-Service-Token');
+  });
+});
+
 describe('an application credential restricted to GET /images (service_type image-names)', () => {
   let restricted: Service;
+  let restrictedSending: Service;
   before(async () => {
-    restricted = await startService(
-      serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } }),
+    const keystone_authtoken = { service_type: 'image-names' };
+    restricted = await startService(serviceConfig(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
+    restrictedSending = await startService(
+      serviceConfig(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
       { level: 'warn' },
     );
   });
-  after(() => restricted.close());
+  after(async () => {
+    await restricted.close();
+    await restrictedSending.close();
+  });
 
-  test("GET /images lists the caller's images; Glance accepts the chain because our service token comes along", async () => {
-    const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
+  test("rules that allow the whole chain (image-names GET /images, image GET /v2/images): the caller's images", async () => {
+    const token = await appCredToken(mocks.keystoneUrl, 'demo-images-chain');
     const res = await getJson(`${restricted.url}/images`, { 'X-Auth-Token': token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual((res.body as string[]).slice(0, 3), ['rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁']);
+    assert.deepEqual(
+      (res.body as string[]).slice(0, 3),
+      ['rocky-9-queued', 'alt-shared-accepted', 'Ünïcødé 镜像 ☁'],
+      "demo's images, newest first",
+    );
+  });
+
+  test('rules for this service alone: Glance refuses the call (401) unless our service token comes along', async () => {
+    const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
+    const refused = await getJson(`${restricted.url}/images`, { 'X-Auth-Token': token });
+    assert.equal(refused.status, 401, "Glance's own auth_token checks the rules: none allows GET /v2/images");
+    assert.match(refused.headers.get('www-authenticate') ?? '', /^Keystone uri="/, 'with the challenge');
+    assert.equal(
+      (refused.body as { error: { message: string } }).error.message,
+      'The image service rejected the token.',
+      'the caller is told which service refused',
+    );
+    const chained = await getJson(`${restrictedSending.url}/images`, { 'X-Auth-Token': token });
+    assert.equal(chained.status, 200, 'with X-Service-Token, Glance skips the rules for a chain of service calls');
   });
 
   test('GET / is not in the rules: 401 with WWW-Authenticate, and Glance is never asked', async () => {
