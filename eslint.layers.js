@@ -13,7 +13,7 @@ export const LAYERS = {
   glance: ['common', 'keystoneauth'],
   middleware: ['common', 'keystoneauth', 'auth-token'],
   routes: ['common', 'keystoneauth', 'auth-token', 'glance', 'middleware', 'readiness.ts'],
-  'readiness.ts': ['common'],
+  'readiness.ts': ['common', 'keystoneauth'],
   mocks: ['common', 'config'],
 };
 
