@@ -30,12 +30,11 @@ export interface PathProgram {
   readonly accept: number;
   /** Characters any match needs: one per literal and per segment. */
   readonly minLength: number;
-  /** Per literal character of the pattern: the states that move on it (its literals, and ONE unless `/`). */
-  readonly consume: ReadonlyMap<number, Uint32Array>;
-  /** The states that move on a character the pattern has no literal for: ONE. */
-  readonly consumeOther: Uint32Array;
-  /** The states that move on `/`: its `/` literals. */
-  readonly consumeSlash: Uint32Array;
+  /** Per ASCII character: the states that move on it (its literals, and ONE unless it is `/`). */
+  readonly moveAscii: readonly Uint32Array[];
+  /** The same for the pattern's other literal characters; any other character moves ONE states only. */
+  readonly moveOther: ReadonlyMap<number, Uint32Array>;
+  readonly moveDefault: Uint32Array;
   /** The states that stay put on a character: ANY, and SEG_REST unless it is `/`. */
   readonly stayOther: Uint32Array;
   readonly staySlash: Uint32Array;
@@ -88,12 +87,12 @@ export function compilePathPattern(pattern: string): PathProgram {
     else if (kind === ANY) setBit(any, state);
     else if (kind === SEG_REST) setBit(segRest, state);
   });
-  const consume = new Map<number, Uint32Array>();
+  const moves = new Map<number, Uint32Array>([[SLASH, mask()]]);
   kinds.forEach((kind, state) => {
     if (kind !== LITERAL) return;
     const c = chars[state]!;
-    let m = consume.get(c);
-    if (m === undefined) consume.set(c, (m = c === SLASH ? mask() : one.slice()));
+    let m = moves.get(c);
+    if (m === undefined) moves.set(c, (m = one.slice()));
     setBit(m, state);
   });
   const stayOther = any.map((a, w) => a | segRest[w]!);
@@ -101,9 +100,9 @@ export function compilePathPattern(pattern: string): PathProgram {
     words,
     accept,
     minLength: kinds.filter((k) => k === LITERAL || k === ONE).length,
-    consume,
-    consumeOther: one,
-    consumeSlash: consume.get(SLASH) ?? mask(),
+    moveAscii: Array.from({ length: 128 }, (_, c) => moves.get(c) ?? one),
+    moveOther: moves,
+    moveDefault: one,
     stayOther,
     staySlash: any,
     skippable: stayOther,
@@ -115,17 +114,18 @@ export function compilePathPattern(pattern: string): PathProgram {
  * skippable states. Returns whether any state is still live.
  */
 function step(p: PathProgram, c: number, cur: Uint32Array, next: Uint32Array): boolean {
-  const move = c === SLASH ? p.consumeSlash : (p.consume.get(c) ?? p.consumeOther);
+  const move = c < 128 ? p.moveAscii[c]! : (p.moveOther.get(c) ?? p.moveDefault);
   const stay = c === SLASH ? p.staySlash : p.stayOther;
+  const skippable = p.skippable;
   let moveCarry = 0;
   let skipCarry = 0;
   let live = 0;
-  for (let w = 0; w < p.words; w++) {
+  for (let w = 0; w < cur.length; w++) {
     const d = cur[w]!;
     const moving = d & move[w]!;
     let n = (moving << 1) | moveCarry | (d & stay[w]!) | skipCarry;
     moveCarry = moving >>> 31;
-    const skipping = n & p.skippable[w]!;
+    const skipping = n & skippable[w]!;
     n |= skipping << 1;
     skipCarry = skipping >>> 31;
     next[w] = n;
@@ -146,6 +146,7 @@ export interface MatchOutcome {
  */
 export function runPathProgram(p: PathProgram, path: string, budget = Infinity): MatchOutcome {
   if (path.length < p.minLength) return { result: 'no_match', steps: 0 };
+  if (p.words === 1) return runOneWord(p, path, budget);
   let cur = new Uint32Array(p.words);
   let next = new Uint32Array(p.words);
   cur[0] = 1 | ((p.skippable[0]! & 1) << 1); // state 0, and state 1 when state 0 may match nothing
@@ -154,10 +155,29 @@ export function runPathProgram(p: PathProgram, path: string, budget = Infinity):
     if (steps + p.words > budget) return { result: 'over_budget', steps };
     steps += p.words;
     if (!step(p, path.charCodeAt(i), cur, next)) return { result: 'no_match', steps };
-    [cur, next] = [next, cur];
+    const done = cur;
+    cur = next;
+    next = done;
   }
   const accepted = (cur[p.accept >>> 5]! >>> (p.accept & 31)) & 1;
   return { result: accepted ? 'match' : 'no_match', steps };
+}
+
+/** runPathProgram for up to 31 states (most rules): the same steps on one integer, twice as fast. */
+function runOneWord(p: PathProgram, path: string, budget: number): MatchOutcome {
+  const [stayOther, staySlash, skippable] = [p.stayOther[0]!, p.staySlash[0]!, p.skippable[0]!];
+  let cur = 1 | ((skippable & 1) << 1);
+  const length = Math.min(path.length, budget);
+  for (let i = 0; i < length; i++) {
+    const c = path.charCodeAt(i);
+    const move = (c < 128 ? p.moveAscii[c]! : (p.moveOther.get(c) ?? p.moveDefault))[0]!;
+    let n = ((cur & move) << 1) | (cur & (c === SLASH ? staySlash : stayOther));
+    n |= (n & skippable) << 1;
+    if (n === 0) return { result: 'no_match', steps: i + 1 };
+    cur = n;
+  }
+  if (length < path.length) return { result: 'over_budget', steps: length };
+  return { result: (cur >>> p.accept) & 1 ? 'match' : 'no_match', steps: length };
 }
 
 /**
