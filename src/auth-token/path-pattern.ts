@@ -181,10 +181,10 @@ function runOneWord(p: PathProgram, path: string, budget: number): MatchOutcome 
 }
 
 /**
- * The steps compiling a pattern may take, bounded before compiling: a segment is two states, so a pattern of
- * m characters has at most 2m + 1 states; compiling writes at most m masks of that many words.
+ * The steps compiling a pattern may take, bounded before compiling: the ASCII table (128 entries), and at most
+ * m masks of 2m + 1 states (a segment is two states) for a pattern of m characters.
  */
-const compileSteps = (m: number) => m * ((m >>> 4) + 1);
+const compileSteps = (m: number) => 128 + m * ((m >>> 4) + 1);
 
 /** Whether the path starts with the pattern's literal characters up to its first wildcard (or all of them). */
 function literalPrefixFits(pattern: string, path: string): boolean {
