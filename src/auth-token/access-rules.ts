@@ -25,16 +25,16 @@ export type AccessRuleDecision =
 
 /**
  * Steps (see path-pattern.ts: a path character times a word of 32 automaton states, or compiling) one request
- * may spend on access rules: about 1 ms of CPU at the 3.5-8 ns a step measured (bench:redos), a few times what
- * a whole ordinary request costs. Matching is linear per rule, but Keystone bounds each rule's path (225
+ * may spend on access rules: 0.2-0.6 ms of CPU at the 3.5-10 ns a step measured (bench:redos), about what a
+ * whole ordinary request costs. Matching is linear per rule, but Keystone bounds each rule's path (225
  * characters), not how many rules a credential has, and a request path may fill a 16 KiB header block (up to
  * 48 KiB once quoted): many rules x a long path needs a bound per request. Legitimate use stays below it: most
- * rules are told by their literal prefix in one step, and 50 rules that each run a whole 300-character path
- * with the most states a 225-character pattern has (11 words) cost 165,000. Past it the request is denied (a
- * 401, as for no matching rule) and logged. The deciding input is the credential's own rules, so only its
- * owner is refused, and the answer is the same on an idle and on a loaded machine.
+ * rules are told by their literal prefix in one step, and 100 rules of up to 25 characters that each run a
+ * whole 300-character path cost about 48,000. Past it the request is denied (a 401, as for no matching rule)
+ * and logged. The deciding input is the credential's own rules, so only its owner is refused, and the answer
+ * is the same on an idle and on a loaded machine.
  */
-export const ACCESS_RULE_BUDGET = 1 << 18;
+export const ACCESS_RULE_BUDGET = 1 << 16;
 
 // webob's Request.path quotes the decoded path, leaving letters, digits and these as they are.
 const PATH_SAFE = "/~!$&'()*+,;=:@-._";
