@@ -30,8 +30,9 @@ export interface PathProgram {
   readonly accept: number;
   /** Characters any match needs: one per literal and per segment. */
   readonly minLength: number;
-  /** Per ASCII character: the states that move on it (its literals, and ONE unless it is `/`). */
-  readonly moveAscii: readonly Uint32Array[];
+  /** Per ASCII character, an index into moveMasks: the states that move on it (its literals, ONE unless `/`). */
+  readonly moveIndex: Uint8Array;
+  readonly moveMasks: readonly Uint32Array[];
   /** The same for the pattern's other literal characters; any other character moves ONE states only. */
   readonly moveOther: ReadonlyMap<number, Uint32Array>;
   readonly moveDefault: Uint32Array;
@@ -100,7 +101,7 @@ export function compilePathPattern(pattern: string): PathProgram {
     words,
     accept,
     minLength: kinds.filter((k) => k === LITERAL || k === ONE).length,
-    moveAscii: Array.from({ length: 128 }, (_, c) => moves.get(c) ?? one),
+    ...asciiMoves(moves, one),
     moveOther: moves,
     moveDefault: one,
     stayOther,
@@ -109,12 +110,24 @@ export function compilePathPattern(pattern: string): PathProgram {
   };
 }
 
+/** The ASCII part of `moves` as a table (0: the default, ONE states), cheaper to build than 128 references. */
+function asciiMoves(moves: Map<number, Uint32Array>, moveDefault: Uint32Array) {
+  const moveIndex = new Uint8Array(128);
+  const moveMasks = [moveDefault];
+  for (const [c, mask] of moves) {
+    if (c >= 128) continue;
+    moveIndex[c] = moveMasks.length;
+    moveMasks.push(mask);
+  }
+  return { moveIndex, moveMasks };
+}
+
 /**
  * One character: next = (states that move on it, shifted one on) | (states that stay on it), then closed over
  * skippable states. Returns whether any state is still live.
  */
 function step(p: PathProgram, c: number, cur: Uint32Array, next: Uint32Array): boolean {
-  const move = c < 128 ? p.moveAscii[c]! : (p.moveOther.get(c) ?? p.moveDefault);
+  const move = c < 128 ? p.moveMasks[p.moveIndex[c]!]! : (p.moveOther.get(c) ?? p.moveDefault);
   const stay = c === SLASH ? p.staySlash : p.stayOther;
   const skippable = p.skippable;
   let moveCarry = 0;
@@ -170,7 +183,7 @@ function runOneWord(p: PathProgram, path: string, budget: number): MatchOutcome 
   const length = Math.min(path.length, budget);
   for (let i = 0; i < length; i++) {
     const c = path.charCodeAt(i);
-    const move = (c < 128 ? p.moveAscii[c]! : (p.moveOther.get(c) ?? p.moveDefault))[0]!;
+    const move = (c < 128 ? p.moveMasks[p.moveIndex[c]!]! : (p.moveOther.get(c) ?? p.moveDefault))[0]!;
     let n = ((cur & move) << 1) | (cur & (c === SLASH ? staySlash : stayOther));
     n |= (n & skippable) << 1;
     if (n === 0) return { result: 'no_match', steps: i + 1 };
