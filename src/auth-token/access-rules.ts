@@ -25,7 +25,7 @@ export type AccessRuleDecision =
 
 /**
  * Steps (see path-pattern.ts: a path character times a word of 32 automaton states, or compiling) one request
- * may spend on access rules: 0.2-0.6 ms of CPU at the 3.5-10 ns a step measured (bench:redos), about what a
+ * may spend on access rules: 0.2-0.7 ms of CPU at the 3.5-10 ns a step measured (bench:redos), about what a
  * whole ordinary request costs. Matching is linear per rule, but Keystone bounds each rule's path (225
  * characters), not how many rules a credential has, and a request path may fill a 16 KiB header block (up to
  * 48 KiB once quoted): many rules x a long path needs a bound per request. Legitimate use stays below it: most
