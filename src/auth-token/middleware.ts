@@ -203,6 +203,11 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
       log.warn(
         'Cannot validate request with restricted access rules. service_type in [keystone_authtoken] is not a valid service type in the catalog.',
       );
+    } else if (decision.reason === 'over_budget') {
+      log.warn(
+        { application_credential_id: user.applicationCredentialId, method, rules: user.accessRules?.length },
+        'Token authorization failed: matching its access rules against this path would take too long',
+      );
     } else {
       log.info(
         { application_credential_id: user.applicationCredentialId, method },

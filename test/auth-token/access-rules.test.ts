@@ -1,53 +1,80 @@
-// Application-credential access rules: upstream's path patterns and its order of checks.
-import { describe, test } from 'node:test';
+// Application-credential access rules: upstream's order of checks, the request path as webob quotes it, the
+// bound on matching work per request, and (through the service, against the mock Keystone) a hostile rule
+// that cannot stall other callers. The path patterns themselves: path-pattern.test.ts.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
-import { checkAccessRules, pathPatternToRegExp, requestPathForRules } from '../../src/auth-token/access-rules.js';
-
-const matches = (pattern: string, path: string) => pathPatternToRegExp(pattern).test(path);
-
-describe('path patterns (keystonemiddleware _path_matches)', () => {
-  test("upstream's own cases", () => {
-    assert.ok(matches('/v2.1/servers/{server_id}', '/v2.1/servers/foobar'));
-    assert.ok(!matches('/v2.1/servers/{server_id}', '/v2.1/servers/foobar/barfoo'));
-    assert.ok(matches('/v1/*/*/*', '/v1/1/2/3'));
-    assert.ok(!matches('/v1/*/*/*', '/v1/1/2'));
-    assert.ok(!matches('/v3/{project_id}/types/{volume_type_id}', '/v3/123/types'));
-  });
-
-  test('* and {x} are one non-empty segment; ** is anything, slashes included', () => {
-    assert.ok(matches('/images/*', '/images/a'));
-    for (const p of ['/images/', '/images', '/images/a/b']) assert.ok(!matches('/images/*', p), p);
-    for (const p of ['/images/', '/images/a', '/images/a/b']) assert.ok(matches('/images/**', p), p);
-    assert.ok(!matches('/images/**', '/images'));
-    assert.ok(matches('**', ''));
-    assert.ok(matches('**', '/anything/at/all'));
-    // *** is ** then *.
-    assert.ok(matches('/a/***', '/a/b/c'));
-    assert.ok(!matches('/a/***', '/a/'));
-  });
-
-  test('no trailing-slash tolerance, exact case', () => {
-    assert.ok(!matches('/v2.1/servers', '/v2.1/servers/'));
-    assert.ok(!matches('/images', '/Images'));
-  });
-
-  test('literals are literal (safer than upstream, whose `.` matches any character)', () => {
-    assert.ok(!matches('/v2.1/servers', '/v2x1/servers'));
-    assert.ok(matches('/a+b(c)[d]$', '/a+b(c)[d]$'));
-    assert.ok(!matches('/a+b', '/aab'));
-    // A stray brace cannot break the pattern.
-    assert.ok(matches('/a{b', '/a{b'));
-  });
-});
+import { ACCESS_RULE_BUDGET, checkAccessRules, requestPathForRules } from '../../src/auth-token/access-rules.js';
+import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { build, serviceConfig } from '../helpers/service.js';
 
 test('the request path is compared as webob quotes it', () => {
-  assert.equal(requestPathForRules('/imag%65s'), '/images');
-  assert.equal(requestPathForRules('/a b'), '/a%20b');
-  assert.equal(requestPathForRules('/a%2fb'), '/a/b');
-  assert.equal(requestPathForRules("/~!$&'()*+,;=:@-._"), "/~!$&'()*+,;=:@-._");
-  assert.equal(requestPathForRules('/%zz%'), '/%25zz%25');
-  assert.equal(requestPathForRules('/%C3%A9'), '/%C3%A9');
+  const cases: [raw: string, quoted: string, why: string][] = [
+    ['/imag%65s', '/images', 'an escape of an unreserved character is decoded'],
+    ['/a b', '/a%20b', 'a space is quoted'],
+    ['/a%2fb', '/a/b', 'an escaped slash is a slash'],
+    ["/~!$&'()*+,;=:@-._", "/~!$&'()*+,;=:@-._", "webob's safe characters stay"],
+    ['/%zz%', '/%25zz%25', 'a % that starts no escape is quoted'],
+    ['/%C3%A9', '/%C3%A9', 'non-ASCII bytes stay quoted'],
+  ];
+  for (const [raw, quoted, why] of cases) assert.equal(requestPathForRules(raw), quoted, `${raw}: ${why}`);
+});
+
+/** The quoting as this code wrote it before: byte by byte, plainly webob's (slow: tests only). */
+function quotedByteByByte(rawPath: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < rawPath.length; i++) {
+    const hex = rawPath[i] === '%' ? rawPath.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(rawPath[i]!, 'utf8'));
+    }
+  }
+  const safe = (b: number) => b < 0x80 && /[A-Za-z0-9/~!$&'()*+,;=:@\-._]/.test(String.fromCharCode(b));
+  return bytes
+    .map((b) => (safe(b) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
+}
+
+test('the same quoting as byte by byte, on every code unit and 20,000 generated paths', () => {
+  for (let unit = 0; unit < 0x10000; unit++) {
+    const raw = `/${String.fromCharCode(unit)}`;
+    assert.equal(requestPathForRules(raw), quotedByteByByte(raw), `code unit ${unit}`);
+  }
+  let seed = 11;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const pieces = [
+    '%',
+    '%2',
+    '%2f',
+    '%C3%A9',
+    '%zz',
+    'a',
+    'Z',
+    '9',
+    '/',
+    ' ',
+    '~',
+    "'",
+    'é',
+    '\ud83d\ude00',
+    '\ud83d',
+    '?',
+  ];
+  for (let i = 0; i < 20_000; i++) {
+    const raw = Array.from({ length: rnd(12) }, () => pieces[rnd(pieces.length)]!).join('');
+    assert.equal(requestPathForRules(raw), quotedByteByByte(raw), JSON.stringify(raw));
+  }
+});
+
+test('a 16 KiB path of % quotes to 48 KiB in one pass', () => {
+  assert.equal(requestPathForRules('%'.repeat(16_384)), '%25'.repeat(16_384), 'each % on its own is %25');
 });
 
 function token(rules: unknown, catalogTypes = ['image-names', 'image']) {
@@ -67,60 +94,209 @@ function token(rules: unknown, catalogTypes = ['image-names', 'image']) {
 const GET_IMAGES = { method: 'GET', path: '/images' };
 const rule = (service: string, method: string, path: string) => ({ service, method, path });
 
+const ALLOWED = { allowed: true };
+const denied = (reason: string) => ({ allowed: false, reason });
+
 describe('checkAccessRules (validate_allowed_request)', () => {
   test('tokens without rules are always allowed, even with service_type unset', () => {
-    assert.deepEqual(checkAccessRules(token('none'), '', GET_IMAGES, false), { allowed: true });
-    assert.deepEqual(checkAccessRules(token(null), '', GET_IMAGES, false), { allowed: true });
+    assert.deepEqual(checkAccessRules(token('none'), '', GET_IMAGES, false), ALLOWED, 'no application credential');
+    assert.deepEqual(checkAccessRules(token(null), '', GET_IMAGES, false), ALLOWED, 'a credential without rules');
   });
 
   test('rules and service_type unset: denied', () => {
-    assert.deepEqual(checkAccessRules(token([rule('image-names', 'GET', '/images')]), '', GET_IMAGES, false), {
-      allowed: false,
-      reason: 'service_type_unset',
-    });
+    const t = token([rule('image-names', 'GET', '/images')]);
+    assert.deepEqual(checkAccessRules(t, '', GET_IMAGES, false), denied('service_type_unset'), 'nothing to check');
   });
 
   test('a matching rule allows; method, service and path must all match', () => {
     const t = token([rule('image-names', 'GET', '/images'), rule('image', 'POST', '/images')]);
-    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, false), { allowed: true });
-    assert.equal(checkAccessRules(t, 'image-names', { method: 'POST', path: '/images' }, false).allowed, false);
-    assert.equal(checkAccessRules(t, 'image-names', { method: 'HEAD', path: '/images' }, false).allowed, false);
-    assert.equal(checkAccessRules(t, 'image-names', { method: 'GET', path: '/' }, false).allowed, false);
-    assert.equal(checkAccessRules(t, 'image-names', { method: 'get', path: '/images' }, false).allowed, false);
-    assert.deepEqual(checkAccessRules(t, 'image', { method: 'POST', path: '/images' }, false), { allowed: true });
+    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, false), ALLOWED, 'the first rule');
+    assert.deepEqual(checkAccessRules(t, 'image', { method: 'POST', path: '/images' }, false), ALLOWED, 'the 2nd');
+    for (const [method, path, why] of [
+      ['POST', '/images', 'the POST rule is for another service'],
+      ['HEAD', '/images', 'HEAD is not GET'],
+      ['GET', '/', 'another path'],
+      ['get', '/images', 'methods are compared exactly'],
+    ] as const) {
+      assert.deepEqual(
+        checkAccessRules(t, 'image-names', { method, path }, false),
+        denied('no_matching_rule'),
+        `${method} ${path}: ${why}`,
+      );
+    }
   });
 
   test('an empty rule list allows nothing', () => {
-    assert.deepEqual(checkAccessRules(token([]), 'image-names', GET_IMAGES, false), {
-      allowed: false,
-      reason: 'no_matching_rule',
-    });
+    assert.deepEqual(checkAccessRules(token([]), 'image-names', GET_IMAGES, false), denied('no_matching_rule'), '[]');
   });
 
   test('service_type missing from the token catalog is denied, even with a trusted service token', () => {
     const t = token([rule('image-names', 'GET', '/images')], ['compute']);
-    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, true), {
-      allowed: false,
-      reason: 'service_type_not_in_catalog',
-    });
-    // A token validated without its catalog cannot be checked: denied.
-    assert.equal(
-      checkAccessRules(token([rule('image-names', 'GET', '/images')], []), 'image-names', GET_IMAGES, false).allowed,
-      false,
+    assert.deepEqual(
+      checkAccessRules(t, 'image-names', GET_IMAGES, true),
+      denied('service_type_not_in_catalog'),
+      'the catalog lacks image-names',
+    );
+    assert.deepEqual(
+      checkAccessRules(token([rule('image-names', 'GET', '/images')], []), 'image-names', GET_IMAGES, false),
+      denied('service_type_not_in_catalog'),
+      'a token validated without its catalog cannot be checked',
     );
   });
 
   test('a trusted service token (a chain of service calls) skips the rules', () => {
     const t = token([rule('compute', 'GET', '/v2.1/servers')]);
-    assert.equal(checkAccessRules(t, 'image-names', GET_IMAGES, false).allowed, false);
-    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, true), { allowed: true });
+    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, false), denied('no_matching_rule'), 'alone');
+    assert.deepEqual(checkAccessRules(t, 'image-names', GET_IMAGES, true), ALLOWED, 'with a trusted service token');
   });
 
   test('an identity service lets a restricted token validate itself', () => {
     const t = token([rule('compute', 'GET', '/v2.1/servers')], ['identity']);
-    assert.deepEqual(checkAccessRules(t, 'identity', { method: 'GET', path: '/v3/auth/tokens' }, false), {
-      allowed: true,
+    const validate = { method: 'GET', path: '/v3/auth/tokens' };
+    assert.deepEqual(checkAccessRules(t, 'identity', validate, false), ALLOWED, 'GET /v3/auth/tokens');
+    assert.deepEqual(
+      checkAccessRules(t, 'identity', { method: 'GET', path: '/v3/users' }, false),
+      denied('no_matching_rule'),
+      'any other identity path',
+    );
+  });
+});
+
+describe('the work per request is bounded (ACCESS_RULE_BUDGET)', () => {
+  const HOSTILE = '/' + '**'.repeat(100) + '!';
+  /** The longest path a 16 KiB header block leaves room for, give or take. */
+  const longPath = '/' + 'a'.repeat(16_000);
+
+  test('rules of another service or method are skipped before any path is matched', () => {
+    const others = Array.from({ length: 20_000 }, (_, i) =>
+      rule(i % 2 ? 'compute' : 'image-names', i % 2 ? 'GET' : 'POST', HOSTILE),
+    );
+    const t = token([...others, rule('image-names', 'GET', '/**')]);
+    assert.deepEqual(
+      checkAccessRules(t, 'image-names', { method: 'GET', path: longPath }, false),
+      ALLOWED,
+      '20,000 rules of other services or methods cost a step each, then the last rule matches',
+    );
+  });
+
+  test('heavy legitimate use fits: 100 rules that each run a whole 300-character path, the last one matching', () => {
+    const rules = Array.from({ length: 100 }, (_, i) => rule('image-names', 'GET', `/v1/AUTH_p/c/**/obj-${i}`));
+    const path = `/v1/AUTH_p/c/${'d/'.repeat(143)}obj-99`;
+    assert.ok(path.length >= 300, `a ${path.length}-character path`);
+    assert.deepEqual(checkAccessRules(token(rules), 'image-names', { method: 'GET', path }, false), ALLOWED, 'allowed');
+  });
+
+  test('many hostile rules on a long path: denied once the budget is spent, however many remain', () => {
+    const perRule = longPath.length; // a state word per character at least (the runs of ** collapse)
+    const enough = Math.ceil(ACCESS_RULE_BUDGET / perRule) + 1;
+    const rules = Array.from({ length: enough }, () => rule('image-names', 'GET', HOSTILE));
+    assert.deepEqual(
+      checkAccessRules(token(rules), 'image-names', { method: 'GET', path: longPath }, false),
+      denied('over_budget'),
+      `${enough} rules x ${longPath.length} characters exceed ${ACCESS_RULE_BUDGET} steps`,
+    );
+    assert.deepEqual(
+      checkAccessRules(
+        token([...rules, rule('image-names', 'GET', '/**')]),
+        'image-names',
+        {
+          method: 'GET',
+          path: longPath,
+        },
+        false,
+      ),
+      denied('over_budget'),
+      'a matching rule after the budget is spent is never reached: deny, never allow, on exhaustion',
+    );
+    assert.deepEqual(
+      checkAccessRules(token(rules.slice(0, 3)), 'image-names', { method: 'GET', path: longPath }, false),
+      denied('no_matching_rule'),
+      'three of the same rules fit in the budget and simply do not match',
+    );
+    assert.deepEqual(
+      checkAccessRules(token(rules), 'image-names', { method: 'GET', path: longPath.slice(0, -1) + '!' }, false),
+      ALLOWED,
+      'on a path ending in ! the first hostile rule matches, within the budget',
+    );
+  });
+
+  test('a pattern too long to compile within the budget is denied, not compiled', () => {
+    const t = token([rule('image-names', 'GET', '/' + '*/'.repeat(200_000))]);
+    assert.deepEqual(
+      checkAccessRules(t, 'image-names', { method: 'GET', path: '/a/' }, false),
+      denied('over_budget'),
+      'a 400,001-character rule (Keystone allows 225)',
+    );
+  });
+});
+
+describe('a hostile rule through the service (mock Keystone)', () => {
+  let mocks: Mocks;
+  before(async () => {
+    mocks = await startMocks();
+  });
+  after(() => mocks.close());
+
+  /** A token of an application credential of demo's with these rules, created as a user would (over HTTP). */
+  async function restrictedToken(rules: { service: string; method: string; path: string }[]): Promise<string> {
+    const ks = mocks.keystoneUrl;
+    const demoId = mocks.keystone.store.findUser({ name: 'demo', domain: { id: 'default' } })!.id;
+    const created = await fetch(`${ks}/users/${demoId}/application_credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-auth-token': await tokenFor(ks, 'demo') },
+      body: JSON.stringify({ application_credential: { name: `redos-${randomUUID()}`, access_rules: rules } }),
     });
-    assert.equal(checkAccessRules(t, 'identity', { method: 'GET', path: '/v3/users' }, false).allowed, false);
+    const body = (await created.json()) as any;
+    assert.equal(created.status, 201, `the mock Keystone accepts the rules, as Keystone does: ${JSON.stringify(body)}`);
+    const { id, secret } = body.application_credential;
+    const issued = await fetch(`${ks}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: { identity: { methods: ['application_credential'], application_credential: { id, secret } } },
+      }),
+    });
+    assert.equal(issued.status, 201, 'a token from the new credential');
+    return issued.headers.get('x-subject-token')!;
+  }
+
+  const config = () => serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } });
+
+  test('GET /aaaa... with the pathological rule gets its 401 while /healthz answers 200', async (t) => {
+    const service = await build(t, config(), { level: 'info' });
+    const token = await restrictedToken([
+      { service: 'image-names', method: 'GET', path: '/' + '**'.repeat(100) + '!' },
+    ]);
+    // With the regex this request never finished and held the event loop: /healthz could not answer.
+    const [hostile, health] = await Promise.all([
+      fetch(`${service.url}/${'a'.repeat(4095)}`, { headers: { 'x-auth-token': token } }),
+      fetch(`${service.url}/healthz`),
+    ]);
+    assert.equal(health.status, 200, '/healthz answers while the hostile request is served');
+    assert.equal(hostile.status, 401, 'no rule matches a path that does not end in !');
+    assert.ok(
+      service.lines.some((l) => l.msg === 'Token authorization failed: no access rule allows this request'),
+      'the denial is logged as an ordinary non-matching request',
+    );
+  });
+
+  test('many such rules on a 12 KiB path: a 401 within the budget, logged as such', async (t) => {
+    const service = await build(t, config(), { level: 'info' });
+    // 100 rules of 202 characters: within what Keystone accepts (it bounds each path, not their number).
+    const rules = Array.from({ length: 100 }, (_, i) => ({
+      service: 'image-names',
+      method: 'GET',
+      path: '/' + '**'.repeat(100) + String(i % 10),
+    }));
+    const token = await restrictedToken(rules);
+    const res = await fetch(`${service.url}/${'a'.repeat(12_000)}`, { headers: { 'x-auth-token': token } });
+    assert.equal(res.status, 401, 'denied once the work would exceed the budget');
+    const warning = service.lines.find(
+      (l) => l.msg === 'Token authorization failed: matching its access rules against this path would take too long',
+    );
+    assert.ok(warning, 'the log says why');
+    assert.equal(warning.rules, 100, 'and how many rules the token holds');
+    const ok = await fetch(`${service.url}/${'a'.repeat(12_000)}2`, { headers: { 'x-auth-token': token } });
+    assert.equal(ok.status, 404, 'a path the 3rd rule matches is let through, to the router (no such route)');
   });
 });

@@ -128,11 +128,40 @@ export function allowedByAccessRules(caller: Caller, method: string, path: strin
   );
 }
 
-/** `*` one path segment, `**` anything. */
-function globMatches(pattern: string, path: string): boolean {
-  const source = pattern
-    .split(/(\*\*|\*)/)
-    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`).test(path);
+/**
+ * keystonemiddleware's `_path_matches`: `*` and `{name}` are one non-empty path segment, `**` is anything. Upstream
+ * builds a regex, which a rule such as `/**...**!` makes backtrack for ever; here a table over pattern x path
+ * (can[j]: the tokens so far match the first j characters), O(pattern x path) whatever the rule.
+ */
+export function globMatches(pattern: string, path: string): boolean {
+  let can = Array.from({ length: path.length + 1 }, (_, j) => j === 0);
+  for (const token of globTokens(pattern)) {
+    const next: boolean[] = [];
+    for (let j = 0; j <= path.length; j++) {
+      const c = path[j - 1];
+      if (token === '**') next[j] = can[j]! || (j > 0 && next[j - 1]!);
+      else if (token === '*') next[j] = c !== undefined && c !== '/' && (can[j - 1]! || next[j - 1]!);
+      else next[j] = c === token && can[j - 1]!;
+    }
+    can = next;
+  }
+  return can[path.length]!;
+}
+
+/** `**`, `*` (also for `{name}`), or one literal character; a `{` with no `}` after it is literal. */
+function globTokens(pattern: string): string[] {
+  const tokens: string[] = [];
+  const lastClose = pattern.lastIndexOf('}');
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern.startsWith('**', i)) {
+      tokens.push('**');
+      i++;
+    } else if (pattern[i] === '{' && i < lastClose) {
+      tokens.push('*');
+      i = pattern.indexOf('}', i);
+    } else {
+      tokens.push(pattern[i]!); // `*` alone is a segment, as `{name}`
+    }
+  }
+  return tokens;
 }
