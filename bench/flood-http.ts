@@ -146,7 +146,7 @@ export interface InFlight {
  * Wait until the whole flood is in flight: every request written and read by the service (its
  * auth_token_cache_lookups_total, when /metrics serves it), Keystone seeing `minArrived` validations arrive
  * (its `requests` counter counts on arrival, `validations` only after the latency), and at least ~100 ms
- * after the start; at most 5 s after it in any case.
+ * after the start; at most `capMs` (5 s) after it in any case.
  */
 export async function waitForFlood(opts: {
   service: string;
@@ -157,9 +157,10 @@ export async function waitForFlood(opts: {
   lookupsBefore: number | undefined;
   requestsBefore: number;
   minArrived: number;
+  capMs?: number;
 }): Promise<InFlight> {
   const state: InFlight = { at: 0, written: 0, reached: undefined, arrived: 0 };
-  for (let i = 0; i < 100; i++) {
+  for (;;) {
     await new Promise((r) => setTimeout(r, 50));
     state.arrived = (await mockStats(opts.keystone)).counters.requests! - opts.requestsBefore;
     state.written = opts.written();
@@ -174,7 +175,7 @@ export async function waitForFlood(opts: {
       (state.reached === undefined || state.reached >= opts.size)
     )
       break;
-    if (elapsed >= 5000) break;
+    if (elapsed >= (opts.capMs ?? 5000)) break;
   }
   state.at = performance.now() - opts.startedAt;
   return state;
