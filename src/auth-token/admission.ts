@@ -15,6 +15,7 @@
 // newcomer (unless the newcomer's own queue is as long). The newest rather than the oldest: it has waited
 // least, its client's older requests keep their turn, and the outcome is what that client would have had
 // with a shorter queue of its own.
+import { LRUCache } from 'lru-cache';
 import { IndexedHeap } from '../common/indexed-heap.js';
 import { ValidationOverloadedError, type OverloadReason } from './errors.js';
 
@@ -93,22 +94,25 @@ export class AdmissionControl {
   private turn = 0;
   /** Clients with validations waiting or in flight: at most maxQueued + maxInflight. */
   private readonly active = new Map<string, Client>();
-  /** lastServed of clients no longer active, so a client that comes back does not count as new. */
-  private readonly idle = new Map<string, number>();
+  /**
+   * lastServed of clients seen lately, so a client that comes back does not count as new; the least recently
+   * retired is forgotten first. An entry stays while its client is active again (retire() overwrites it).
+   */
+  private readonly idle: LRUCache<string, number> | undefined;
   /** Waiting clients under their in-flight cap. Non-empty only while every slot is taken. */
   private readonly ready = new IndexedHeap<Client>(servedFirst);
   /** Waiting clients, the longest queue on top. */
   private readonly longest = new IndexedHeap<Client>(shedFirst);
   private readonly setTimer: (fn: () => void, ms: number) => Cancel;
   private readonly perClient: number;
-  private readonly remembered: number;
 
   constructor(private readonly options: AdmissionOptions) {
     if (options.maxInflight < 1) throw new RangeError('maxInflight must be at least 1');
     this.perClient = options.maxInflightPerClient ?? options.maxInflight;
     if (this.perClient < 1) throw new RangeError('maxInflightPerClient must be at least 1');
     this.setTimer = options.setTimer ?? defaultTimer;
-    this.remembered = options.rememberedClients ?? 4096;
+    const remembered = options.rememberedClients ?? 4096;
+    this.idle = remembered > 0 ? new LRUCache({ max: remembered }) : undefined;
   }
 
   get stats(): AdmissionStats {
@@ -207,8 +211,7 @@ export class AdmissionControl {
   }
 
   private activate(key: string): Client {
-    const client: Client = { key, waiting: [], inflight: 0, lastServed: this.idle.get(key) ?? 0, since: ++this.turn };
-    this.idle.delete(key);
+    const client: Client = { key, waiting: [], inflight: 0, lastServed: this.idle?.get(key) ?? 0, since: ++this.turn };
     this.active.set(key, client);
     return client;
   }
@@ -228,8 +231,6 @@ export class AdmissionControl {
 
   private retire(client: Client): void {
     this.active.delete(client.key);
-    if (client.lastServed === 0) return;
-    this.idle.set(client.key, client.lastServed);
-    if (this.idle.size > this.remembered) this.idle.delete(this.idle.keys().next().value!);
+    if (client.lastServed > 0) this.idle?.set(client.key, client.lastServed);
   }
 }
