@@ -99,6 +99,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     // Beyond keystonemiddleware: bounded, fair validations (README).
     admission: new AdmissionControl({
       maxInflight: ka.validation_concurrency,
+      maxInflightPerClient: ka.validation_concurrency_per_client,
       maxQueuedPerClient: ka.validation_queue_per_client,
       maxQueued: ka.validation_queue_size,
       maxWaitMs: ka.validation_queue_timeout * 1000,

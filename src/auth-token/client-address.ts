@@ -1,7 +1,17 @@
 // Who is asking, for fair queuing of token validations: the socket peer, or, when the peer is one of the
 // operator's trusted proxies, the right-most X-Forwarded-For hop that is not a trusted proxy. Hops left of
-// that one are written by the client and prove nothing, so they are never used.
+// that one are written by the client and prove nothing, so they are never used. The answer is a queuing key
+// whose number a caller cannot inflate: an IPv4 address, an IPv6 /64 (one host or one LAN usually holds a
+// whole /64, so per address would hand each caller 2^64 keys), or, for a hop that is not an address, the
+// trusted proxy that passed it on (never the text itself, which anyone can vary). README: "X-Forwarded-For".
 import net from 'node:net';
+
+/** A peer or hop that parsed as an address: `ip` for the trusted-proxy check, `key` to queue under. */
+export interface Address {
+  ip: string;
+  family: 'ipv4' | 'ipv6';
+  key: string;
+}
 
 export class TrustedProxies {
   private readonly list = new net.BlockList();
@@ -24,33 +34,97 @@ export class TrustedProxies {
     this.isEmpty = entries.length === 0;
   }
 
-  has(address: string): boolean {
-    const plain = unmapped(address);
-    const type = net.isIPv6(plain) ? 'ipv6' : net.isIPv4(plain) ? 'ipv4' : undefined;
-    return type !== undefined && this.list.check(plain, type);
+  contains(address: Address): boolean {
+    return this.list.check(address.ip, address.family);
   }
 }
 
-/** "::ffff:10.1.2.3" (an IPv4 peer on a dual-stack socket) -> "10.1.2.3". */
-function unmapped(address: string): string {
-  return address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+/**
+ * The eight 16-bit groups of an IPv6 address, in hex, from WHATWG URL's canonical form (lower case, no
+ * leading zeros, no IPv4 tail); undefined where the URL parser disagrees with net.isIPv6.
+ */
+function ipv6Groups(address: string): string[] | undefined {
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  const [head = '', tail] = canonical.split('::');
+  const left = head === '' ? [] : head.split(':');
+  if (tail === undefined) return left;
+  const right = tail === '' ? [] : tail.split(':');
+  return [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
 }
 
-/** The client's address: the peer, or the right-most untrusted X-Forwarded-For hop behind trusted proxies. */
+/**
+ * An IPv4 or IPv6 address (zone index dropped: a caller could vary it at will), IPv4-mapped IPv6 as IPv4,
+ * with its queuing key; undefined for anything else.
+ */
+function parseAddress(text: string): Address | undefined {
+  if (net.isIPv4(text)) return { ip: text, family: 'ipv4', key: text };
+  const bare = text.split('%')[0]!;
+  if (!net.isIPv6(bare)) return undefined;
+  const groups = ipv6Groups(bare);
+  if (groups === undefined) return undefined;
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+    const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
+    const ip = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+    return { ip, family: 'ipv4', key: ip };
+  }
+  return { ip: bare, family: 'ipv6', key: `${groups.slice(0, 4).join(':')}::/64` };
+}
+
+/**
+ * One X-Forwarded-For hop: an address, optionally with a port as some proxies write it ("192.0.2.1:4711",
+ * "[2001:db8::1]:4711", "[2001:db8::1]"); the port is dropped. Undefined when it is not one.
+ */
+function parseHop(hop: string): Address | undefined {
+  let text = hop.trim();
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    const rest = text.slice(close + 1);
+    if (close < 0 || (rest !== '' && !isPort(rest))) return undefined;
+    text = text.slice(1, close);
+    return net.isIPv6(text.split('%')[0]!) ? parseAddress(text) : undefined;
+  }
+  const colon = text.indexOf(':');
+  if (colon > 0 && colon === text.lastIndexOf(':')) {
+    // "a.b.c.d:port"; a single colon never appears in an IPv6 address.
+    const port = text.slice(colon);
+    text = text.slice(0, colon);
+    if (!isPort(port) || !net.isIPv4(text)) return undefined;
+  }
+  return parseAddress(text);
+}
+
+/** ":1" to ":65535". */
+function isPort(text: string): boolean {
+  const digits = text.slice(1);
+  return text.startsWith(':') && /^\d{1,5}$/.test(digits) && Number(digits) <= 65535;
+}
+
+/** The client's queuing key: the peer, or the right-most untrusted X-Forwarded-For hop behind trusted proxies. */
 export function clientAddress(
   peer: string | undefined,
   forwardedFor: string | string[] | undefined,
   trusted: TrustedProxies,
 ): string {
-  const from = unmapped(peer ?? 'unknown');
-  if (trusted.isEmpty || !trusted.has(from) || forwardedFor === undefined) return from;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim());
+  const from = peer === undefined ? undefined : parseAddress(peer);
+  // Node gives a connected socket's peer; undefined only once it is gone.
+  if (from === undefined) return 'unknown';
+  if (trusted.isEmpty || !trusted.contains(from) || forwardedFor === undefined) return from.key;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
+  // The hop each trusted proxy appended is the address it saw; walk from the nearest one outwards.
+  let forwarder = from;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = unmapped(hops[i]!);
-    // A garbled hop was written by someone untrusted: stop there and count the request against it.
-    if (net.isIP(hop) === 0) return hop === '' ? from : `invalid:${hop.slice(0, 64)}`;
-    if (!trusted.has(hop)) return hop;
+    const hop = parseHop(hops[i]!);
+    // Not an address: whoever wrote it is untrusted, and its text could be anything. Count the request
+    // against the trusted proxy that passed it on: one key per proxy, however the text varies.
+    if (hop === undefined) return forwarder.key;
+    if (!trusted.contains(hop)) return hop.key;
+    forwarder = hop;
   }
   // Every hop is a trusted proxy: the left-most one is the closest we know to the client.
-  return unmapped(hops[0] ?? from);
+  return forwarder.key;
 }

@@ -137,6 +137,12 @@ export const schema = {
       default: 16,
       max: 4096,
     },
+    validation_concurrency_per_client: {
+      doc: 'Most token validations in flight to Keystone for one client address (IPv6: one /64), so that one client never takes every slot; at or above validation_concurrency there is no per-client cap.',
+      format: 'positive-int',
+      default: 8,
+      max: 4096,
+    },
     validation_queue_per_client: {
       doc: 'Most token validations one client address may have waiting; more get 503 with Retry-After at once (0: none wait).',
       format: 'nat',

@@ -233,6 +233,7 @@ test('admission: past the limit a validation is shed before reaching Keystone; c
   await Promise.all([running, queued, otherClient]);
   assert.deepEqual(
     keystone.calls.map((c) => c.options.headers?.['X-Subject-Token']),
-    ['cached', 'a1', 'a2', 'b1'],
+    ['cached', 'a1', 'b1', 'a2'],
+    'a3 never reached Keystone; B, with fewer validations outstanding than A, went before a2',
   );
 });

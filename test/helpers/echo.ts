@@ -78,6 +78,8 @@ function echoConfig(options: EchoOptions) {
         service_token_roles_required: options.serviceTokenRolesRequired ?? true,
         service_type: options.serviceType ?? '',
         validation_concurrency: a.maxInflight ?? 16,
+        // No per-client cap unless a test sets one: the tests all come from 127.0.0.1.
+        validation_concurrency_per_client: a.maxInflightPerClient ?? a.maxInflight ?? 16,
         validation_queue_per_client: a.maxQueuedPerClient ?? 1000,
         validation_queue_size: a.maxQueued ?? 1000,
         validation_queue_timeout: (a.maxWaitMs ?? 30_000) / 1000,
