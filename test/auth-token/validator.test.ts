@@ -78,7 +78,7 @@ function validator(session: Session, overrides: Partial<TokenValidatorOptions> =
     admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 100, maxQueued: 100, maxWaitMs: 1000 }),
     context: new RequestScope(captureLogger('silent').logger),
     metrics: NO_METRICS,
-    identityFilter: { serviceType: 'identity', interface: 'internal' },
+    identity: { interface: 'internal' },
     includeCatalog: true,
     cacheTimeMs: 300_000,
     timeoutMs: 10_000,
