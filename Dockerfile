@@ -12,7 +12,7 @@ COPY src ./src
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
-# A larger young generation: fewer scavenges per request under load (README, Benchmarks).
+# A larger young generation: fewer scavenges per request under load (docs/benchmarks.md).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=32 \
     OS_SERVER__HOST=0.0.0.0 \
