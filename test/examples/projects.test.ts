@@ -58,27 +58,23 @@ describe('GET /projects, the worked example', () => {
     assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri=/, 'the challenge');
   });
 
-  test('Keystone failing the call: a gateway error naming the identity service; the log names keystone', async () => {
-    await setFaults(mocks.keystone.url, { failStatus: 500, pathPrefix: '/v3/auth/projects' });
-    const failed = await projectsAs('demo');
-    assert.equal(failed.status, 502, 'a 500 upstream is a 502');
-    assert.equal(
-      (failed.body as { error: { message: string } }).error.message,
-      'The identity service failed (HTTP 500).',
-      'the display name, from the Adapter',
-    );
-    const line = logs.lines.findLast((l) => l.msg === 'request failed');
-    assert.equal((line?.error as { service?: string } | undefined)?.service, 'keystone', 'the machine name in logs');
-  });
-
-  test("Keystone refusing the caller's token for this call: 401, naming the identity service", async () => {
-    await setFaults(mocks.keystone.url, { failStatus: 401, pathPrefix: '/v3/auth/projects' });
-    const refused = await projectsAs('demo');
-    assert.equal(refused.status, 401, "Keystone's 401 passed on");
-    assert.equal(
-      (refused.body as { error: { message: string } }).error.message,
-      'The identity service rejected the token.',
-      'the display name, from the Adapter',
-    );
-  });
+  const failures = [
+    { upstream: 500, status: 502, message: 'The identity service failed (HTTP 500).' },
+    { upstream: 401, status: 401, message: 'The identity service rejected the token.' },
+  ];
+  for (const { upstream, status, message } of failures) {
+    test(`Keystone answering ${upstream}: ${status}, naming the identity service; the log names keystone`, async () => {
+      await setFaults(mocks.keystone.url, { failStatus: upstream, pathPrefix: '/v3/auth/projects' });
+      const failed = await projectsAs('demo');
+      assert.equal(failed.status, status, `Keystone's ${upstream} as the caller sees it`);
+      assert.equal((failed.body as { error: { message: string } }).error.message, message, 'the Adapter display name');
+      const line = logs.lines.findLast((l) => l.msg === 'request failed');
+      const logged = line?.error as { service?: string; upstream_status?: number } | undefined;
+      assert.deepEqual(
+        [logged?.service, logged?.upstream_status],
+        ['keystone', upstream],
+        'the machine name and the status in the log',
+      );
+    });
+  }
 });
