@@ -2,7 +2,8 @@
 // sets for a client of another OpenStack service, written once. A fork adding a [compute] group writes
 // `compute: { ...adapterGroup({ serviceType: 'compute' }) }`; keystoneauth/conf.ts maps such a group to an
 // Adapter's endpoint options. Only the options this project reads are here: the interface as one value (not
-// valid_interfaces), the region, and endpoint_override. Version, retries and timeouts are not per group: the
+// valid_interfaces) and the region. No endpoint_override: an endpoint comes only from the caller's catalog, so a
+// caller's token goes only where Keystone says the service is. Version, retries and timeouts are not per group: the
 // client's code knows its API version, and [communication] sets the session's retries and deadlines.
 import type { OptionSpec } from './schema.js';
 
@@ -16,7 +17,7 @@ export interface AdapterGroupDefaults {
   interface?: (typeof INTERFACES)[number];
 }
 
-/** The adapter options of one group: interface, region_name and endpoint_override. */
+/** The adapter options of one group: interface and region_name. */
 export function adapterGroup({ serviceType, interface: iface = 'public' }: AdapterGroupDefaults) {
   return {
     interface: {
@@ -27,11 +28,6 @@ export function adapterGroup({ serviceType, interface: iface = 'public' }: Adapt
     region_name: {
       doc: `Region of the ${serviceType} endpoint; empty matches any.`,
       format: String,
-      default: '',
-    },
-    endpoint_override: {
-      doc: `Always use this URL for the ${serviceType} service instead of the catalog's (keystoneauth's endpoint_override): its root, which the caller's token is sent to; empty uses the catalog.`,
-      format: 'optional-url',
       default: '',
     },
   } satisfies Record<string, OptionSpec>;

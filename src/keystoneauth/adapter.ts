@@ -30,8 +30,6 @@ export interface EndpointOptions {
   readonly interface?: string | readonly string[];
   /** Region of the endpoint; empty or absent matches any. */
   readonly regionName?: string;
-  /** This URL instead of the catalog's (keystoneauth's endpoint_override); empty or absent uses the catalog. */
-  readonly endpointOverride?: string;
 }
 
 export type AdapterOptions = ServiceDescription & EndpointOptions;
@@ -46,7 +44,7 @@ export const IDENTITY_SERVICE = {
 
 /** Where a call goes, as found at call time (keystoneauth's EndpointData, without version discovery). */
 export interface EndpointData {
-  /** The URL as the catalog (or endpointOverride) gave it. */
+  /** The URL as the catalog gave it. */
   readonly catalogUrl: string;
   /** The catalog URL without its version segment: links a service sends (Glance's `next`) are relative to it. */
   readonly serviceRoot: string;
@@ -75,10 +73,12 @@ export class Adapter {
     this.filter = { serviceType: options.serviceType, interface: options.interface, regionName: options.regionName };
   }
 
-  /** The endpoint for this call: from endpointOverride, else from the plugin's catalog (errors are typed). */
+  /**
+   * The endpoint for this call, from the plugin's catalog only (errors are typed). There is deliberately no
+   * endpoint_override: the caller's token goes only where Keystone says the service is.
+   */
   async getEndpointData(signal?: AbortSignal): Promise<EndpointData> {
-    const catalogUrl =
-      this.options.endpointOverride || (await this.auth.getEndpoint(this.session, this.filter, signal));
+    const catalogUrl = await this.auth.getEndpoint(this.session, this.filter, signal);
     const { version } = this.options;
     if (version === undefined) {
       const root = withoutTrailingSlashes(catalogUrl);

@@ -55,10 +55,9 @@ export function sessionOptionsFromConfig(c: CommunicationConf): SessionOptions {
 export interface AdapterConf {
   readonly interface: string;
   readonly region_name: string;
-  readonly endpoint_override?: string;
 }
 
 /** An Adapter's endpoint options from its group (keystoneauth's process_conf_options). */
 export function endpointOptionsFromConf(c: AdapterConf): EndpointOptions {
-  return { interface: c.interface, regionName: c.region_name, endpointOverride: c.endpoint_override ?? '' };
+  return { interface: c.interface, regionName: c.region_name };
 }

@@ -98,25 +98,11 @@ describe('construction and the endpoint filter', () => {
     );
   });
 
-  test('endpointOverride replaces the catalog: the plugin is not asked', async () => {
-    const { plugin, filters } = catalogPlugin(computeAt(() => 'http://from-catalog.test/v2.1'));
-    const adapter = new Adapter(session, plugin, { ...NOVA, endpointOverride: 'http://override.test:8774/v2.1/' });
-    assert.equal(await adapter.getEndpoint(), 'http://override.test:8774/v2.1', 'the override, without its slash');
-    assert.equal(filters.length, 0, 'no catalog lookup');
-    const empty = new Adapter(session, plugin, { ...NOVA, endpointOverride: '' });
-    assert.equal(await empty.getEndpoint(), 'http://from-catalog.test/v2.1', 'an empty override uses the catalog');
-  });
-
   test('an adapter group of the configuration maps to endpoint options', () => {
     assert.deepEqual(
-      endpointOptionsFromConf({ interface: 'internal', region_name: 'RegionTwo', endpoint_override: 'http://g' }),
-      { interface: 'internal', regionName: 'RegionTwo', endpointOverride: 'http://g' },
-      'each option under its camelCase name',
-    );
-    assert.equal(
-      endpointOptionsFromConf({ interface: 'public', region_name: '' }).endpointOverride,
-      '',
-      'a group without endpoint_override ([keystone_authtoken]) uses the catalog',
+      endpointOptionsFromConf({ interface: 'internal', region_name: 'RegionTwo' }),
+      { interface: 'internal', regionName: 'RegionTwo' },
+      'each option under its camelCase name, and nothing that could replace the catalog',
     );
   });
 });
