@@ -1,6 +1,6 @@
 // A local ESLint rule: every node:assert call carries its message. A bare `assert.ok(x)` that fails under
 // load prints only `false == true`; with a message the failure says what was expected and why.
-// test/lint/assert-message.test.ts proves it with RuleTester.
+// test/lint/assert-message.unit.test.ts proves it with RuleTester.
 
 const MODULES = new Set(['assert', 'assert/strict', 'node:assert', 'node:assert/strict']);
 

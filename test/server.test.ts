@@ -1,8 +1,9 @@
 // The real process: SIGTERM drains in-flight requests, refuses new connections and exits 0; a second
-// signal exits at once. And every start logs the configuration's warnings.
+// signal exits at once. Every start logs the configuration's warnings; bad configuration exits 1 before listening.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { startService } from '../src/server.js';
 import { configWarnings } from '../src/config/warnings.js';
 import { captureLogger } from './helpers/logs.js';
@@ -107,4 +108,34 @@ test('every start logs each configuration warning as one warn line, before liste
     const listening = lines.findIndex((l) => l.msg === 'image-names service listening');
     assert.ok(lines.findIndex((l) => l.msg === expected[0]) < listening, 'warned before listening');
   }
+});
+
+test('the server exits 1 on bad configuration, one readable line per problem, no stack trace', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      OS_SERVER__PORT: 'seventy',
+      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'not a url',
+      OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3',
+      OS_COMMUNICATION__INSECURE: 'maybe',
+    },
+    encoding: 'utf8',
+    // Only a bound on a hung start, not the thing under test: generous for a loaded machine.
+    timeout: 120_000,
+  });
+  assert.equal(result.status, 1);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines[0], 'image-names: invalid configuration');
+  assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
+  assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
+  assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));
+  assert.ok(
+    lines.some((l) => l.includes('unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL')),
+    'the stray variable is named',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('communication.insecure: must be true or false')),
+    'the bad boolean is named',
+  );
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
 });

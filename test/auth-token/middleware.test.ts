@@ -153,7 +153,7 @@ describe('decision table', () => {
     // Past the expiry on the service's clock (Keystone sends it truncated to whole seconds, so never later). The
     // cache entry ended then; the mock Keystone, on the wall clock, would still call the token valid, and the
     // service's own expiry check refuses it. (A stale entry, from clocks that disagree, is refused without
-    // asking Keystone: validator.test.ts.)
+    // asking Keystone: validator.unit.test.ts.)
     now = token.expiresAt + 1;
     assert.equal((await get(echo.url, { 'X-Auth-Token': token.id })).status, 401);
   });

@@ -1,6 +1,6 @@
 // The local rule eslint-rules/assert-message.js, proven with ESLint's RuleTester: every node:assert call
 // without its message is reported, every call with one (or that is not node:assert's) is not.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { RuleTester } from 'eslint';
 // @ts-expect-error: plain JS rule module without types
 import { assertMessage } from '../../eslint-rules/assert-message.js';
@@ -9,7 +9,6 @@ import { assertMessage } from '../../eslint-rules/assert-message.js';
 RuleTester.describe = describe;
 RuleTester.it = it;
 RuleTester.itOnly = it.only;
-RuleTester.afterAll = after;
 
 const tester = new RuleTester({ languageOptions: { ecmaVersion: 2022, sourceType: 'module' } });
 const strict = "import assert from 'node:assert/strict';\n";

@@ -1,10 +1,10 @@
-// Loading: precedence of sources, every error path, secrets, and the server's exit on bad configuration.
+// Loading: precedence of sources, every error path and secrets (the server's exit on bad configuration is in
+// test/server.test.ts: it starts the real process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ConfigError, defaultConfig, loadConfig, maskedConfig, type LoadConfigOptions } from '../../src/config/load.js';
 import { describeOptions } from '../../src/config/schema.js';
 import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
@@ -251,35 +251,6 @@ test('secrets never appear in errors or in the effective-config line', () => {
   const masked = JSON.stringify(maskedConfig(c));
   assert.doesNotMatch(masked, /hunter2-secret/);
   assert.equal(maskedConfig(c).keystone_authtoken!.password, '***');
-});
-
-test('the server exits 1 on bad configuration, one readable line per problem, no stack trace', () => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      OS_SERVER__PORT: 'seventy',
-      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'not a url',
-      OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3',
-      OS_COMMUNICATION__INSECURE: 'maybe',
-    },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  assert.equal(result.status, 1);
-  const lines = result.stderr.trim().split('\n');
-  assert.equal(lines[0], 'image-names: invalid configuration');
-  assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
-  assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
-  assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));
-  assert.ok(
-    lines.some((l) => l.includes('unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL')),
-    'the stray variable is named',
-  );
-  assert.ok(
-    lines.some((l) => l.includes('communication.insecure: must be true or false')),
-    'the bad boolean is named',
-  );
-  assert.doesNotMatch(result.stderr, /\n\s+at /);
 });
 
 const booleanOptions = describeOptions().filter((o) => o.format === 'boolean');
