@@ -1,10 +1,9 @@
-// The shared token cache: protection of entries, consistent hashing, and two service instances sharing
-// one real memcached (Debian's), including memcached dying mid-load.
-import { after, before, describe, test, type TestContext } from 'node:test';
+// The shared token cache: two service instances sharing one real memcached (Debian's), including memcached
+// dying mid-load. The entries' protection and the hash ring alone: memcache-crypt and memcache-ring.unit.test.ts.
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import memjs from 'memjs';
-import { deriveKeys, protect, TamperedEntryError, unprotect } from '../../src/auth-token/memcache-crypt.js';
-import { HashRing } from '../../src/auth-token/memcache-ring.js';
+import { deriveKeys, unprotect } from '../../src/auth-token/memcache-crypt.js';
 import { sha256Hex } from '../../src/common/redact.js';
 import { catalogIdentity } from '../../src/keystoneauth/service-catalog.js';
 import { issueDemoToken, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
@@ -12,61 +11,6 @@ import { build, serviceOptions, type Service } from '../helpers/service.js';
 import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
 import { waitFor } from '../helpers/net.js';
 import { describeOrSkip } from '../helpers/suite.js';
-
-describe('entry protection (keystonemiddleware MAC / ENCRYPT equivalent)', () => {
-  const plain = Buffer.from(JSON.stringify({ user: 'demo', project: 'secret-project' }));
-
-  test('keys are derived per token and per secret; the token never appears in the key', () => {
-    const a = deriveKeys('tok-1', 's1', 'MAC');
-    assert.notEqual(a.cacheKey, deriveKeys('tok-2', 's1', 'MAC').cacheKey);
-    assert.notEqual(a.cacheKey, deriveKeys('tok-1', 's2', 'MAC').cacheKey);
-    assert.notEqual(a.cacheKey, deriveKeys('tok-1', 's1', 'ENCRYPT').cacheKey);
-    assert.doesNotMatch(a.cacheKey, /tok-1/);
-    assert.ok(!a.cacheKey.includes(sha256Hex('tok-1')), 'with a secret, the key is not a plain hash');
-  });
-
-  for (const strategy of ['MAC', 'ENCRYPT'] as const) {
-    test(`${strategy}: round trip; wrong secret, tampering and truncation are rejected`, () => {
-      const keys = deriveKeys('tok', 'right', strategy);
-      const stored = protect(plain, keys, strategy);
-      assert.deepEqual(unprotect(stored, keys, strategy), plain);
-      assert.throws(() => unprotect(stored, deriveKeys('tok', 'wrong', strategy), strategy), TamperedEntryError);
-      const tampered = Buffer.from(stored);
-      tampered[tampered.length - 3]! ^= 0x01;
-      assert.throws(() => unprotect(tampered, keys, strategy), TamperedEntryError);
-      assert.throws(() => unprotect(stored.subarray(0, 10), keys, strategy), TamperedEntryError);
-      // A forgery made without the secret does not verify.
-      assert.throws(
-        () =>
-          unprotect(
-            protect(Buffer.from('{"forged":true}'), deriveKeys('tok', 'guess', strategy), strategy),
-            keys,
-            strategy,
-          ),
-        TamperedEntryError,
-      );
-    });
-  }
-
-  test('ENCRYPT hides the value; MAC only authenticates it', () => {
-    assert.ok(protect(plain, deriveKeys('t', 's', 'MAC'), 'MAC').includes('secret-project'));
-    assert.ok(!protect(plain, deriveKeys('t', 's', 'ENCRYPT'), 'ENCRYPT').includes('secret-project'));
-  });
-});
-
-describe('consistent hashing', () => {
-  test('keys spread over servers, and removing one moves only its keys', () => {
-    const names = ['a:1', 'b:1', 'c:1', 'd:1'];
-    const full = new HashRing(names.map((name) => ({ name, node: name })));
-    const less = new HashRing(names.filter((n) => n !== 'd:1').map((name) => ({ name, node: name })));
-    const keys = Array.from({ length: 4000 }, (_, i) => `key-${i}`);
-    const counts = new Map<string, number>();
-    for (const k of keys) counts.set(full.get(k), (counts.get(full.get(k)) ?? 0) + 1);
-    for (const n of names) assert.ok((counts.get(n) ?? 0) > 600, `${n}: ${counts.get(n)}`);
-    const moved = keys.filter((k) => full.get(k) !== 'd:1' && full.get(k) !== less.get(k));
-    assert.equal(moved.length, 0);
-  });
-});
 
 describeOrSkip('two service instances sharing one memcached', { skip: skipWithoutMemcached }, () => {
   let mocks: Mocks;
