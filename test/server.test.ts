@@ -50,11 +50,11 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
     const before = await arrived();
     const slow = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
     // Signal only once the request is inside the service, waiting on Glance.
-    await waitFor(async () => (await arrived()) > before, 10_000);
+    await waitFor(async () => (await arrived()) > before, 'the slow request inside the service, waiting on Glance');
     child.proc.kill('SIGTERM');
     await child.waitForLine(/shutting down/);
-    // The listening socket closes asynchronously right after that line: poll, bounded.
-    await waitFor(() => refused(port), 5000);
+    // The listening socket closes asynchronously right after that line: poll.
+    await waitFor(() => refused(port), 'connections refused once the service is draining');
     assert.equal(await refused(port), true, 'new connections must be refused once draining');
     const res = await slow;
     assert.equal(res.status, 200);
@@ -76,7 +76,7 @@ test('a second signal exits at once', async () => {
     const stuck = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } }).catch((e: Error) => e);
     const held = async () => (await stats(mocks.glance.url)).counters.held ?? 0;
     const start = await held();
-    await waitFor(async () => (await held()) > start, 10_000);
+    await waitFor(async () => (await held()) > start, 'the request held at Glance');
     child.proc.kill('SIGTERM');
     await child.waitForLine(/shutting down/);
     child.proc.kill('SIGINT');

@@ -197,6 +197,6 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
       ]);
       clearTimeout(timer);
       return got.value !== null;
-    }, 15_000);
+    }, 'the restarted memcached holds a freshly validated token again');
   });
 });

@@ -117,7 +117,7 @@ test('single-flight: concurrent validations of one uncached token make one call 
   const { v } = validator(keystone.session);
   keystone.hold();
   const all = Array.from({ length: 50 }, (_, i) => v.validate('tok', { client: `10.0.0.${i}` }));
-  await waitFor(() => keystone.calls.length === 1, 10_000);
+  await waitFor(() => keystone.calls.length === 1, 'the one call to Keystone made and held');
   keystone.release();
   const results = await Promise.all(all);
   assert.equal(keystone.calls.length, 1);
@@ -226,7 +226,7 @@ test('admission: past the limit a validation is shed before reaching Keystone; c
   await v.validate('cached');
   keystone.hold();
   const running = v.validate('a1', { client: 'A' });
-  await waitFor(() => keystone.calls.length === 2, 10_000); // a1 holds the one slot
+  await waitFor(() => keystone.calls.length === 2, "a1's call made: it holds the one slot");
   const queued = v.validate('a2', { client: 'A' });
   await assert.rejects(v.validate('a3', { client: 'A' }), ValidationOverloadedError);
   const otherClient = v.validate('b1', { client: 'B' });

@@ -34,14 +34,19 @@ let token: string;
 let session: Session;
 const glances: RunningMockGlance[] = [];
 
+/** A session with the config's communication options, but for `timeout` (seconds) and a short retry delay. */
+const sessionWith = (timeout: number) =>
+  new Session(
+    sessionOptionsFromConfig({ ...defaultConfig().communication, timeout, retry_delay: 0.01 }),
+    new RequestScope(captureLogger('silent').logger),
+  );
+
 before(async () => {
   mocks = await startMocks();
   token = await tokenFor(mocks.keystoneUrl, 'demo');
-  const { logger } = captureLogger('silent');
-  session = new Session(
-    sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }),
-    new RequestScope(logger),
-  );
+  // The default 30 s timeout: thousands of images on a loaded machine must never meet a deadline here. The
+  // one test about the timeout has a session of its own.
+  session = sessionWith(defaultConfig().communication.timeout);
 });
 after(async () => {
   await Promise.all(glances.map((g) => g.close()));
@@ -92,10 +97,11 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
 }
 
 /** An ImageClient acting as `auth`, the way createServices' factory builds one. */
-const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}) =>
-  new ImageClient(new Adapter(session, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), { pageSize });
+const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}, through = session) =>
+  new ImageClient(new Adapter(through, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), { pageSize });
 
-const client = (url: string, pageSize = 1000) => imageClient(demoAuth([{ url }]), pageSize);
+const client = (url: string, pageSize = 1000, through = session) =>
+  imageClient(demoAuth([{ url }]), pageSize, {}, through);
 
 describe('pagination', () => {
   for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
@@ -251,12 +257,17 @@ describe('failures are typed, with the upstream request id', () => {
     assert.deepEqual(elsewhere, [], 'nothing reached the other origin');
   });
 
-  test('Glance too slow, hanging, or not listening', async () => {
+  test('Glance too slow, hanging, or not listening', async (t) => {
     const g = await glanceWith(0);
-    await setFaults(g.url, { latencyMs: 5000 });
-    await assert.rejects(collect(client(g.url)), TimeoutError);
+    // A 1 s timeout; Glance's latency is 60 times that, so no stall of a loaded machine lets its answer arrive
+    // first (the mock drops the wait when the session hangs up). The message names the deadline that fired.
+    const quick = sessionWith(1);
+    t.after(() => quick.close());
+    const timedOut = (err: Error) => err instanceof TimeoutError && /did not answer within 1000 ms/.test(err.message);
+    await setFaults(g.url, { latencyMs: 60_000 });
+    await assert.rejects(collect(client(g.url, 1000, quick)), timedOut, 'slow Glance: the 1 s timeout ends the call');
     await setFaults(g.url, { hang: true });
-    await assert.rejects(collect(client(g.url)), TimeoutError);
-    await assert.rejects(collect(client(await closedUrl())), ConnectionError);
+    await assert.rejects(collect(client(g.url, 1000, quick)), timedOut, 'hanging Glance: the 1 s timeout ends it');
+    await assert.rejects(collect(client(await closedUrl())), ConnectionError, 'nothing listening: a ConnectionError');
   });
 });

@@ -17,7 +17,7 @@ import { closedUrl, listen } from '../helpers/net.js';
 const logs = captureLogger('debug');
 let session: Session;
 before(() => {
-  const communication = { ...defaultConfig().communication, timeout: 2, retry_delay: 0.01, status_code_retries: 0 };
+  const communication = { ...defaultConfig().communication, retry_delay: 0.01, status_code_retries: 0 };
   session = new Session(sessionOptionsFromConfig(communication), new RequestScope(logs.logger));
 });
 after(() => session.close());

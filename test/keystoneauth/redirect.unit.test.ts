@@ -130,10 +130,11 @@ describe('redirect steps', () => {
 
 describe('the session over a mocked dispatcher', () => {
   const options: SessionOptions = {
-    timeoutMs: 2000,
-    connectTimeoutMs: 1000,
-    headersTimeoutMs: 1000,
-    bodyTimeoutMs: 1000,
+    // The mocked dispatcher answers at once: deadlines far from anything a loaded machine could reach.
+    timeoutMs: 30_000,
+    connectTimeoutMs: 10_000,
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 10_000,
     connectionsPerOrigin: 4,
     keepAliveTimeoutMs: 1000,
     connectRetries: 2,

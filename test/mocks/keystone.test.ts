@@ -2,7 +2,7 @@
 // application credentials with access rules, and the validation concurrency counter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
+import { releaseHeld, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
 
 let mocks: Mocks;
@@ -715,21 +715,23 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
 });
 
 describe('validations in flight', () => {
-  test('the peak counts concurrent GET /v3/auth/tokens including injected latency; reset clears it', async () => {
+  test('the peak counts concurrent GET /v3/auth/tokens including injected faults; reset clears it', async () => {
     const base = mocks.keystone.url;
     await fetch(`${base}/__mock/reset`, { method: 'POST' });
     const service = await tokenFor(ks, 'service');
     const user = await tokenFor(ks, 'demo');
     try {
-      await setFaults(base, { latencyMs: 1000 });
+      await setFaults(base, { hang: true });
       const running = Array.from({ length: 5 }, () => tokensCall('GET', service, user));
-      // Poll (bounded) until all five are inside the mock, held by the latency: exactly five, never more.
+      // Poll until all five are inside the mock, held by the hang until released: exactly five, never more.
       let during: any;
       await waitFor(async () => {
         during = await (await fetch(`${base}/__mock/stats`)).json();
         return during.validations_inflight === 5;
-      }, 10_000);
+      }, 'five validations held inside the mock');
       assert.equal(during.counters.validations_inflight_peak, 5);
+      await setFaults(base, {});
+      assert.equal(await releaseHeld(base), 5, 'the five held validations are released');
       for (const res of await Promise.all(running)) assert.equal(res.status, 200);
       // Other requests do not count.
       await Promise.all([tokenFor(ks, 'demo'), tokensCall('HEAD', service, user), tokensCall('HEAD', service, user)]);
@@ -737,6 +739,8 @@ describe('validations in flight', () => {
       assert.equal(after.validations_inflight, 0);
       assert.equal(after.counters.validations_inflight_peak, 5);
     } finally {
+      await setFaults(base, {});
+      await releaseHeld(base);
       await fetch(`${base}/__mock/reset`, { method: 'POST' });
     }
     assert.equal((await stats(base)).counters.validations_inflight_peak, undefined);
