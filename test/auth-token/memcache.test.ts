@@ -57,11 +57,15 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
       const a = await instance(t, strategy, strategy === 'None' ? '' : 'shared-secret');
       const b = await instance(t, strategy, strategy === 'None' ? '' : 'shared-secret');
       const token = await tokenFor(mocks.keystoneUrl, 'demo');
-      assert.equal(await touch(a, token), 404);
-      assert.equal(await touch(b, token), 404);
+      assert.equal(await touch(a, token), 404, `${strategy}: A validates the token (404: no route after auth)`);
+      assert.equal(await touch(b, token), 404, `${strategy}: B accepts the token (from A's memcached entry)`);
       assert.equal(await validations(token), 1, 'one Keystone call in total');
       // And the real work still flows: B answers with names from Glance.
-      assert.equal((await fetch(`${b.url}/`, { headers: { 'X-Auth-Token': token } })).status, 200);
+      assert.equal(
+        (await fetch(`${b.url}/`, { headers: { 'X-Auth-Token': token } })).status,
+        200,
+        `${strategy}: B lists the images with the cached token`,
+      );
     });
   }
 
@@ -94,7 +98,7 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
     raw.close();
     const c = await instance(t, 'MAC', 'mac-secret');
     const res = await fetch(`${c.url}/after-auth`, { headers: { 'X-Auth-Token': token } });
-    assert.equal(res.status, 404);
+    assert.equal(res.status, 404, 'C accepts the token after validating it itself');
     assert.equal(await validations(token), 2, 'the forged entry was not used');
     assert.ok(
       c.lines.some((l) => l.msg === 'ignoring a token cache entry' && typeof l.request_id === 'string'),
@@ -109,26 +113,38 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
       await tokenFor(mocks.keystoneUrl, 'demo'),
       await tokenFor(mocks.keystoneUrl, 'alt'),
     ];
-    for (const token of tokens) assert.equal(await touch(a, token), 404);
+    for (const token of tokens) assert.equal(await touch(a, token), 404, 'each token is accepted by A');
     const catalog = mocks.keystone.store.catalog();
     const hash = catalogIdentity(catalog).contentHash;
     const raw = memjs.Client.create(memcached.address, { logger: { log: () => {} } });
     t.after(() => raw.close());
     const catalogKeys = deriveKeys(hash, 'cat-secret', 'MAC', 'catalog');
     const storedCatalog = (await raw.get(catalogKeys.cacheKey)).value!;
-    assert.deepEqual(JSON.parse(unprotect(storedCatalog, catalogKeys, 'MAC').toString()), catalog);
+    assert.deepEqual(
+      JSON.parse(unprotect(storedCatalog, catalogKeys, 'MAC').toString()),
+      catalog,
+      "the catalog stored under its own key reads back as Keystone's catalog",
+    );
     for (const token of tokens) {
       const keys = deriveKeys(token, 'cat-secret', 'MAC');
       const entry = JSON.parse(unprotect((await raw.get(keys.cacheKey)).value!, keys, 'MAC').toString());
-      assert.equal(entry.catalogHash, hash);
+      assert.equal(entry.catalogHash, hash, 'the token entry refers to the catalog by its hash');
       assert.equal('catalog' in entry.token, false, 'no copy of the catalog in the token entry');
     }
     // A fresh replica reads the token and its catalog back: a cache hit, with the same catalog.
     const b = await instance(t, 'MAC', 'cat-secret');
-    assert.equal(await touch(b, tokens[0]!), 404);
-    assert.equal(await validations(tokens[0]!), 1);
+    assert.equal(await touch(b, tokens[0]!), 404, 'the fresh replica accepts the token');
+    assert.equal(
+      await validations(tokens[0]!),
+      1,
+      'from memcached: Keystone validated this token only once, through A',
+    );
     // And finds Glance in that catalog.
-    assert.equal((await fetch(`${b.url}/`, { headers: { 'X-Auth-Token': tokens[0]! } })).status, 200);
+    assert.equal(
+      (await fetch(`${b.url}/`, { headers: { 'X-Auth-Token': tokens[0]! } })).status,
+      200,
+      'the fresh replica lists the images through the catalog read back from memcached',
+    );
   });
 
   test('a token entry whose catalog is gone or does not match its hash is a miss, never trusted', async (t) => {
@@ -144,12 +160,15 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
       expires: 60,
     });
     const b = await instance(t, 'None');
-    assert.equal(await touch(b, token), 404);
+    assert.equal(await touch(b, token), 404, 'B accepts the token after validating it itself');
     assert.equal(await validations(token), 2, 'validated again instead');
-    assert.ok(b.lines.some((l) => l.msg === 'ignoring a token cache entry' && /hash/.test(String(l.reason))));
+    assert.ok(
+      b.lines.some((l) => l.msg === 'ignoring a token cache entry' && /hash/.test(String(l.reason))),
+      "B warns that the entry's catalog does not match its hash",
+    );
     await raw.delete(key);
     const c = await instance(t, 'None');
-    assert.equal(await touch(c, token), 404);
+    assert.equal(await touch(c, token), 404, 'C accepts the token after validating it itself');
     assert.equal(await validations(token), 3, 'no catalog, no hit');
   });
 
@@ -175,10 +194,17 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
         }
       }),
     );
-    assert.ok(killed);
-    assert.equal(statuses.length, 400);
-    assert.deepEqual([...new Set(statuses)], [200]);
-    assert.ok(s.lines.some((l) => l.msg === 'memcached unavailable; validating with Keystone meanwhile'));
+    assert.ok(killed, 'memcached was killed during the load');
+    assert.equal(statuses.length, 400, 'every request of the 10 workers was answered');
+    assert.deepEqual(
+      [...new Set(statuses)],
+      [200],
+      'no caller saw an error while memcached was down: every answer is 200',
+    );
+    assert.ok(
+      s.lines.some((l) => l.msg === 'memcached unavailable; validating with Keystone meanwhile'),
+      'the service logs that it validates with Keystone while memcached is unavailable',
+    );
     await memcached.restart();
     // New tokens go into memcached again once the pause is over: move the service's clock past it on every
     // try (a first call on a reconnecting client may fail and pause again), bounded.
