@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run test:stress: the whole suite, twice at once, for several rounds. Two copies of the working tree
-# (tracked and untracked files, node_modules shared through a symlink) each run `npm test` at the same time,
+# (each a clone with the uncommitted changes, node_modules shared through a symlink) run `npm test` at once,
 # so both cores are contended by two suites; a round passes when both do. It prints, for each run, its
 # status, its duration and the runner's summary, and the load average while it ran (other work on the
 # machine counts: note it). docs/testing.md records how it was run and what it gave.
@@ -21,13 +21,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Copies of what `git status` would show: committed, modified and untracked files, never ignored ones.
+# Copies of the working tree as `git status` shows it: a clone at HEAD (a git repository, as the tests that ask
+# git what it ignores need), with the modified, deleted and untracked files laid over it.
+head=$(git rev-parse HEAD)
 for c in $(seq 1 "$COPIES"); do
-  mkdir -p "$work/copy-$c"
-  git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  copy="$work/copy-$c"
+  git clone -q --shared --no-checkout "$root" "$copy"
+  git -C "$copy" checkout -q --detach "$head"
+  git ls-files -z --modified --others --exclude-standard | while IFS= read -r -d '' f; do
     [ -e "$f" ] && printf '%s\0' "$f"
-  done | xargs -0 cp --parents -t "$work/copy-$c"
-  ln -s "$root/node_modules" "$work/copy-$c/node_modules"
+  done | xargs -0 -r cp --parents -t "$copy"
+  git ls-files -z --deleted | (cd "$copy" && xargs -0 -r rm -f)
+  ln -s "$root/node_modules" "$copy/node_modules"
 done
 
 # The 1-minute load average every 5 s while a round runs: its mean and peak are reported.
