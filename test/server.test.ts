@@ -42,7 +42,11 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
   const port = Number(new URL(listening.url).port);
   const token = await tokenFor(mocks.keystoneUrl, 'demo');
-  assert.equal((await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } })).status, 200);
+  assert.equal(
+    (await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } })).status,
+    200,
+    'the service answers before the signal',
+  );
 
   await setFaults(mocks.glance.url, { latencyMs: 1500, pathPrefix: '/v2/' });
   try {
@@ -57,11 +61,15 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
     await waitFor(() => refused(port), 'connections refused once the service is draining');
     assert.equal(await refused(port), true, 'new connections must be refused once draining');
     const res = await slow;
-    assert.equal(res.status, 200);
-    assert.ok(((await res.json()) as string[]).length > 0);
+    assert.equal(res.status, 200, 'the request in flight at SIGTERM completes with 200');
+    assert.ok(((await res.json()) as string[]).length > 0, "with the demo user's image names");
     const { code } = await child.exited;
-    assert.equal(code, 0);
-    assert.match(child.stdout(), /"outcome":"drained"/);
+    assert.equal(code, 0, 'a drained shutdown exits 0');
+    assert.match(
+      child.stdout(),
+      /"outcome":"drained"/,
+      'the shutdown log line says drained, not cut off at the grace period',
+    );
   } finally {
     await setFaults(mocks.glance.url, {});
   }
@@ -83,9 +91,9 @@ test('a second signal exits at once', async () => {
     // Glance never answers, so the drain could only end with the 20 s grace period, and that exit is 0 after
     // "grace period over". Exit 1 with the second-signal line is the immediate exit; no stopwatch needed.
     const { code } = await child.exited;
-    assert.equal(code, 1);
-    assert.match(child.stdout(), /second signal: exiting now/);
-    assert.doesNotMatch(child.stdout(), /grace period over/);
+    assert.equal(code, 1, 'a second signal exits at once, with 1');
+    assert.match(child.stdout(), /second signal: exiting now/, 'the second signal is logged');
+    assert.doesNotMatch(child.stdout(), /grace period over/, 'it did not wait for the grace period');
     await stuck;
   } finally {
     await setFaults(mocks.glance.url, {});
@@ -123,12 +131,21 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
     // Only a bound on a hung start, not the thing under test: generous for a loaded machine.
     timeout: 120_000,
   });
-  assert.equal(result.status, 1);
+  assert.equal(result.status, 1, 'bad configuration exits 1');
   const lines = result.stderr.trim().split('\n');
-  assert.equal(lines[0], 'image-names: invalid configuration');
-  assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
-  assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
-  assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));
+  assert.equal(lines[0], 'image-names: invalid configuration', 'one headline naming the problem');
+  assert.ok(
+    lines.some((l) => l.includes('OS_SERVER__PORT')),
+    'the bad port is named by its env var',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')),
+    'the bad auth URL is named by its env var',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')),
+    'the missing password is named by its env var',
+  );
   assert.ok(
     lines.some((l) => l.includes('unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL')),
     'the stray variable is named',
@@ -137,5 +154,9 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
     lines.some((l) => l.includes('communication.insecure: must be true or false')),
     'the bad boolean is named',
   );
-  assert.doesNotMatch(result.stderr, /\n\s+at /);
+  assert.doesNotMatch(
+    result.stderr,
+    /\n\s+at /,
+    "no stack trace: a configuration error is the operator's, not a crash",
+  );
 });

@@ -15,7 +15,11 @@ test('known paths: token headers become {SHA256}<hex>, passwords [Redacted]', ()
     'line',
   );
   const line = raw.join('\n');
-  assert.doesNotMatch(line, /tok-123|Bearer abc|pw1|pw2|pw3/);
-  assert.match(line, /\{SHA256\}[0-9a-f]{64}/);
-  assert.match(line, /\[Redacted\]/);
+  assert.doesNotMatch(
+    line,
+    /tok-123|Bearer abc|pw1|pw2|pw3/,
+    'no token, Authorization value or password appears in the line',
+  );
+  assert.match(line, /\{SHA256\}[0-9a-f]{64}/, 'a token header is logged as {SHA256}<hex>');
+  assert.match(line, /\[Redacted\]/, 'passwords are logged as [Redacted]');
 });
