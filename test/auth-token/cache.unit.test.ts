@@ -72,7 +72,7 @@ describe('MemoryTokenCache', () => {
     // Room for the shared parts and three tokens' own parts, not four.
     const cache = new MemoryTokenCache({ maxEntries: 100, maxBytes: shared + one.ownBytes * 3 + 10 });
     for (const t of ['t1', 't2', 't3']) await cache.set(t, access(sharing, t), 60_000);
-    assert.ok(await cache.get('t1'), 't1 is cached before t4 arrives'); // t1 is now the most recently used
+    assert.ok(await cache.get('t1'), 't1 is cached, and reading it makes it the most recently used');
     await cache.set('t4', access(sharing, 't4'), 60_000);
     assert.equal(cache.size, 3, 'four tokens do not fit: one went, three stay');
     assert.equal(await cache.get('t2'), undefined, 'the least recently used went');
@@ -115,7 +115,7 @@ describe('InvalidTokenCache', () => {
     const cache = new InvalidTokenCache({ ttlMs: 5000, max: 10, now: () => now });
     cache.add('vabc');
     assert.equal(cache.has('vabc'), true, 'a rejected key is remembered');
-    assert.equal(cache.has('xabc'), false, 'the same token with allow_expired is another key, not remembered'); // the allow_expired flag is part of the key
+    assert.equal(cache.has('xabc'), false, 'the same token with allow_expired is another key, not remembered');
     now += 4999;
     assert.equal(cache.has('vabc'), true, 'still remembered 1 ms before the TTL');
     now += 2;

@@ -847,7 +847,7 @@ describe('validation calls to an overloaded Keystone', () => {
       );
       await setFaults(mocks.keystone.url, {});
       await releaseHeld(mocks.keystone.url);
-      assert.equal((await holding).status, 200, 'released, the held validation completes: the holder passes'); // released: Keystone answered its validation
+      assert.equal((await holding).status, 200, 'released, the held validation completes: the holder passes');
       assert.equal(
         (await get(echo.url, { 'X-Auth-Token': shed })).status,
         200,
@@ -928,7 +928,7 @@ describe('validation calls to an overloaded Keystone', () => {
       await setFaults(mocks.keystone.url, {});
       await releaseHeld(mocks.keystone.url);
       for (const res of await Promise.all(holding))
-        assert.equal(res.status, 200, "released, each holder's validation completes: it passes"); // released: validated
+        assert.equal(res.status, 200, "released, each holder's validation completes: it passes");
     } finally {
       await setFaults(mocks.keystone.url, {});
       await releaseHeld(mocks.keystone.url);
