@@ -41,7 +41,7 @@ test(
     };
     await Promise.all(Array.from({ length: 100 }, (_, w) => worker(w)));
     await agent.close();
-    assert.deepEqual(failures, []);
+    assert.deepEqual(failures, [], "no error and no other user's names in any response");
     // Every worker was answered; how many requests a second is bench/'s business, not a test's.
     assert.ok(done >= 100, `only ${done} requests`);
     const validations =

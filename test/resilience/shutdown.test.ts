@@ -76,9 +76,9 @@ test('SIGTERM under load: in-flight requests finish, then exit 0 within the grac
     open();
     await Promise.all(workers);
     const { code } = await child.exited;
-    assert.equal(code, 0);
+    assert.equal(code, 0, 'a drained shutdown exits 0');
     // Within the grace period: drained, not cut off when the 60 s were over (that exit is 0 as well).
-    assert.match(child.stdout(), /"outcome":"drained"/);
+    assert.match(child.stdout(), /"outcome":"drained"/, 'drained, not cut off at the grace period');
     // Everything sent before the signal completed with 200, some of it while draining; afterwards only 200s
     // (drained on a live connection) or refused/closed connections, never a 5xx.
     const before = results.filter((r) => !r.sentAfterSignal);
