@@ -109,39 +109,55 @@ describe('pagination', () => {
       const g = await glanceWith(generated);
       const before = ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests ?? 0;
       const images = await collect(client(g.url));
-      assert.equal(images.length, generated + SEED_VISIBLE_TO_DEMO);
+      assert.equal(
+        images.length,
+        generated + SEED_VISIBLE_TO_DEMO,
+        'every image once: the generated and the seeded ones',
+      );
       assert.equal(new Set(images.map((i) => i.id)).size, images.length, 'an image came twice');
       const gen = images.filter((i) => i.name?.startsWith('generated-')).map((i) => i.name);
       assert.deepEqual(
         gen,
         Array.from({ length: generated }, (_, k) => `generated-${String(generated - 1 - k).padStart(6, '0')}`),
+        'the generated images newest first, as Glance orders them',
       );
       const pages =
         ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests - before;
-      assert.equal(pages, Math.max(1, Math.ceil((generated + SEED_VISIBLE_TO_DEMO) / 1000)));
+      assert.equal(
+        pages,
+        Math.max(1, Math.ceil((generated + SEED_VISIBLE_TO_DEMO) / 1000)),
+        'one list call per page of 1000',
+      );
     });
   }
 
   test('small pages, and repeated tags that the next link collapses are re-applied', async () => {
     const g = await glanceWith(30);
-    assert.equal((await collect(client(g.url, 7))).length, 40);
+    assert.equal((await collect(client(g.url, 7))).length, 40, 'pages of 7: all 40 images');
     const evens = await collect(client(g.url, 4), { tag: ['even', 'generated'] });
-    assert.equal(evens.length, 15);
-    assert.ok(evens.every((i) => (i.tags as string[]).includes('even')));
+    assert.equal(evens.length, 15, 'the 15 images tagged both even and generated, over pages of 4');
+    assert.ok(
+      evens.every((i) => (i.tags as string[]).includes('even')),
+      'every image listed has the even tag: the repeated tag filter is applied on every page',
+    );
   });
 
   test('short pages and empty pages that carry a next link are not the end', async () => {
     const g = await glanceWith(60);
     await setFaults(g.url, { shortPages: true });
     const images = await collect(client(g.url, 10));
-    assert.equal(images.length, 70);
-    assert.equal(new Set(images.map((i) => i.id)).size, 70);
+    assert.equal(images.length, 70, 'short and empty pages with a next link: all 70 images');
+    assert.equal(new Set(images.map((i) => i.id)).size, 70, 'none twice');
   });
 
   test('a next link that repeats a page stops with a ProtocolError', async () => {
     const g = await glanceWith(30);
     await setFaults(g.url, { loopNext: true });
-    await assert.rejects(collect(client(g.url, 10)), ProtocolError);
+    await assert.rejects(
+      collect(client(g.url, 10)),
+      ProtocolError,
+      'a next link back to the same page stops with a ProtocolError',
+    );
   });
 
   test('markers are percent-encoded', async () => {
@@ -149,7 +165,7 @@ describe('pagination', () => {
     const [first] = g.store.images;
     first!.id = 'odd id/with&chars?=#';
     const images = await collect(client(g.url, 1));
-    assert.equal(images.length, 13);
+    assert.equal(images.length, 13, 'a marker with /, &, ?, = and # still pages through all 13');
   });
 });
 
@@ -169,13 +185,14 @@ describe('endpoint from the catalog', () => {
       { url: 'http://127.0.0.1:9/public-region-two', interface: 'public', region: 'RegionTwo' },
     ]);
     const internal = imageClient(auth, 1000, { interface: 'internalURL', regionName: 'RegionTwo' });
-    assert.equal((await collect(internal)).length, 12);
+    assert.equal((await collect(internal)).length, 12, 'the internal endpoint in RegionTwo, where this Glance is');
     const missing = imageClient(auth, 1000, { interface: 'admin', regionName: 'RegionThree' });
     await assert.rejects(
       collect(missing),
       (err: Error) =>
         err instanceof EndpointNotFoundError &&
         /admin endpoint for image service in region RegionThree not found/.test(err.message),
+      'no admin endpoint in RegionThree: a typed error naming interface, service and region',
     );
   });
 
@@ -197,8 +214,11 @@ describe('endpoint from the catalog', () => {
     const images = imageClient(auth);
     assert.equal(calls(), 0, 'the constructor did I/O');
     // The spies do see I/O: listing asks the plugin for the endpoint and the session for a page.
-    assert.equal((await collect(images)).length, SEED_VISIBLE_TO_DEMO);
-    assert.ok(auth.getEndpoint.mock.callCount() > 0 && request.mock.callCount() > 0);
+    assert.equal((await collect(images)).length, SEED_VISIBLE_TO_DEMO, 'the spies see the listing: the seeded images');
+    assert.ok(
+      auth.getEndpoint.mock.callCount() > 0 && request.mock.callCount() > 0,
+      'listing asked the plugin for the endpoint and the session for a page',
+    );
   });
 });
 
@@ -221,9 +241,9 @@ describe('failures are typed, with the upstream request id', () => {
       ),
       10,
     );
-    await assert.rejects(collect(badToken), UnauthorizedError);
+    await assert.rejects(collect(badToken), UnauthorizedError, "Glance's 401: UnauthorizedError");
     await setFaults(g.url, { failStatus: 403 });
-    await assert.rejects(collect(client(g.url)), ForbiddenError);
+    await assert.rejects(collect(client(g.url)), ForbiddenError, "Glance's 403: ForbiddenError");
     await setFaults(g.url, { failStatus: 500 });
     await assert.rejects(
       collect(client(g.url)),
