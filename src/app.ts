@@ -35,7 +35,8 @@ export function createApp(services: Services): Koa {
   const { logger, scope, metrics, readiness } = services;
   const auth = authTokenMiddlewares(services, PROBE_PATHS);
   const health = healthRoutes({ readiness, metrics });
-  const images = imageRoutes({ imageClient: services.imageClient });
+  const { maxLimit, pageSize } = services.options.image;
+  const images = imageRoutes({ imageClient: services.imageClient, limits: { maxLimit, defaultLimit: pageSize } });
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
