@@ -12,8 +12,9 @@ import { BadRequestError, ForbiddenError } from '../keystoneauth/errors.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import { PAGING_PARAMETERS, nextPageLink, parsePage, type PageLimits } from './paging.js';
 
-const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
-const STATUSES = new Set([
+// Exported for the OpenAPI document (openapi-document.ts), which lists the same values.
+export const VISIBILITIES: ReadonlySet<string> = new Set(['public', 'private', 'shared', 'community', 'all']);
+export const STATUSES: ReadonlySet<string> = new Set([
   'queued',
   'saving',
   'active',
@@ -24,7 +25,7 @@ const STATUSES = new Set([
   'uploading',
   'importing',
 ]);
-const SORT_KEYS = new Set([
+export const SORT_KEYS: ReadonlySet<string> = new Set([
   'name',
   'status',
   'container_format',
@@ -34,8 +35,8 @@ const SORT_KEYS = new Set([
   'created_at',
   'updated_at',
 ]);
-const MAX_TEXT = 255;
-const MAX_TAGS = 20;
+export const MAX_TEXT = 255;
+export const MAX_TAGS = 20;
 
 /** Validate the query string into Glance filters; a bad value, or any other parameter, is a 400 naming it. */
 export function parseImageFilters(search: URLSearchParams): ImageFilters {
