@@ -177,7 +177,7 @@ function tokenCache(
     local: { maxEntries: Math.min(o.size, 1000), maxBytes: o.memoryBytes },
     sharing,
     maxTtlMs: o.timeMs,
-    context: scope,
+    scope,
     // Entry lifetimes and the pause after a memcached failure.
     now,
   });
@@ -217,7 +217,7 @@ export function createServices(options: ServicesOptions, logger: Logger, overrid
     }),
     // Beyond keystonemiddleware: bounded, fair validations (README).
     admission: new AdmissionControl(options.admission),
-    context: scope,
+    scope,
     metrics,
     identity: options.validation.identity,
     includeCatalog: options.authToken.includeServiceCatalog,

@@ -35,7 +35,7 @@ export interface AuthTokenOptions {
   /** Reverse proxies whose X-Forwarded-For tells clients apart (fair queuing of validations). */
   trustedProxies: readonly string[];
   /** Logs the access-rule and service-token decisions with the request id. */
-  context: RequestScope;
+  scope: RequestScope;
   /**
    * The service's own identity, sent as X-Service-Token when the handler calls other services as the caller;
    * given only with [service_user] send_service_user_token. Without it only the caller's token goes (upstream's
@@ -107,7 +107,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
   const challenge = wwwAuthenticate(options.wwwAuthenticateUri);
   const serviceRoles = new Set(options.serviceTokenRoles);
   const proxies = new TrustedProxies(options.trustedProxies);
-  const { metrics, context } = options;
+  const { metrics, scope } = options;
 
   const reject = (): never => {
     metrics.authDecisions.inc({ outcome: 'rejected' });
@@ -147,7 +147,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
         trustedService = service !== undefined && service.roleNames.some((r) => serviceRoles.has(r));
         if (service !== undefined && !trustedService && options.serviceTokenRolesRequired) service = undefined;
         if (service === undefined) {
-          context.log.info('Invalid service token');
+          scope.log.info('Invalid service token');
           // The request fails whatever the user token is: do not spend a Keystone call on it.
           if (!options.delayAuthDecision) reject();
         }
@@ -159,7 +159,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     } catch (err) {
       if (err instanceof ValidationOverloadedError) {
         metrics.authDecisions.inc({ outcome: 'shed' });
-        context.log.warn({ reason: err.reason, client }, 'token validation shed: too many validations waiting');
+        scope.log.warn({ reason: err.reason, client }, 'token validation shed: too many validations waiting');
         throw new ApiError(503, 'Too many token validations are waiting; try again later.', {
           headers: { 'Retry-After': String(err.retryAfterSeconds) },
           cause: err,
@@ -194,7 +194,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
   function allowedByAccessRules(user: AccessInfo, method: string, rawPath: string, trustedService: boolean): boolean {
     const decision = checkAccessRules(user, options.serviceType, { method, path: rawPath }, trustedService);
     if (decision.allowed) return true;
-    const log = context.log;
+    const log = scope.log;
     if (decision.reason === 'service_type_unset') {
       log.warn(
         'Cannot validate request with restricted access rules. Set service_type in [keystone_authtoken] to allow access rule validation.',

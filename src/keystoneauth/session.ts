@@ -84,12 +84,12 @@ export class Session implements PluginSession {
   private readonly timings: Timing[] = [];
 
   /**
-   * @param context carries the current request's id (sent upstream) and logger.
+   * @param scope carries the current request's id (sent upstream) and logger.
    * @param dispatcher replaces the pooled Agent built from `options` (tests, proxies).
    */
   constructor(
     options: SessionOptions,
-    private readonly context: RequestScope,
+    private readonly scope: RequestScope,
     dispatcher?: Dispatcher,
   ) {
     this.options = Object.freeze({ ...options });
@@ -252,7 +252,7 @@ export class Session implements PluginSession {
       'user-agent': this.options.userAgent,
       accept: 'application/json',
     };
-    const requestId = this.context.requestId;
+    const requestId = this.scope.requestId;
     if (requestId) headers['x-openstack-request-id'] = requestId;
     let body = options.body;
     if (options.json !== undefined) {
@@ -293,7 +293,7 @@ export class Session implements PluginSession {
       timeoutMs: state.deadline.timeoutMs,
     });
     if (wait === undefined) throw error;
-    this.context.log.debug(
+    this.scope.log.debug(
       { attempt: state.attempt + 1, wait_ms: wait, reason: error.code, url: error.url },
       'retrying upstream request',
     );
@@ -323,7 +323,7 @@ export class Session implements PluginSession {
         'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
         'peer.service': state.service,
         ...(state.attempt > 0 ? { 'http.request.resend_count': state.attempt } : {}),
-        ...(this.context.requestId ? { [ATTR_REQUEST_ID]: this.context.requestId } : {}),
+        ...(this.scope.requestId ? { [ATTR_REQUEST_ID]: this.scope.requestId } : {}),
       };
     });
     return span;
@@ -350,8 +350,8 @@ export class Session implements PluginSession {
     }
     span.end();
     if (this.options.collectTiming) this.timings.push({ method, url: loggableUrl(url), status, elapsedMs });
-    if (!this.context.isLevelEnabled('debug')) return;
-    const log = this.context.log;
+    if (!this.scope.isLevelEnabled('debug')) return;
+    const log = this.scope.log;
     if (error) {
       log.debug(
         {

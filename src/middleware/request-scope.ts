@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger.js';
 import { isValidRequestId, newRequestId, type RequestScope, type ScopedRequest } from '../common/request-scope.js';
 
 export interface RequestScopeOptions {
-  context: RequestScope;
+  scope: RequestScope;
   logger: Logger;
   /** Paths whose requests get no access-log line (health probes, metrics scrapes). */
   quietPaths?: readonly string[];
@@ -65,7 +65,7 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
         );
       });
     }
-    await options.context.run(store, async () => {
+    await options.scope.run(store, async () => {
       try {
         await next();
       } finally {

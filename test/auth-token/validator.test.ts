@@ -76,7 +76,7 @@ function validator(session: Session, overrides: Partial<TokenValidatorOptions> =
     cache: new MemoryTokenCache({ maxEntries: 100, maxBytes: 1 << 20 }),
     invalidCache: new InvalidTokenCache({ ttlMs: 5000, max: 100, now: clock }),
     admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 100, maxQueued: 100, maxWaitMs: 1000 }),
-    context: new RequestScope(captureLogger('silent').logger),
+    scope: new RequestScope(captureLogger('silent').logger),
     metrics: NO_METRICS,
     identity: { interface: 'internal' },
     includeCatalog: true,
