@@ -144,7 +144,7 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
     try {
       if (serviceToken !== undefined) {
         service = await validate(serviceToken, client);
-        trustedService = service !== undefined && service.roleNames.some((r) => serviceRoles.has(r));
+        trustedService = service !== undefined && service.subject.roleNames.some((r) => serviceRoles.has(r));
         if (service !== undefined && !trustedService && options.serviceTokenRolesRequired) service = undefined;
         if (service === undefined) {
           scope.log.info('Invalid service token');
@@ -205,12 +205,16 @@ export function authToken(options: AuthTokenOptions): Middleware<AuthState> {
       );
     } else if (decision.reason === 'over_budget') {
       log.warn(
-        { application_credential_id: user.applicationCredentialId, method, rules: user.accessRules?.length },
+        {
+          application_credential_id: user.subject.applicationCredentialId,
+          method,
+          rules: user.subject.accessRules?.length,
+        },
         'Token authorization failed: matching its access rules against this path would take too long',
       );
     } else {
       log.info(
-        { application_credential_id: user.applicationCredentialId, method },
+        { application_credential_id: user.subject.applicationCredentialId, method },
         'Token authorization failed: no access rule allows this request',
       );
     }

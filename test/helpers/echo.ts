@@ -110,8 +110,8 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
       headers: seen,
       hasUserToken: auth.hasUserToken,
       hasServiceToken: auth.hasServiceToken,
-      userId: auth.user?.userId,
-      projectId: auth.user?.projectId,
+      userId: auth.user?.subject.userId,
+      projectId: auth.user?.subject.projectId,
       serialized: auth.toJSON(),
     };
   });
