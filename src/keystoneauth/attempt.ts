@@ -1,6 +1,7 @@
 // Where one call through the session stands between its attempts: what the next attempt sends, what the
 // call may still spend on retries, redirects and re-authentication, and its deadline. Session.send owns one
 // of these per call and moves it along; followRedirect (redirect.ts) and the backoff update it too.
+import type { Span } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { TOKEN_HEADERS } from '../common/redact.js';
 import type { FailureContext } from './classify.js';
@@ -48,6 +49,9 @@ export interface AttemptState {
   /** Backoffs taken so far (connect and status retries): the exponent of the next one. */
   attempt: number;
   readonly retriesLeft: RetriesLeft;
+  /** The attempt in flight as AttemptObserver.start left it (instrumentation.ts): its CLIENT span and start. */
+  span: Span | undefined;
+  attemptStartedAt: number;
 }
 
 /**

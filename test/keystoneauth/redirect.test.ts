@@ -26,6 +26,8 @@ function state(overrides: Partial<AttemptState> = {}): AttemptState {
     stripTokens: false,
     attempt: 0,
     retriesLeft: { connect: 0, status: 0, redirects: 2, reauth: 0 },
+    span: undefined,
+    attemptStartedAt: 0,
     ...overrides,
   };
 }
