@@ -3,30 +3,10 @@ import assert from 'node:assert/strict';
 import { SpanStatusCode, propagation, trace } from '@opentelemetry/api';
 import { core, tracing } from '@opentelemetry/sdk-node';
 import { RequestScope } from '../../src/common/request-scope.js';
-import type { AttemptState } from '../../src/keystoneauth/attempt.js';
 import { AttemptObserver } from '../../src/keystoneauth/instrumentation.js';
 import { TimeoutError } from '../../src/keystoneauth/errors.js';
+import { attemptState } from '../helpers/attempt.js';
 import { captureLogger } from '../helpers/logs.js';
-
-function attempt(overrides: Partial<AttemptState> = {}): AttemptState {
-  return {
-    service: 'glance',
-    deadline: { timeoutMs: 1000, signal: new AbortController().signal, passed: false },
-    callerSignal: undefined,
-    started: 0,
-    headers: {},
-    requestedMethod: 'GET',
-    method: 'GET',
-    url: new URL('http://glance.test:9292/v2/images?marker=secret-marker'),
-    body: undefined,
-    stripTokens: false,
-    attempt: 0,
-    retriesLeft: { connect: 0, status: 0, redirects: 0, reauth: 0 },
-    span: undefined,
-    attemptStartedAt: 0,
-    ...overrides,
-  };
-}
 
 const timeout = () =>
   new TimeoutError('glance (GET http://glance.test:9292/v2/images) did not answer within 5 ms', {
@@ -39,7 +19,7 @@ describe('AttemptObserver without a tracing SDK', () => {
   test('timings: one per ended attempt with collectTiming, none without, cleared by reset', () => {
     const { logger } = captureLogger('silent');
     const timed = new AttemptObserver(new RequestScope(logger), true);
-    const state = attempt();
+    const state = attemptState();
     timed.start(state, {});
     timed.end(state, {}, { status: 200 });
     timed.start(state, {});
@@ -68,14 +48,14 @@ describe('AttemptObserver without a tracing SDK', () => {
   test('no SDK: no trace header is written into the attempt', () => {
     const observer = new AttemptObserver(new RequestScope(captureLogger('silent').logger), false);
     const headers: Record<string, string> = {};
-    observer.start(attempt(), headers);
+    observer.start(attemptState(), headers);
     assert.deepEqual(headers, {}, 'a non-recording span carries no trace context');
   });
 
   test('debug lines: tokens as {SHA256}, no query string, the failure code; nothing above debug', () => {
     const { logger, lines, raw } = captureLogger('debug');
     const observer = new AttemptObserver(new RequestScope(logger), false);
-    const state = attempt();
+    const state = attemptState();
     const headers = { 'x-auth-token': 'super-secret-token', accept: 'application/json' };
     observer.start(state, headers);
     observer.end(state, headers, { status: 200, upstreamId: 'req-up' });
@@ -121,7 +101,7 @@ describe('AttemptObserver with a tracing SDK', () => {
   test('a CLIENT span per attempt, its context sent along, its outcome recorded', () => {
     const scope = new RequestScope(captureLogger('silent').logger);
     const observer = new AttemptObserver(scope, false);
-    const state = attempt({ attempt: 1 });
+    const state = attemptState({ attempt: 1 });
     const headers: Record<string, string> = {};
     scope.run({ requestId: 'req-1', log: captureLogger('silent').logger }, () => observer.start(state, headers));
     observer.end(state, headers, { status: 503, upstreamId: 'req-up' });
