@@ -159,7 +159,7 @@ export interface Services {
 
 export interface ServiceOverrides {
   /** Clock for token expiry and the caches (tests inject one). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 function tokenCache(

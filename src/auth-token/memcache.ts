@@ -39,7 +39,7 @@ export interface MemcacheTokenCacheOptions {
   scope: { readonly log: Logger };
   /** How long a failing server is skipped before it is tried again. */
   retryAfterMs?: number;
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 interface StoredToken {

@@ -43,7 +43,7 @@ export interface AuthTokenOptions {
    * given only with [service_user] send_service_user_token. Without it only the caller's token goes (upstream's
    * AuthProtocol always gives token_auth its own session and plugin: README).
    */
-  serviceAuth?: AuthPlugin;
+  serviceAuth?: AuthPlugin | undefined;
   /** Paths served without a token (probes, metrics); identity headers are still stripped there. */
   publicPaths?: readonly string[];
   metrics: Metrics;

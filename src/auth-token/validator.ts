@@ -35,7 +35,8 @@ export interface TokenValidatorOptions {
   /** Deadline of one validation, retries included. */
   timeoutMs: number;
   connectRetries: number;
-  now?: () => number;
+  /** The clock of token expiry (tests inject one); Date.now when undefined. */
+  now?: (() => number) | undefined;
 }
 
 export class TokenValidator {

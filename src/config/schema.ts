@@ -357,7 +357,7 @@ export interface ConfigOption {
   format: string;
   sensitive: boolean;
   /** A numeric option's inclusive bounds. */
-  range?: { min: number; max: number };
+  range?: { min: number; max: number } | undefined;
 }
 
 /** Every option with its env var, default and doc: the source of the generated configuration reference. */

@@ -82,7 +82,7 @@ export class AttemptObserver {
       if (upstreamId) span.setAttribute(ATTR_UPSTREAM_REQUEST_ID, upstreamId);
       if (error || (status !== undefined && status >= 400)) {
         span.setAttribute('error.type', error?.code ?? String(status));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message });
+        span.setStatus(error ? { code: SpanStatusCode.ERROR, message: error.message } : { code: SpanStatusCode.ERROR });
       }
     }
     span?.end();

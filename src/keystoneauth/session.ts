@@ -48,7 +48,8 @@ export interface SessionOptions {
   /** Largest response body read into memory. */
   maxResponseBytes: number;
   userAgent: string;
-  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  /** PEM texts; undefined: none configured (the system's CAs, no client certificate). */
+  tls: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean };
   /** Keep per-call timings, like keystoneauth's collect_timing (tests, diagnostics). */
   collectTiming?: boolean;
 }

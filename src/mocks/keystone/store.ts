@@ -161,11 +161,12 @@ export class KeystoneStore {
     description?: string | null;
     userId: string;
     projectId: string | null;
-    secret?: string;
+    /** undefined: a generated one. */
+    secret?: string | undefined;
     expiresAt?: number | null;
     roles: { id: string; name: string }[];
     unrestricted?: boolean | null;
-    accessRules?: { id?: string; service?: string; method?: string; path?: string }[];
+    accessRules?: { id?: string; service?: string; method?: string; path?: string }[] | undefined;
   }): AppCredential {
     let accessRules: AccessRule[] | undefined;
     if (input.accessRules && input.accessRules.length > 0) {

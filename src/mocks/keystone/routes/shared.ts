@@ -8,7 +8,7 @@ import type { KeystoneStore, TokenRecord } from '../store.js';
 export interface MockKeystoneOptions {
   store: KeystoneStore;
   /** Serve /__mock/ (counters, fault injection). */
-  control?: MockControl;
+  control?: MockControl | undefined;
   /** The URL clients use to reach this Keystone (for version links and WWW-Authenticate). */
   publicUrl: () => string;
 }
