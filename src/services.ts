@@ -215,7 +215,7 @@ export function createServices(options: ServicesOptions, logger: Logger, overrid
       max: Math.max(1000, options.tokenCache.size),
       now: overrides.now,
     }),
-    // Beyond keystonemiddleware: bounded, fair validations (README).
+    // Beyond keystonemiddleware: bounded, fair validations (docs/upstream-differences.md).
     admission: new AdmissionControl(options.admission),
     scope,
     metrics,

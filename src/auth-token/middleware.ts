@@ -2,7 +2,7 @@
 // validate the service token (if any) and the user token with Keystone, enforce application-credential access
 // rules, then either reject (401 / 503) or set the identity headers and ctx.state.tokenAuth, the
 // keystone.token_auth plugin a handler uses to act as the caller. Where this differs from upstream it is on
-// the safe side; the README lists each difference.
+// the safe side; docs/upstream-differences.md lists each difference.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Middleware, Next, ParameterizedContext } from 'koa';
 import type { AccessInfo } from '../keystoneauth/access-info.js';
@@ -41,7 +41,7 @@ export interface AuthTokenOptions {
   /**
    * The service's own identity, sent as X-Service-Token when the handler calls other services as the caller;
    * given only with [service_user] send_service_user_token. Without it only the caller's token goes (upstream's
-   * AuthProtocol always gives token_auth its own session and plugin: README).
+   * AuthProtocol always gives token_auth its own session and plugin: docs/upstream-differences.md).
    */
   serviceAuth?: AuthPlugin | undefined;
   /** Paths served without a token (probes, metrics); identity headers are still stripped there. */
