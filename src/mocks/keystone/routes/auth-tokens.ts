@@ -7,6 +7,7 @@ import type { TokenRecord } from '../store.js';
 import { ACCESS_RULES_HEADER, accessRulesSupported } from './access-rules-header.js';
 import { authenticate, type AuthRequest } from './authenticate.js';
 import { BODY_LIMIT, callerOf, type MockKeystoneOptions } from './shared.js';
+import { tokenBody } from './token-body.js';
 
 export function authTokensRouter(options: MockKeystoneOptions): Router {
   const { store, control } = options;
@@ -18,7 +19,7 @@ export function authTokensRouter(options: MockKeystoneOptions): Router {
     control?.count('tokens_issued');
     ctx.status = 201;
     ctx.set('X-Subject-Token', record.id);
-    ctx.body = store.render(record, { catalog: ctx.query.nocatalog === undefined });
+    ctx.body = tokenBody(store, record, { catalog: ctx.query.nocatalog === undefined });
   });
 
   // Before the GET route: @koa/router answers HEAD with a GET route registered first.
@@ -35,7 +36,7 @@ export function authTokensRouter(options: MockKeystoneOptions): Router {
     const allowExpired = ctx.query.allow_expired === '1' || ctx.query.allow_expired === 'true';
     const record = subjectOf(options, ctx, allowExpired, ['admin', 'service']);
     ctx.set('X-Subject-Token', record.id);
-    ctx.body = store.render(record, { catalog: ctx.query.nocatalog === undefined });
+    ctx.body = tokenBody(store, record, { catalog: ctx.query.nocatalog === undefined });
   });
 
   router.delete('/v3/auth/tokens', (ctx) => {
