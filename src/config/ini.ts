@@ -13,6 +13,8 @@ export interface IniAssignment {
   value: string;
   /** 1-based line of the key. */
   line: number;
+  /** 1-based line of the section's header. */
+  sectionLine: number;
 }
 
 /** A line oslo.config refuses too. The message never repeats the line: it may hold a password. */
@@ -65,11 +67,12 @@ function splitKeyValue(line: string, lineNo: number): { key: string; value: stri
 export function parseIni(text: string): IniAssignment[] {
   const out: IniAssignment[] = [];
   let section: string | undefined;
+  let sectionLine = 0;
   let pending: { key: string; lines: string[]; line: number } | undefined;
   const flush = () => {
     if (!pending) return;
     if (section === undefined) throw new IniSyntaxError('section must be started before assignment', pending.line);
-    out.push({ section, key: pending.key, value: pending.lines.join('\n'), line: pending.line });
+    out.push({ section, key: pending.key, value: pending.lines.join('\n'), line: pending.line, sectionLine });
     pending = undefined;
   };
   // Python's universal newlines: \r\n, \r and \n end a line.
@@ -91,6 +94,7 @@ export function parseIni(text: string): IniAssignment[] {
       if (!line.endsWith(']')) throw new IniSyntaxError('invalid section (must end with ])', lineNo);
       if (line.length <= 2) throw new IniSyntaxError('empty section name', lineNo);
       section = line.slice(1, -1);
+      sectionLine = lineNo;
     } else if (line[0] !== '#' && line[0] !== ';') {
       const { key, value } = splitKeyValue(line, lineNo);
       pending = { key, lines: [value], line: lineNo };
