@@ -7,6 +7,7 @@ import convict from 'convict';
 import { serviceVariable, unknownVariables } from './env.js';
 import './formats.js';
 import { readOsloFiles, sourceFiles, type ConfigSource } from './oslo-files.js';
+import { AUTHTOKEN_ALIASES } from './upstream-options.js';
 import { HIDE_VALUE } from './values.js';
 import {
   describeOptions,
@@ -73,7 +74,7 @@ export function loadConfiguration(options: LoadConfigOptions = {}): LoadedConfig
   const env = options.env ?? {};
   // Defaults, then the environment (convict reads it at construction).
   const conf = convictFor(schema, env);
-  const problems = unknownVariables(schema, env, serviceVariable);
+  const problems = unknownVariables(schema, env, serviceVariable).map(movedHint);
   const { files, warnings } = jsonFiles(options, env);
   for (const file of files) {
     try {
@@ -125,6 +126,13 @@ function jsonFiles(options: LoadConfigOptions, env: Record<string, string | unde
       `${file}: JSON configuration files (config/<NODE_ENV>.json, CONFIG_FILES) are deprecated and will be removed: use --config-file with an oslo.config file (docs/deploy.md#configuration)`,
   );
   return { files: [...own, ...(options.files ?? []), ...listed], warnings };
+}
+
+/** An unknown OS_KEYSTONE_AUTHTOKEN__<name> that keystonemiddleware reads, with where that option is here. */
+function movedHint(problem: string): string {
+  const key = /^keystone_authtoken\.([a-z_]+): unknown option/.exec(problem)?.[1] ?? '';
+  const to = Object.hasOwn(AUTHTOKEN_ALIASES, key) ? AUTHTOKEN_ALIASES[key] : undefined;
+  return to ? `${problem}; keystonemiddleware's ${key} is ${envVarName(to.group, to.key)} here` : problem;
 }
 
 const envVarNameOf = (name: string) => envVarName(...(name.split('.') as [string, string]));

@@ -53,8 +53,6 @@ export const AUTHTOKEN_IGNORED: ReadonlySet<string> = new Set([
   'memcache_sasl_enabled',
   'memcache_username',
   'memcache_password',
-  // keystoneauth's loading options (loading/conf.py)
-  'auth_section',
   // removed from keystonemiddleware: 13.0.0 (AuthTokenPlugin), PKI (7.0.0) and the revocation list (6.0.0)
   'auth_uri',
   'identity_uri',
@@ -78,6 +76,8 @@ export const AUTHTOKEN_IGNORED: ReadonlySet<string> = new Set([
  * `whenTrue`: refused only when set to a true boolean (false is ignored like the options above).
  */
 export const AUTHTOKEN_REFUSED: Readonly<Record<string, { instead: string; whenTrue?: boolean }>> = {
+  // keystoneauth's loading option (loading/conf.py): the plugin's options from another section.
+  auth_section: { instead: "set the service user's options in [keystone_authtoken] itself" },
   // The password plugin's options (keystoneauth1/loading/identity.py) beyond the ones schema.ts has.
   user_id: { instead: 'name the service user with username and user_domain_name' },
   user_domain_id: { instead: "name the user's domain with user_domain_name" },

@@ -207,3 +207,13 @@ test("keystonemiddleware's sample options: as generated it sets nothing; with it
     'one warning lists every ignored option',
   );
 });
+
+test("keystonemiddleware's TLS names in the environment stay unknown, with where the option is here", () => {
+  assert.deepEqual(
+    problems({ env: { ...secret, OS_KEYSTONE_AUTHTOKEN__CAFILE: '/ca.pem' }, configDir: '/nonexistent' }),
+    [
+      "keystone_authtoken.cafile: unknown option (env OS_KEYSTONE_AUTHTOKEN__CAFILE); keystonemiddleware's cafile is OS_COMMUNICATION__CAFILE here",
+    ],
+    'refused, pointing at OS_COMMUNICATION__CAFILE',
+  );
+});
