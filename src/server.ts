@@ -67,7 +67,7 @@ export async function startService(
 
   // Authenticate the service user early so a credentials problem shows in the log at start-up.
   serviceAuth.getAccess(session).then(
-    (access) => logger.info({ project_id: access.projectId }, 'service user authenticated with Keystone'),
+    (access) => logger.info({ project_id: access.subject.projectId }, 'service user authenticated with Keystone'),
     (err: Error) =>
       logger.warn(
         { reason: err.message },
