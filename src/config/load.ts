@@ -190,6 +190,7 @@ function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
       `keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`,
     );
   }
+  problems.push(...domainChecks(ka));
   if (ka.memcache_security_strategy !== 'None' && ka.memcache_secret_key === '') {
     problems.push(
       `keystone_authtoken.memcache_secret_key: required with memcache_security_strategy ${ka.memcache_security_strategy} (env ${envVarName('keystone_authtoken', 'memcache_secret_key')})`,
@@ -208,6 +209,18 @@ function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
     );
   }
   return problems;
+}
+
+/** Without either, keystoneauth sends a name with no domain, which Keystone refuses (400) at every authentication. */
+function domainChecks(ka: Config['keystone_authtoken']): string[] {
+  return (['user', 'project'] as const).flatMap((owner) => {
+    const nameKey = `${owner}_domain_name` as const;
+    const idKey = `${owner}_domain_id` as const;
+    if (ka[nameKey] !== '' || ka[idKey] !== '') return [];
+    return [
+      `keystone_authtoken.${nameKey}: the ${owner}'s domain is needed: set ${nameKey} or ${idKey} (env ${envVarName('keystone_authtoken', nameKey)}, ${envVarName('keystone_authtoken', idKey)})`,
+    ];
+  });
 }
 
 function serverChecks(s: Config['server']): string[] {

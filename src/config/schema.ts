@@ -84,8 +84,18 @@ export const schema = {
     username: { doc: "The service's own user name.", format: String, default: 'image-names' },
     password: { doc: "The service's own user password (required).", format: String, default: '', sensitive: true },
     user_domain_name: { doc: "Domain of the service's own user.", format: String, default: 'Default' },
+    user_domain_id: {
+      doc: "ID of the service's own user's domain; when set, it is sent instead of user_domain_name (keystoneauth's rule). Keystone's default domain has the ID default.",
+      format: String,
+      default: '',
+    },
     project_name: { doc: "Project the service's own user scopes to.", format: String, default: 'service' },
     project_domain_name: { doc: 'Domain of that project.', format: String, default: 'Default' },
+    project_domain_id: {
+      doc: "ID of that project's domain; when set, it is sent instead of project_domain_name (keystoneauth's rule).",
+      format: String,
+      default: '',
+    },
     region_name: {
       doc: 'Region of the identity endpoint used for validation; empty matches any.',
       format: String,

@@ -2,7 +2,8 @@
 // copied from another service's configuration file loads: keystonemiddleware 13.0.0's
 // keystonemiddleware/auth_token/_opts.py, the options it removed before, and keystoneauth's loading options
 // that live in the same section (auth_type, auth_section and the password plugin's). The options both share
-// (auth_url, username, www_authenticate_uri, memcached_servers, ...) are in schema.ts under the same names.
+// (auth_url, username, user_domain_id, www_authenticate_uri, memcached_servers, ...) are in schema.ts under the
+// same names.
 
 /** Where an option lives here, for an upstream name that is a deprecated alias. */
 export interface AliasTarget {
@@ -79,15 +80,15 @@ export const AUTHTOKEN_REFUSED: Readonly<Record<string, { instead: string; whenT
   // keystoneauth's loading option (loading/conf.py): the plugin's options from another section.
   auth_section: { instead: "set the service user's options in [keystone_authtoken] itself" },
   // The password plugin's options (keystoneauth1/loading/identity.py) beyond the ones schema.ts has.
-  user_id: { instead: 'name the service user with username and user_domain_name' },
-  user_domain_id: { instead: "name the user's domain with user_domain_name" },
-  project_id: { instead: 'name the project with project_name and project_domain_name' },
-  project_domain_id: { instead: "name the project's domain with project_domain_name" },
+  user_id: { instead: 'name the service user with username and user_domain_name (or user_domain_id)' },
+  project_id: { instead: 'name the project with project_name and project_domain_name (or project_domain_id)' },
   domain_id: { instead: 'the service user scopes to a project (project_name)' },
   domain_name: { instead: 'the service user scopes to a project (project_name)' },
   system_scope: { instead: 'the service user scopes to a project (project_name)' },
   trust_id: { instead: 'the service user authenticates as itself, without a trust' },
-  default_domain_id: { instead: 'set user_domain_name and project_domain_name' },
+  // keystoneauth's generic plugin fills both domains' IDs from it, and an ID beats a name: it would override
+  // user_domain_name and project_domain_name without a word. No deployment tool we know of writes these two.
+  default_domain_id: { instead: 'set user_domain_id and project_domain_id' },
   default_domain_name: { instead: 'set user_domain_name and project_domain_name' },
   memcache_tls_enabled: {
     instead: 'protect the entries with memcache_security_strategy ENCRYPT (TLS to memcached is not implemented)',

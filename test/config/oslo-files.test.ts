@@ -133,11 +133,11 @@ test('upstream options not implemented here: one warning listing them all, over 
 });
 
 test('upstream options whose absence would change who we are or drop a protection are refused', () => {
-  const r = read('[keystone_authtoken]\nuser_domain_id = default\nmemcache_tls_enabled = True\n');
+  const r = read('[keystone_authtoken]\nuser_id = 1b2c3d4e\nmemcache_tls_enabled = True\n');
   assert.deepEqual(
     r.problems,
     [
-      `${r.dir}/1.conf:2: [keystone_authtoken] user_domain_id: not implemented by this service: name the user's domain with user_domain_name`,
+      `${r.dir}/1.conf:2: [keystone_authtoken] user_id: not implemented by this service: name the service user with username and user_domain_name (or user_domain_id)`,
       `${r.dir}/1.conf:3: [keystone_authtoken] memcache_tls_enabled: not implemented by this service: protect the entries with memcache_security_strategy ENCRYPT (TLS to memcached is not implemented)`,
     ],
     'each refused with what to do instead',

@@ -13,6 +13,7 @@ import { AUTHTOKEN_ALIASES, AUTHTOKEN_IGNORED, AUTHTOKEN_REFUSED } from '../../s
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const DEVSTACK = path.join(FIXTURES, 'devstack-glance-api.conf');
 const KSM_SAMPLE = path.join(FIXTURES, 'keystonemiddleware-auth-token.conf.sample');
+const KOLLA = path.join(FIXTURES, 'kolla-ansible-glance-api.conf');
 const secret = { OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'pw' };
 
 function confFile(text: string, name = 'x.conf'): string {
@@ -150,6 +151,52 @@ test("devstack: with the operator's own file after it, every value devstack wrot
       `${DEVSTACK}:15: [keystone_authtoken] cafile: deprecated name, use [communication] cafile (the TLS settings of every upstream call live with the session here, as keystoneauth has them)`,
     ],
     'the one deprecated name devstack writes',
+  );
+});
+
+test('kolla-ansible: the [keystone_authtoken] of glance-api.conf loads unchanged, its domains by ID', () => {
+  const { config, warnings } = loadConfiguration({ env: {}, configDir: '/nonexistent', sources: files(KOLLA) });
+  const ka = config.keystone_authtoken;
+  assert.deepEqual(
+    {
+      service_type: ka.service_type,
+      www_authenticate_uri: ka.www_authenticate_uri,
+      auth_url: ka.auth_url,
+      auth_type: ka.auth_type,
+      project_domain_id: ka.project_domain_id,
+      user_domain_id: ka.user_domain_id,
+      project_name: ka.project_name,
+      username: ka.username,
+      password: ka.password,
+      region_name: ka.region_name,
+      memcache_security_strategy: ka.memcache_security_strategy,
+      memcache_secret_key: ka.memcache_secret_key,
+      memcached_servers: ka.memcached_servers,
+    },
+    {
+      service_type: 'image',
+      www_authenticate_uri: 'http://192.0.2.10:5000',
+      auth_url: 'http://192.0.2.10:5000',
+      auth_type: 'password',
+      project_domain_id: 'default',
+      user_domain_id: 'default',
+      project_name: 'service',
+      username: 'glance',
+      password: 'kolla-Gl4nce-Pw-9d1e',
+      region_name: 'RegionOne',
+      memcache_security_strategy: 'ENCRYPT',
+      memcache_secret_key: 'kolla-Memc4che-Key-73ab',
+      memcached_servers: ['192.0.2.11:11211', '192.0.2.12:11211', '192.0.2.13:11211'],
+    },
+    "kolla-ansible's values, unchanged",
+  );
+  assert.equal(config.communication.cafile, '', "openstack_cacert's default: no CA bundle, the system store");
+  assert.deepEqual(
+    warnings,
+    [
+      `${KOLLA}:22: [keystone_authtoken] cafile: deprecated name, use [communication] cafile (the TLS settings of every upstream call live with the session here, as keystoneauth has them)`,
+    ],
+    'the one deprecated name kolla-ansible writes; nothing about the domain names left at their defaults',
   );
 });
 

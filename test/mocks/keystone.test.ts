@@ -105,6 +105,34 @@ describe('POST /v3/auth/tokens', () => {
     assert.equal(unscoped.body.token.catalog, undefined);
   });
 
+  test("domains by ID as Keystone takes them; given both, the name is used (Keystone's _lookup_domain)", async () => {
+    const ACME_ID = '9b1f0c5e3a7d4e2f8c6b5a4d3e2f1a0b'; // config/mock-keystone.json
+    const auth = (userDomain: unknown, projectDomain: unknown) => ({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'glance', password: USERS.glance.password, domain: userDomain } },
+        },
+        scope: { project: { name: 'service', domain: projectDomain } },
+      },
+    });
+    const byId = await post('/auth/tokens', auth({ id: 'default' }, { id: 'default' }));
+    assert.equal(byId.status, 201, "Keystone's default domain has the ID default, as kolla-ansible writes it");
+    assert.deepEqual(byId.body.token.user.domain, { id: 'default', name: 'Default' }, 'the user in Default');
+    assert.deepEqual(byId.body.token.project.domain, { id: 'default', name: 'Default' }, 'the project in Default');
+    const nameWins = await post(
+      '/auth/tokens',
+      auth({ id: ACME_ID, name: 'Default' }, { id: ACME_ID, name: 'Default' }),
+    );
+    assert.equal(nameWins.status, 201, 'a name beside an ID: the name is looked up, so glance is found in Default');
+    const wrongName = await post('/auth/tokens', auth({ id: 'default', name: 'acme' }, { name: 'Default' }));
+    assert.equal(wrongName.status, 401, 'the name acme is looked up, not the ID default: no glance there');
+    const emptyName = await post('/auth/tokens', auth({ id: 'default', name: '' }, { id: 'default', name: '' }));
+    assert.equal(emptyName.status, 201, 'an empty name is no name: the ID is used');
+    const unknownId = await post('/auth/tokens', auth({ id: 'Default' }, { id: 'default' }));
+    assert.equal(unknownId.status, 401, 'an ID is matched exactly: Default is a name, not an ID');
+  });
+
   test('token method rescopes an unscoped token and keeps its expiry', async () => {
     const unscoped = await post('/auth/tokens', passwordBody('demo'));
     const rescoped = await post('/auth/tokens', {

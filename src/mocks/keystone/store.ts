@@ -112,9 +112,11 @@ export class KeystoneStore {
     });
   }
 
+  /** A domain as Keystone's _lookup_domain finds one: by name when a non-empty name is given, else by ID. */
   domain(ref: { id?: unknown; name?: unknown } | undefined) {
     if (!ref) return undefined;
-    return this.seed.domains.find((d) => (ref.id !== undefined ? d.id === ref.id : d.name === ref.name));
+    const byName = typeof ref.name === 'string' && ref.name !== '';
+    return this.seed.domains.find((d) => (byName ? d.name === ref.name : d.id === ref.id));
   }
 
   /** A user by id, or by name within a domain given by id or name. */
