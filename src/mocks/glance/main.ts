@@ -53,7 +53,7 @@ export async function startMockGlance(
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const log = createLogger({ level: 'info' });
+  const log = createLogger({ level: 'info', service: 'mock-glance' });
   const config = loadMockConfig(process.env);
   const running = await startMockGlance(config.mock_glance);
   log.info(
