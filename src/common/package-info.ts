@@ -16,7 +16,9 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export function parsePackageInfo(text: string, where = 'package.json'): PackageInfo {
   const { name, version } = JSON.parse(text) as Partial<Record<'name' | 'version', unknown>>;
   if (typeof name !== 'string' || !NAME.test(name))
-    throw new Error(`${where}: "name" must be 1-63 of a-z 0-9 . _ - (starting with a letter or digit): ${name}`);
+    throw new Error(
+      `${where}: "name" must be 1-63 of a-z 0-9 . _ - (starting with a letter or digit): ${JSON.stringify(name)}`,
+    );
   if (typeof version !== 'string' || version === '') throw new Error(`${where}: "version" is missing`);
   return { name, version };
 }
