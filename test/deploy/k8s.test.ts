@@ -1,7 +1,7 @@
 // deploy/k8s checked without a cluster: the example overlay rendered with `kubectl kustomize` (a copy of the
 // tree with throwaway secret files), every object validated against the Kubernetes API schemas
 // (kubernetes-models), and the manifests checked against the project: config keys and values, probe paths
-// and port, the image name compose builds, the drain, memcached's pod names, selectors, the locked-down pods,
+// and port, the image, the drain, memcached's pod names, selectors, the locked-down pods,
 // and no secret in git.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -155,19 +155,21 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.equal(annotations['prometheus.io/path'], '/metrics');
   });
 
-  test('the image is the one compose builds, retagged by the overlay', () => {
-    const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { image?: string }>;
-    };
-    const composeImage = compose.services.service!.image!;
-    const repo = composeImage.split(':')[0]!;
+  test("the image: the base's placeholder, which the overlay points at the registry; compose builds its target", () => {
     const base = yaml.loadAll(fs.readFileSync(path.join(K8S, 'base/deployment.yaml'), 'utf8'))[0] as K8sObject;
-    assert.equal(base.spec.template.spec.containers[0].image, composeImage);
+    const placeholder = base.spec.template.spec.containers[0].image as string;
     const overlay = yaml.load(fs.readFileSync(path.join(K8S, 'overlays/example/kustomization.yaml'), 'utf8')) as {
       images: { name: string; newName: string; newTag: string }[];
     };
-    assert.equal(overlay.images[0]!.name, repo);
-    assert.equal(container().image, `${overlay.images[0]!.newName}:${overlay.images[0]!.newTag}`);
+    assert.equal(overlay.images[0]!.name, placeholder, "the overlay's images: entry names the base's placeholder");
+    assert.equal(container().image, `${overlay.images[0]!.newName}:${overlay.images[0]!.newTag}`, 'and replaces it');
+    // The production image: the Dockerfile's last stage (its default target), which compose's service builds.
+    const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { build?: { target?: string } }>;
+    };
+    const stages = [...fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM \S+ AS (\S+)$/gm)];
+    assert.equal(stages.at(-1)?.[1], 'runtime', "the Dockerfile's default target is the service's image");
+    assert.equal(compose.services.service?.build?.target, 'runtime', 'compose runs the service from that target');
   });
 
   test('the drain: preStop, then server.shutdown_grace, within terminationGracePeriodSeconds', () => {

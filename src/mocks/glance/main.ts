@@ -1,5 +1,5 @@
-// Runs the mock Glance alone: `npm run mock:glance` or `node dist/mocks/glance/main.js`. It validates tokens
-// with its own small client (identity.ts) against the Keystone at OS_MOCK_GLANCE__AUTH_URL.
+// Runs the mock Glance alone: `npm run mock:glance`, or `node dist/mocks/glance/main.js` in the mocks image.
+// It validates tokens with its own small client (identity.ts) against the Keystone at OS_MOCK_GLANCE__AUTH_URL.
 import fs from 'node:fs';
 import { isEntryPoint } from '../../common/entry-point.js';
 import { createLogger } from '../../common/logger.js';

@@ -1,4 +1,4 @@
-// Runs the mock Keystone alone: `npm run mock:keystone` or `node dist/mocks/keystone/main.js`.
+// Runs the mock Keystone alone: `npm run mock:keystone`, or `node dist/mocks/keystone/main.js` in the mocks image.
 import fs from 'node:fs';
 import { isEntryPoint } from '../../common/entry-point.js';
 import { createLogger } from '../../common/logger.js';
