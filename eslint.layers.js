@@ -33,13 +33,23 @@ const mockZone = {
   message: 'only src/demo.ts starts the mocks: the service never ships or imports them.',
 };
 
+// examples/ (docs/forking.md) builds on src/; src/ is the product and never imports an example.
+const examplesZone = {
+  target: './src/**',
+  from: './examples',
+  message: 'src/ is the shipped service: it never imports examples/ (docs/forking.md).',
+};
+
 /** The flat-config block: import-x resolving TypeScript's NodeNext `.js` specifiers to the `.ts` sources. */
 export const layers = {
   files: ['src/**/*.ts'],
   plugins: { 'import-x': importX },
   settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
   rules: {
-    'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: [...layerZones, mockZone] }],
+    'import-x/no-restricted-paths': [
+      'error',
+      { basePath: import.meta.dirname, zones: [...layerZones, mockZone, examplesZone] },
+    ],
     // An import the resolver cannot find would slip past the zones above: make it an error instead.
     'import-x/no-unresolved': 'error',
   },

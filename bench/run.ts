@@ -255,7 +255,7 @@ async function main() {
     },
   ];
 
-  // BENCH_ONLY=ours,floor runs a subset (profiling); the README's figures come from a full run.
+  // BENCH_ONLY=ours,floor runs a subset (profiling); docs/benchmarks.md's figures come from a full run.
   const only = process.env.BENCH_ONLY?.split(',');
   if (only) systems.splice(0, systems.length, ...systems.filter((s) => only.includes(s.key)));
   const results: SystemResult[] = [];

@@ -1,5 +1,5 @@
-// Builds the Koa app from the process's long-lived dependencies (createServices). It never listens and never
-// reads the environment: server.ts does that, and tests build apps from their own config.
+// Builds the Koa app from the process's long-lived dependencies (createServices). It never listens and reads
+// no configuration: server.ts does both, and tests build apps from their own options.
 import Koa from 'koa';
 import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
@@ -14,23 +14,16 @@ import type { Services } from './services.js';
  * (process_response; mount it outside the error handler) and `authToken` is process_request (mount it inside).
  */
 export function authTokenMiddlewares(services: Services, publicPaths: readonly string[] = []) {
-  const { config, validator, scope, serviceAuth, metrics } = services;
-  const ka = config.keystone_authtoken;
-  const wwwAuthenticateUri = ka.www_authenticate_uri || ka.auth_url;
+  const { validator, scope, serviceAuth, metrics } = services;
+  const { sendServiceToken, ...settings } = services.options.authToken;
   return {
-    challenge: authChallenge(wwwAuthenticateUri),
+    challenge: authChallenge(settings.wwwAuthenticateUri),
     authToken: authToken({
+      ...settings,
       validator,
-      wwwAuthenticateUri,
-      delayAuthDecision: ka.delay_auth_decision,
-      includeServiceCatalog: ka.include_service_catalog,
-      serviceTokenRoles: ka.service_token_roles,
-      serviceTokenRolesRequired: ka.service_token_roles_required,
-      serviceType: ka.service_type,
-      trustedProxies: config.server.trusted_proxies,
       context: scope,
       // keystone.token_auth carries our own token only when asked ([service_user] send_service_user_token).
-      serviceAuth: config.service_user.send_service_user_token ? serviceAuth : undefined,
+      serviceAuth: sendServiceToken ? serviceAuth : undefined,
       publicPaths,
       metrics,
     }),
@@ -39,17 +32,10 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
 
 /** The service: probes, metrics and the image-names route behind auth_token. */
 export function createApp(services: Services): Koa {
-  const { config, session, logger, scope, metrics, readiness } = services;
+  const { logger, scope, metrics, readiness } = services;
   const auth = authTokenMiddlewares(services, PROBE_PATHS);
   const health = healthRoutes({ readiness, metrics });
-  const images = imageRoutes({
-    session,
-    image: {
-      interface: config.image.interface,
-      regionName: config.image.region_name,
-      pageSize: config.image.page_size,
-    },
-  });
+  const images = imageRoutes({ imageClient: services.imageClient });
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));

@@ -11,7 +11,7 @@ import { RequestScope } from './common/request-scope.js';
 import { startService } from './server.js';
 import { startTelemetry } from './telemetry.js';
 import { Session } from './keystoneauth/session.js';
-import { sessionOptionsFromConfig } from './keystoneauth/conf.js';
+import { optionsFromConfig } from './services.js';
 
 const env = process.env;
 const port = (name: string) => Number(env[name] ?? 0);
@@ -48,7 +48,7 @@ const service = await startService(config, logger);
 keystone.store.catalogVars.service_url = service.url;
 
 // A token for the demo user, the way any client gets one.
-const session = new Session(sessionOptionsFromConfig(config.communication), new RequestScope(logger));
+const session = new Session(optionsFromConfig(config).session, new RequestScope(logger));
 const demo = {
   username: 'demo',
   password: 'demopw',

@@ -10,7 +10,7 @@ import { SERVICE_NAME, VERSION } from './common/package-info.js';
 import { ConfigError, loadConfig, maskedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
-import { createServices, type ServiceOverrides } from './services.js';
+import { createServices, optionsFromConfig, type ServiceOverrides } from './services.js';
 import { startTelemetry } from './telemetry.js';
 
 export interface RunningService {
@@ -28,7 +28,7 @@ export async function startService(
 ): Promise<RunningService> {
   // Here rather than in main(): every start logs them, the demo's included.
   for (const warning of configWarnings(config)) logger.warn(warning);
-  const services = createServices(config, logger, overrides);
+  const services = createServices(optionsFromConfig(config), logger, overrides);
   const { session, serviceAuth, readiness } = services;
   const handle = createApp(services).callback();
 

@@ -1,9 +1,16 @@
-// createServices: the one wiring point. It builds every long-lived dependency from the config without
-// touching the network, picks the token cache and metrics the config asks for, and close() releases them.
+// createServices: the one wiring point. It builds every long-lived dependency from its options without
+// touching the network, picks the token cache and metrics they ask for, and close() releases them; and
+// optionsFromConfig, the one place the configuration becomes those options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
-import { createServices } from '../src/services.js';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../src/app.js';
+import { defaultConfig } from '../src/config/load.js';
+import { schema, type Config } from '../src/config/schema.js';
+import { createServices, optionsFromConfig } from '../src/services.js';
 import { MemcacheTokenCache } from '../src/auth-token/memcache.js';
 import { MemoryTokenCache, NoTokenCache } from '../src/auth-token/cache.js';
 import { NO_METRICS } from '../src/common/metrics.js';
@@ -12,7 +19,7 @@ import { Session } from '../src/keystoneauth/session.js';
 import { captureLogger } from './helpers/logs.js';
 import { startMocks, stats } from './helpers/mocks.js';
 import { closedUrl, listen } from './helpers/net.js';
-import { serviceConfig } from './helpers/service.js';
+import { serviceOptions } from './helpers/service.js';
 
 const { logger } = captureLogger('silent');
 
@@ -34,7 +41,7 @@ test('construction does no I/O: nothing reaches Keystone or memcached until some
   const keystoneBefore = await keystoneRequests();
   const before = { calls: calls(), keystone: keystoneBefore };
   const services = createServices(
-    serviceConfig(mocks.keystoneUrl, {
+    serviceOptions(mocks.keystoneUrl, {
       keystone_authtoken: {
         memcached_servers: ['127.0.0.1:1'],
         memcache_security_strategy: 'ENCRYPT',
@@ -58,10 +65,10 @@ test('construction does no I/O: nothing reaches Keystone or memcached until some
   assert.ok(spies[1]!.mock.callCount() > before.calls[1]! && spies[0]!.mock.callCount() > before.calls[0]!);
 });
 
-test('the token cache and metrics the config asks for', async (t) => {
+test('the token cache and metrics the options ask for', async (t) => {
   const keystone = await closedUrl('/v3');
   const build = (overrides: Record<string, Record<string, unknown>>) => {
-    const services = createServices(serviceConfig(keystone, overrides), logger);
+    const services = createServices(serviceOptions(keystone, overrides), logger);
     t.after(() => services.close());
     return services;
   };
@@ -84,7 +91,7 @@ test('close() releases the session and the shared cache; the session cannot be u
   const upstream = await listen((_req, res) => res.end('{}'));
   t.after(() => upstream.close());
   const services = createServices(
-    serviceConfig(await closedUrl('/v3'), {
+    serviceOptions(await closedUrl('/v3'), {
       keystone_authtoken: {
         memcached_servers: ['127.0.0.1:1'],
         memcache_security_strategy: 'MAC',
@@ -99,4 +106,85 @@ test('close() releases the session and the shared cache; the session cannot be u
   assert.equal(cacheClose.mock.callCount(), 1);
   // The same live upstream: refused by the closed session itself, never sent.
   await assert.rejects(services.session.request(upstream.url), /closed|destroyed/i);
+});
+
+// Read by server.ts (listening, logging) or only when the config is loaded (a start-time check), never mapped.
+const NOT_MAPPED = new Set([
+  'server.host',
+  'server.port',
+  'server.keep_alive_timeout',
+  'server.headers_timeout',
+  'server.request_timeout',
+  'server.max_header_size',
+  'server.shutdown_grace',
+  'log.level',
+  'keystone_authtoken.auth_type', // one value: password
+  'keystone_authtoken.memcache_allow_unprotected', // loadConfig refuses memcached without protection unless set
+]);
+const ALL_OPTIONS = Object.entries(schema).flatMap(([group, options]) =>
+  Object.keys(options).map((key) => `${group}.${key}`),
+);
+
+/** `config` whose groups count every read of their options, into `reads`. */
+function counted(config: Config, reads: Map<string, number>): Config {
+  const groups = Object.entries(config).map(([group, values]) => [
+    group,
+    new Proxy(values as object, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && key in target)
+          reads.set(`${group}.${key}`, (reads.get(`${group}.${key}`) ?? 0) + 1);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    }),
+  ]);
+  return Object.fromEntries(groups) as Config;
+}
+
+test('optionsFromConfig reads each option once; createServices, createApp and the routes never read config', () => {
+  const reads = new Map<string, number>();
+  const options = optionsFromConfig(counted(defaultConfig(), reads));
+  for (const name of ALL_OPTIONS) {
+    const expected = NOT_MAPPED.has(name) ? 0 : 1;
+    assert.equal(
+      reads.get(name) ?? 0,
+      expected,
+      `${name} read ${expected === 0 ? 'never' : 'once'} in optionsFromConfig`,
+    );
+  }
+  assert.equal(reads.get('keystone_authtoken.include_service_catalog'), 1, 'include_service_catalog: one place');
+  const before = new Map(reads);
+  const services = createServices(options, logger);
+  createApp(services);
+  assert.deepEqual(reads, before, 'nothing kept a reference to the config and read it later');
+  return services.close();
+});
+
+/** A value of `name`'s format other than `current`. */
+function otherValue(name: string, current: unknown, file: string): unknown {
+  const [group, key] = name.split('.') as [keyof typeof schema, string];
+  const spec = (schema[group] as Record<string, { format: unknown; max?: number }>)[key]!;
+  if (Array.isArray(spec.format)) return (spec.format as string[]).find((v) => v !== current);
+  if (typeof current === 'boolean') return !current;
+  if (typeof current === 'number') return current + 1 <= (spec.max ?? Infinity) ? current + 1 : current - 1;
+  if (Array.isArray(current)) return [...(current as string[]), '504'];
+  if (String(spec.format).endsWith('file')) return file;
+  if (String(spec.format).endsWith('url')) return 'http://elsewhere.example:5000/v3';
+  return `${String(current)}-changed`;
+}
+
+test('every mapped option reaches the options: changing it changes them', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'services-test-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'some.pem');
+  fs.writeFileSync(file, 'not a real PEM: read, never parsed here');
+  const base = defaultConfig();
+  const baseOptions = optionsFromConfig(base);
+  const mapped = ALL_OPTIONS.filter((name) => !NOT_MAPPED.has(name));
+  assert.ok(mapped.length >= 40, `the schema's options, not an empty list (${mapped.length})`);
+  for (const name of mapped) {
+    const [group, key] = name.split('.') as [keyof Config, string];
+    const values = base[group] as Record<string, unknown>;
+    const changed = { ...base, [group]: { ...values, [key]: otherValue(name, values[key], file) } } as Config;
+    assert.notDeepStrictEqual(optionsFromConfig(changed), baseOptions, `${name} changed nothing in the options`);
+  }
 });

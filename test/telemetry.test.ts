@@ -8,7 +8,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { propagatorChoice, tracesRequested } from '../src/telemetry.js';
 import { startMocks, tokenFor, type Mocks } from './helpers/mocks.js';
-import { build, serviceConfig } from './helpers/service.js';
+import { build, serviceOptions } from './helpers/service.js';
 import { startChild } from './helpers/process.js';
 import { listen } from './helpers/net.js';
 
@@ -95,7 +95,7 @@ describe('tracing', () => {
 
   test('off by default: no trace context is sent upstream, even when the caller sends one', async (t) => {
     await fetch(`${mocks.glance.url}/__mock/reset`, { method: 'POST' });
-    const service = await build(t, serviceConfig(mocks.keystoneUrl), { level: 'warn' });
+    const service = await build(t, serviceOptions(mocks.keystoneUrl), { level: 'warn' });
     const token = await tokenFor(mocks.keystoneUrl, 'demo');
     const res = await fetch(`${service.url}/`, {
       headers: { 'X-Auth-Token': token, traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` },

@@ -7,10 +7,10 @@ import { NotFoundError, UnauthorizedError, UpstreamError } from '../keystoneauth
 import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import type { Session } from '../keystoneauth/session.js';
-import { versionedUrl } from '../keystoneauth/url.js';
 import { AccessInfo, type AccessSharing } from '../keystoneauth/access-info.js';
+import { Adapter, IDENTITY_SERVICE, type EndpointOptions } from '../keystoneauth/adapter.js';
 import type { AdmissionControl } from './admission.js';
-import type { AuthPlugin, EndpointFilter } from '../keystoneauth/plugin.js';
+import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import type { InvalidTokenCache, TokenCache } from './cache.js';
 import { redactToken, sha256Hex } from '../common/redact.js';
 
@@ -27,8 +27,8 @@ export interface TokenValidatorOptions {
   admission: AdmissionControl;
   context: RequestScope;
   metrics: Metrics;
-  /** Where Keystone is, in the service user's catalog. */
-  identityFilter: EndpointFilter;
+  /** Where Keystone is, in the service user's catalog ([keystone_authtoken] interface and region_name). */
+  identity: EndpointOptions;
   includeCatalog: boolean;
   /** token_cache_time in ms; 0 disables caching. */
   cacheTimeMs: number;
@@ -41,9 +41,12 @@ export interface TokenValidatorOptions {
 export class TokenValidator {
   private readonly inflight = new Map<string, Promise<AccessInfo>>();
   private readonly now: () => number;
+  /** Keystone as the service user calls it. */
+  private readonly keystone: Adapter;
 
   constructor(private readonly options: TokenValidatorOptions) {
     this.now = options.now ?? Date.now;
+    this.keystone = new Adapter(options.session, options.serviceAuth, { ...IDENTITY_SERVICE, ...options.identity });
   }
 
   /**
@@ -98,10 +101,7 @@ export class TokenValidator {
     if (allowExpired) query.set('allow_expired', '1');
     let access: AccessInfo;
     try {
-      const identity = await o.serviceAuth.getEndpoint(o.session, o.identityFilter);
-      const response = await o.session.request(versionedUrl(identity, 'v3', 'auth/tokens'), {
-        auth: o.serviceAuth,
-        service: 'keystone',
+      const response = await this.keystone.get('auth/tokens', {
         headers: { 'X-Subject-Token': token, 'OpenStack-Identity-Access-Rules': '1' },
         query,
         timeoutMs: o.timeoutMs,

@@ -2,6 +2,7 @@
 // (keystone_authtoken, communication, ...) so that OpenStack operators recognise every option, and environment
 // variables follow oslo.config's own convention: OS_<GROUP>__<OPTION>.
 import { SERVICE_NAME, VERSION } from '../common/package-info.js';
+import { adapterGroup } from './adapter-group.js';
 import { optionRange } from './formats.js';
 
 /** One option as this project writes it; an enum's `format` is a literal tuple (`[...] as const`). */
@@ -284,12 +285,7 @@ export const schema = {
     },
   },
   image: {
-    interface: {
-      doc: "Interface of the image endpoint taken from the caller's catalog (publicURL style accepted).",
-      format: ['public', 'internal', 'admin', 'publicURL', 'internalURL', 'adminURL'] as const,
-      default: 'public',
-    },
-    region_name: { doc: 'Region of the image endpoint; empty matches any.', format: String, default: '' },
+    ...adapterGroup({ serviceType: 'image', interface: 'public' }),
     page_size: {
       doc: 'Images asked per Glance page (Glance caps at its api_limit_max, 1000).',
       format: 'positive-int',

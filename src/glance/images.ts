@@ -1,15 +1,32 @@
-// Glance v2 image client: built per request from the global session and the caller's auth plugin (no I/O
-// in the constructor), listing every image the caller can see as an async iterator over Glance's pages.
+// Glance v2 image client on an Adapter: built per request from the global session and the caller's auth
+// plugin (no I/O in the constructor), listing every image the caller can see as an async iterator over
+// Glance's pages.
+import { Adapter, type EndpointData, type EndpointOptions, type ServiceDescription } from '../keystoneauth/adapter.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
-import { ProtocolError } from '../keystoneauth/errors.js';
 import type { Session } from '../keystoneauth/session.js';
-import { joinUrl, serviceRoot } from '../keystoneauth/url.js';
+import { joinUrl } from '../keystoneauth/url.js';
+
+/** Glance's image API v2, as this client calls it. */
+export const IMAGE_SERVICE = {
+  serviceType: 'image',
+  version: 'v2',
+  service: 'glance',
+  displayName: 'image service',
+} as const satisfies ServiceDescription;
 
 export interface ImageClientOptions {
-  interface: string;
-  regionName: string;
   /** Images asked per page; Glance caps it at api_limit_max (1000 by default). */
   pageSize: number;
+}
+
+/** What createServices binds for the route: where Glance is and how it is paged. */
+export interface ImageOptions extends ImageClientOptions {
+  readonly endpoint: EndpointOptions;
+}
+
+/** ImageClients acting as whoever the route hands in, through the one global session. */
+export function imageClientFactory(session: Session, options: ImageOptions): (auth: AuthPlugin) => ImageClient {
+  return (auth) => new ImageClient(new Adapter(session, auth, { ...IMAGE_SERVICE, ...options.endpoint }), options);
 }
 
 /** Filters Glance's GET /v2/images understands; `tag` may repeat. */
@@ -36,8 +53,7 @@ interface ImagesPage {
 
 export class ImageClient {
   constructor(
-    private readonly session: Session,
-    private readonly auth: AuthPlugin,
+    private readonly adapter: Adapter,
     private readonly options: ImageClientOptions,
   ) {}
 
@@ -51,13 +67,8 @@ export class ImageClient {
     filters: ImageFilters = {},
     { signal }: { signal?: AbortSignal } = {},
   ): AsyncGenerator<readonly Image[]> {
-    const endpoint = await this.auth.getEndpoint(
-      this.session,
-      { serviceType: 'image', interface: this.options.interface, regionName: this.options.regionName },
-      signal,
-    );
-    // The catalog may say http://glance:9292 or http://glance:9292/v2: `next` links are relative to the root.
-    const root = serviceRoot(endpoint, 'v2');
+    // The catalog may say http://glance:9292 or http://glance:9292/v2: the adapter gives /v2 once either way.
+    const endpoint = await this.adapter.getEndpointData(signal);
     const tags = filters.tag ?? [];
     const query = new URLSearchParams({ limit: String(this.options.pageSize) });
     for (const key of ['visibility', 'status', 'name', 'owner', 'sort'] as const) {
@@ -67,37 +78,27 @@ export class ImageClient {
     if (filters.os_hidden !== undefined) query.set('os_hidden', String(filters.os_hidden));
     for (const tag of tags) query.append('tag', tag);
 
-    let url = `${joinUrl(root, 'v2/images')}?${query.toString()}`;
+    let url = `${joinUrl(endpoint.url, 'images')}?${query.toString()}`;
     const seen = new Set<string>();
     for (;;) {
       seen.add(url);
-      const response = await this.session.request(url, { auth: this.auth, signal, service: 'glance' });
+      const response = await this.adapter.get(url, { signal });
       const page = response.json<ImagesPage>();
       if (!Array.isArray(page.images)) {
-        throw new ProtocolError('Glance sent an images page without an images list', {
-          service: 'glance',
-          requestId: response.requestId,
-        });
+        throw this.adapter.protocolError('Glance sent an images page without an images list', response);
       }
       yield page.images as Image[];
       if (typeof page.next !== 'string' || page.next === '') return;
-      url = this.nextUrl(root, page.next, tags);
+      url = this.nextUrl(endpoint, page.next, tags);
       // A short or empty page with a `next` is not the end; a `next` seen before is a loop.
-      if (seen.has(url)) {
-        throw new ProtocolError('Glance sent a next link that repeats an earlier page', {
-          service: 'glance',
-          requestId: response.requestId,
-        });
-      }
+      if (seen.has(url))
+        throw this.adapter.protocolError('Glance sent a next link that repeats an earlier page', response);
     }
   }
 
-  /** The next page's URL: Glance's link, relative to the service root, with every requested tag restored. */
-  private nextUrl(root: string, next: string, tags: readonly string[]): string {
-    const absolute = /^https?:\/\//i.test(next) ? new URL(next) : new URL(joinUrl(root, next));
-    if (absolute.origin !== new URL(root).origin) {
-      throw new ProtocolError('Glance sent a next link to another origin', { service: 'glance' });
-    }
+  /** The next page's URL: Glance's link (relative to the service root, same origin), with every requested tag restored. */
+  private nextUrl(endpoint: EndpointData, next: string, tags: readonly string[]): string {
+    const absolute = this.adapter.resolveLink(endpoint, next);
     const params = absolute.searchParams;
     if (tags.length > 0) {
       params.delete('tag');

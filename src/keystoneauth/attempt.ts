@@ -27,8 +27,10 @@ export interface RetriesLeft {
 }
 
 export interface AttemptState {
-  /** Name used in errors and logs ("keystone", "glance"). */
+  /** Stable name of the upstream in errors, logs and spans ("keystone", "glance"). */
   readonly service: string;
+  /** How callers are told about the upstream ("identity service"), when the caller gave one. */
+  readonly displayName?: string;
   readonly deadline: Deadline;
   readonly callerSignal: AbortSignal | undefined;
   /** When the first attempt started (performance.now()): backoffs are measured from here. */
@@ -83,6 +85,7 @@ export function dispatchOptions(state: AttemptState, headers: Record<string, str
 export function failureContext(state: AttemptState): FailureContext {
   return {
     service: state.service,
+    displayName: state.displayName,
     method: state.requestedMethod,
     url: state.url,
     deadline: state.deadline,

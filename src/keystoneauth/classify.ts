@@ -29,8 +29,10 @@ const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/i;
 
 /** What was being asked when the failure happened, and why the call's signal may have fired. */
 export interface FailureContext {
-  /** Name used in errors and logs ("keystone", "glance"). */
+  /** Stable name of the upstream in errors and logs ("keystone", "glance"). */
   readonly service: string;
+  /** How callers are told about the upstream ("identity service"), when known. */
+  readonly displayName?: string;
   readonly method: string;
   readonly url: URL;
   /** The call's overall deadline; once passed, any abort is reported as that timeout. */
@@ -67,7 +69,13 @@ export function wasNeverSent(err: unknown): boolean {
 /** `err` as an UpstreamError subclass; an UpstreamError is returned as it is. The deadline and the caller's abort win over the code. */
 export function classify(err: unknown, context: FailureContext): UpstreamError {
   if (err instanceof UpstreamError) return err;
-  const details = { method: context.method, url: loggableUrl(context.url), service: context.service, cause: err };
+  const details = {
+    method: context.method,
+    url: loggableUrl(context.url),
+    service: context.service,
+    displayName: context.displayName,
+    cause: err,
+  };
   const where = `${context.service} (${context.method} ${details.url})`;
   if (context.deadline.passed)
     return new TimeoutError(`${where} did not answer within ${context.deadline.timeoutMs} ms`, details);

@@ -1,7 +1,9 @@
-// keystoneauth1.loading's part: a session's options from the `communication` option group. The group's shape
-// is written out here, so that the session never imports the app's configuration: any object with these
-// options (the app's validated config, a test's literal) will do.
+// keystoneauth1.loading's part: a session's options from the `communication` option group, and an Adapter's
+// endpoint options from a group of adapter options (config's adapterGroup). The groups' shapes are written
+// out here, so that keystoneauth never imports the app's configuration: any object with these options (the
+// app's validated config, a test's literal) will do.
 import fs from 'node:fs';
+import type { EndpointOptions } from './adapter.js';
 import type { SessionOptions } from './session.js';
 
 /** The `communication` option group: seconds, counts and file paths, as operators write them. */
@@ -47,4 +49,15 @@ export function sessionOptionsFromConfig(c: CommunicationConf): SessionOptions {
     userAgent: c.user_agent,
     tls: { ca: read(c.cafile), cert: read(c.certfile), key: read(c.keyfile), rejectUnauthorized: !c.insecure },
   };
+}
+
+/** A group of adapter options ([image], or [keystone_authtoken]'s interface and region_name). */
+export interface AdapterConf {
+  readonly interface: string;
+  readonly region_name: string;
+}
+
+/** An Adapter's endpoint options from its group (keystoneauth's process_conf_options). */
+export function endpointOptionsFromConf(c: AdapterConf): EndpointOptions {
+  return { interface: c.interface, regionName: c.region_name };
 }

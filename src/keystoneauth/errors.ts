@@ -12,8 +12,10 @@ export interface UpstreamErrorDetails {
   url?: string;
   /** The first bytes of the upstream's error body, for logs. Never returned to callers. */
   bodyExcerpt?: string;
-  /** Which service it was ("keystone", "glance"). */
+  /** Which service it was, as a stable machine name for logs and spans ("keystone", "glance"). */
   service?: string;
+  /** How callers are told about the service ("identity service", "image service"): an Adapter's displayName. */
+  displayName?: string;
   cause?: unknown;
 }
 
@@ -26,6 +28,7 @@ export class UpstreamError extends Error {
   readonly url: string | undefined;
   readonly bodyExcerpt: string | undefined;
   readonly service: string | undefined;
+  readonly displayName: string | undefined;
 
   constructor(message: string, details: UpstreamErrorDetails = {}) {
     super(message, { cause: details.cause });
@@ -36,6 +39,7 @@ export class UpstreamError extends Error {
     this.url = details.url;
     this.bodyExcerpt = details.bodyExcerpt;
     this.service = details.service;
+    this.displayName = details.displayName;
   }
 }
 

@@ -1,6 +1,7 @@
 // The service's own identity: Keystone v3 password authentication (keystoneauth's v3.Password), with the
 // token cached, renewed shortly before it expires or after a 401, and one authentication shared by every
 // concurrent caller.
+import { IDENTITY_SERVICE } from './adapter.js';
 import { ProtocolError } from './errors.js';
 import { versionedUrl } from './url.js';
 import { AccessInfo } from './access-info.js';
@@ -69,9 +70,12 @@ export class PasswordPlugin implements AuthPlugin {
 
   private async authenticate(session: PluginSession): Promise<AccessInfo> {
     const c = this.credentials;
-    const response = await session.request(versionedUrl(c.authUrl, 'v3', 'auth/tokens'), {
+    // Not through an Adapter: this plugin is what an identity Adapter would authenticate with. Named the same.
+    const { service, displayName, version } = IDENTITY_SERVICE;
+    const response = await session.request(versionedUrl(c.authUrl, version, 'auth/tokens'), {
       method: 'POST',
-      service: 'keystone',
+      service,
+      displayName,
       timeoutMs: this.options.timeoutMs,
       json: {
         auth: {
@@ -88,6 +92,8 @@ export class PasswordPlugin implements AuthPlugin {
       throw new ProtocolError('Keystone issued a token without X-Subject-Token', {
         status: response.status,
         requestId: response.requestId,
+        service,
+        displayName,
       });
     }
     this.access = AccessInfo.fromBody(response.json(), token);

@@ -28,8 +28,10 @@ export interface PluginRequestOptions {
   statusCodeRetries?: number;
   /** Throw an HttpError for statuses >= 400 (default true). */
   raiseExc?: boolean;
-  /** Name used in errors and logs ("keystone", "glance"). */
+  /** Stable machine name of the upstream in logs, spans (peer.service) and error messages ("keystone", "glance"). */
   service?: string;
+  /** How callers are told about the upstream when the call fails ("identity service"); see Adapter. */
+  displayName?: string;
 }
 
 export interface PluginResponse {

@@ -31,7 +31,14 @@ export function followRedirect(state: AttemptState, status: number, location: st
       throw new RedirectRefusedError(
         `${where} redirected (${status}) to another origin, ${next.origin}: a request with a body is never sent ` +
           'to another origin, as the body may hold credentials',
-        { status, requestId, service: state.service, method: state.requestedMethod, url: loggableUrl(state.url) },
+        {
+          status,
+          requestId,
+          service: state.service,
+          displayName: state.displayName,
+          method: state.requestedMethod,
+          url: loggableUrl(state.url),
+        },
       );
     }
     state.stripTokens = true;

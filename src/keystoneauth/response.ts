@@ -71,10 +71,13 @@ export interface ResponseParts {
   body: Buffer;
   /** Name used in errors ("keystone", "glance"). */
   service: string;
+  /** How callers are told about the upstream ("identity service"), when known. */
+  displayName?: string;
 }
 
 /** The SessionResponse for a body already read. */
-export function makeResponse({ status, headers, url, requestId, body, service }: ResponseParts): SessionResponse {
+export function makeResponse(parts: ResponseParts): SessionResponse {
+  const { status, headers, url, requestId, body, service, displayName } = parts;
   return {
     status,
     headers,
@@ -91,6 +94,7 @@ export function makeResponse({ status, headers, url, requestId, body, service }:
           requestId,
           url: loggableUrl(url),
           service,
+          displayName,
           cause: err,
         });
       }

@@ -215,6 +215,7 @@ export class Session implements PluginSession {
         requestId: upstreamId,
         body,
         service: state.service,
+        displayName: state.displayName,
       });
     }
   }
@@ -234,6 +235,7 @@ export class Session implements PluginSession {
       // Even a misuse ends as an UpstreamError, the one error type callers of the session handle.
       throw classify(err, {
         service: options.service ?? 'upstream',
+        displayName: options.displayName,
         method,
         url: new URL('http://unresolved.invalid/'),
         deadline,
@@ -260,6 +262,7 @@ export class Session implements PluginSession {
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     return {
       service: options.service ?? 'upstream',
+      displayName: options.displayName,
       deadline,
       callerSignal: options.signal,
       started: performance.now(),
@@ -351,13 +354,16 @@ export class Session implements PluginSession {
     const log = this.context.log;
     if (error) {
       log.debug(
-        { upstream: { method, url: loggableUrl(url), elapsed_ms: elapsedMs, error: error.code } },
+        {
+          upstream: { service: state.service, method, url: loggableUrl(url), elapsed_ms: elapsedMs, error: error.code },
+        },
         'upstream request failed',
       );
     } else {
       log.debug(
         {
           upstream: {
+            service: state.service,
             method,
             url: loggableUrl(url),
             status,
@@ -381,6 +387,7 @@ function httpError(
 ): HttpError {
   return httpErrorFor(status, {
     service: state.service,
+    displayName: state.displayName,
     method: state.method,
     url: loggableUrl(state.url),
     requestId,

@@ -22,7 +22,7 @@ export function joinUrl(base: string, path: string): string {
  * `url` without its trailing slashes. Not `/\/+$/`: V8 tries it from every slash of a run that does not end the
  * string, so a catalog URL holding a long run of slashes took quadratic time (80,000 slashes: 2.6 s).
  */
-function withoutTrailingSlashes(url: string): string {
+export function withoutTrailingSlashes(url: string): string {
   let end = url.length;
   while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
   return url.slice(0, end);

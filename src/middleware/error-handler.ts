@@ -20,11 +20,9 @@ import { InvalidTokenError, UNAUTHORIZED_MESSAGE, ValidationOverloadedError } fr
 import type { RequestScope } from '../common/request-scope.js';
 import type { RequestIdState } from './request-scope.js';
 
-const SERVICE_NAMES: Record<string, string> = { glance: 'image service', keystone: 'identity service' };
-
-/** What the caller is told about an upstream failure. */
+/** What the caller is told about an upstream failure, naming the service as its Adapter calls it. */
 export function upstreamToApiError(err: UpstreamError): ApiError {
-  const service = SERVICE_NAMES[err.service ?? ''] ?? 'upstream service';
+  const service = err.displayName ?? 'upstream service';
   if (err instanceof RequestAbortedError) return new ApiError(499, 'The client closed the request.', { cause: err });
   if (err instanceof TimeoutError) return new ApiError(504, `The ${service} did not answer in time.`, { cause: err });
   if (err instanceof TlsError)

@@ -1,12 +1,12 @@
 // The product: GET / (as in the original example) and GET /images return the names of every image the
-// caller can see, as a JSON array in Glance's order. The client is built per request from the global
-// session and the caller's keystone.token_auth plugin.
+// caller can see, as a JSON array in Glance's order. The client is built per request for the caller's
+// keystone.token_auth plugin, by a factory bound to the global session.
 import Router from '@koa/router';
 import { requireUser, type AuthState } from '../auth-token/middleware.js';
 import type { RequestIdState } from '../middleware/request-scope.js';
-import { ImageClient, type ImageClientOptions, type ImageFilters } from '../glance/images.js';
+import type { ImageClient, ImageFilters } from '../glance/images.js';
 import { ApiError } from '../common/api-error.js';
-import type { Session } from '../keystoneauth/session.js';
+import type { AuthPlugin } from '../keystoneauth/plugin.js';
 
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community', 'all']);
 const STATUSES = new Set([
@@ -84,11 +84,10 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
 }
 
 export function imageRoutes({
-  session,
-  image,
+  imageClient,
 }: {
-  session: Session;
-  image: ImageClientOptions;
+  /** A Glance client acting as the given plugin (createServices binds the global session and [image]). */
+  imageClient: (auth: AuthPlugin) => ImageClient;
 }): Router<AuthState & RequestIdState> {
   const router = new Router<AuthState & RequestIdState>();
   router.get(['/', '/images'], async (ctx) => {
@@ -103,7 +102,7 @@ export function imageRoutes({
     };
     ctx.res.once('close', onClose);
     try {
-      const glance = new ImageClient(session, auth, image);
+      const glance = imageClient(auth);
       const names: (string | null)[] = [];
       for await (const page of glance.pages(filters, { signal: abort.signal }))
         for (const img of page) names.push(img.name ?? null);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { ACCESS_RULE_BUDGET, checkAccessRules, requestPathForRules } from '../../src/auth-token/access-rules.js';
 import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceConfig } from '../helpers/service.js';
+import { build, serviceOptions } from '../helpers/service.js';
 
 test('the request path is compared as webob quotes it', () => {
   const cases: [raw: string, quoted: string, why: string][] = [
@@ -260,7 +260,7 @@ describe('a hostile rule through the service (mock Keystone)', () => {
     return issued.headers.get('x-subject-token')!;
   }
 
-  const config = () => serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } });
+  const config = () => serviceOptions(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } });
 
   test('GET /aaaa... with the pathological rule gets its 401 while /healthz answers 200', async (t) => {
     const service = await build(t, config(), { level: 'info' });

@@ -8,7 +8,7 @@ import { HashRing } from '../../src/auth-token/memcache-ring.js';
 import { sha256Hex } from '../../src/common/redact.js';
 import { catalogIdentity } from '../../src/keystoneauth/service-catalog.js';
 import { issueDemoToken, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceConfig, type Service } from '../helpers/service.js';
+import { build, serviceOptions, type Service } from '../helpers/service.js';
 import { skipWithoutMemcached, startMemcached, type Memcached } from '../helpers/memcached.js';
 import { waitFor } from '../helpers/net.js';
 import { describeOrSkip } from '../helpers/suite.js';
@@ -89,7 +89,7 @@ describeOrSkip('two service instances sharing one memcached', { skip: skipWithou
   ): Promise<Service> {
     return build(
       t,
-      serviceConfig(mocks.keystoneUrl, {
+      serviceOptions(mocks.keystoneUrl, {
         keystone_authtoken: {
           memcached_servers: [memcached.address],
           memcache_security_strategy: strategy,

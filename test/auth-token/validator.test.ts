@@ -78,7 +78,7 @@ function validator(session: Session, overrides: Partial<TokenValidatorOptions> =
     admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 100, maxQueued: 100, maxWaitMs: 1000 }),
     context: new RequestScope(captureLogger('silent').logger),
     metrics: NO_METRICS,
-    identityFilter: { serviceType: 'identity', interface: 'internal' },
+    identity: { interface: 'internal' },
     includeCatalog: true,
     cacheTimeMs: 300_000,
     timeoutMs: 10_000,
@@ -104,6 +104,8 @@ test("the request: GET {identity}/v3/auth/tokens as the service user, keystonemi
   assert.equal(plain?.options.connectRetries, 3);
   assert.equal(plain?.options.statusCodeRetries, 0);
   assert.equal(plain?.options.timeoutMs, 10_000);
+  assert.equal(plain?.options.service, 'keystone', 'named as the password plugin names Keystone, in logs');
+  assert.equal(plain?.options.displayName, 'identity service', 'and to callers');
 
   const noCatalog = fakeKeystone(() => body(T0 + 3_600_000));
   await validator(noCatalog.session, { includeCatalog: false }).v.validate('tok-3');

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
-import { serviceConfig, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startService, type Service } from '../helpers/service.js';
 import { GL, KS, call, serviceCredentials, shape, skip } from './http.js';
 import { describeOrSkip } from '../helpers/suite.js';
 
@@ -231,7 +231,7 @@ describeOrSkip('the service against the real Glance: exactly what Glance lists',
   let service: Service;
   before(async () => {
     service = await startService(
-      serviceConfig(KS!, {
+      serviceOptions(KS!, {
         keystone_authtoken: { username: fx.users.svc.name, password: PASSWORD, interface: 'public' },
         image: { page_size: 7 },
       }),

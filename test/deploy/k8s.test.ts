@@ -73,7 +73,7 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     objects = render();
   });
 
-  test('renders every object the README lists, all in the overlay namespace', () => {
+  test('renders every object docs/deploy.md lists, all in the overlay namespace', () => {
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
     assert.deepEqual(kinds, [
       'ConfigMap/image-names-config',

@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
-import { ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
+import { IMAGE_SERVICE, ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
+import { Adapter, type EndpointOptions } from '../../src/keystoneauth/adapter.js';
 import { defaultConfig } from '../../src/config/load.js';
 import {
   ConnectionError,
@@ -22,7 +23,7 @@ import { Session } from '../../src/keystoneauth/session.js';
 import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
 import { captureLogger } from '../helpers/logs.js';
 import { setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { closedUrl } from '../helpers/net.js';
+import { closedUrl, listen } from '../helpers/net.js';
 import type { AuthPlugin, EndpointFilter, PluginSession } from '../../src/keystoneauth/plugin.js';
 
 const DEMO_PROJECT = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
@@ -90,12 +91,11 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
   return out;
 }
 
-const client = (url: string, pageSize = 1000, opts: { interface?: string; regionName?: string } = {}) =>
-  new ImageClient(session, demoAuth([{ url }]), {
-    interface: opts.interface ?? 'public',
-    regionName: opts.regionName ?? '',
-    pageSize,
-  });
+/** An ImageClient acting as `auth`, the way createServices' factory builds one. */
+const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}) =>
+  new ImageClient(new Adapter(session, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), { pageSize });
+
+const client = (url: string, pageSize = 1000) => imageClient(demoAuth([{ url }]), pageSize);
 
 describe('pagination', () => {
   for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
@@ -162,13 +162,9 @@ describe('endpoint from the catalog', () => {
       { url: g.url, interface: 'internal', region: 'RegionTwo' },
       { url: 'http://127.0.0.1:9/public-region-two', interface: 'public', region: 'RegionTwo' },
     ]);
-    const internal = new ImageClient(session, auth, {
-      interface: 'internalURL',
-      regionName: 'RegionTwo',
-      pageSize: 1000,
-    });
+    const internal = imageClient(auth, 1000, { interface: 'internalURL', regionName: 'RegionTwo' });
     assert.equal((await collect(internal)).length, 12);
-    const missing = new ImageClient(session, auth, { interface: 'admin', regionName: 'RegionThree', pageSize: 1000 });
+    const missing = imageClient(auth, 1000, { interface: 'admin', regionName: 'RegionThree' });
     await assert.rejects(
       collect(missing),
       (err: Error) =>
@@ -192,7 +188,7 @@ describe('endpoint from the catalog', () => {
     const fetchSpy = t.mock.method(globalThis, 'fetch');
     const spies = [request, fetchSpy, auth.getHeaders, auth.getEndpoint, auth.invalidate];
     const calls = () => spies.reduce((n, spy) => n + spy.mock.callCount(), 0);
-    const images = new ImageClient(session, auth, { interface: 'public', regionName: '', pageSize: 1000 });
+    const images = imageClient(auth);
     assert.equal(calls(), 0, 'the constructor did I/O');
     // The spies do see I/O: listing asks the plugin for the endpoint and the session for a page.
     assert.equal((await collect(images)).length, SEED_VISIBLE_TO_DEMO);
@@ -203,8 +199,7 @@ describe('endpoint from the catalog', () => {
 describe('failures are typed, with the upstream request id', () => {
   test('401, 403 and 500 from Glance', async () => {
     const g = await glanceWith(0);
-    const badToken = new ImageClient(
-      session,
+    const badToken = imageClient(
       new UserAuthPlugin(
         AccessInfo.fromBody(
           {
@@ -218,7 +213,7 @@ describe('failures are typed, with the upstream request id', () => {
         ),
         undefined,
       ),
-      { interface: 'public', regionName: '', pageSize: 10 },
+      10,
     );
     await assert.rejects(collect(badToken), UnauthorizedError);
     await setFaults(g.url, { failStatus: 403 });
@@ -226,8 +221,34 @@ describe('failures are typed, with the upstream request id', () => {
     await setFaults(g.url, { failStatus: 500 });
     await assert.rejects(
       collect(client(g.url)),
-      (err: Error) => err instanceof ServerError && err.status === 500 && err.service === 'glance',
+      (err: Error) =>
+        err instanceof ServerError &&
+        err.status === 500 &&
+        err.service === 'glance' &&
+        err.displayName === 'image service',
+      "a 500, named glance in logs and 'image service' to callers",
     );
+  });
+
+  test("a next link to another origin is refused: the caller's token never follows it", async (t) => {
+    const elsewhere: string[] = [];
+    const other = await listen((req, res) => {
+      elsewhere.push(String(req.headers['x-auth-token']));
+      res.end('{"images":[]}');
+    });
+    t.after(() => other.close());
+    const glance = await listen((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ images: [{ id: '1', name: 'one' }], next: `${other.url}/v2/images?marker=1` }));
+    });
+    t.after(() => glance.close());
+    await assert.rejects(
+      collect(client(glance.url)),
+      (err: Error) =>
+        err instanceof ProtocolError && /another origin/.test(err.message) && err.displayName === 'image service',
+      'a ProtocolError naming the image service',
+    );
+    assert.deepEqual(elsewhere, [], 'nothing reached the other origin');
   });
 
   test('Glance too slow, hanging, or not listening', async () => {

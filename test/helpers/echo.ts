@@ -1,16 +1,17 @@
 // A Koa app with only the auth_token middleware and a route that shows what a handler sees: identity
-// headers, the keystone.token_auth plugin and its serialized form.
+// headers, the keystone.token_auth plugin and its serialized form. Built from the default options with a
+// test's overrides, as createServices takes them.
 import type { TestContext } from 'node:test';
 import Koa from 'koa';
 import { authTokenMiddlewares } from '../../src/app.js';
 import type { AdmissionOptions } from '../../src/auth-token/admission.js';
 import type { AuthState } from '../../src/auth-token/middleware.js';
-import { loadConfig } from '../../src/config/load.js';
+import { defaultConfig } from '../../src/config/load.js';
 import type { PasswordCredentials, PasswordPlugin } from '../../src/keystoneauth/password.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import { errorHandler } from '../../src/middleware/error-handler.js';
 import { requestScope, type RequestIdState } from '../../src/middleware/request-scope.js';
-import { createServices } from '../../src/services.js';
+import { createServices, optionsFromConfig, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
 import { listen } from './net.js';
 
@@ -47,51 +48,49 @@ export interface Echo {
   close(): Promise<void>;
 }
 
-/** The keystone_authtoken settings these options stand for (everything else: the schema's defaults). */
-function echoConfig(options: EchoOptions) {
-  const c = options.credentials;
+/** The service's options these stand for: the defaults, with the service user, auth_token and caches as asked. */
+function servicesOptions(options: EchoOptions): ServicesOptions {
+  const base = optionsFromConfig(defaultConfig());
   const a = options.admission ?? {};
-  return loadConfig({
-    env: {},
-    configDir: '/nonexistent',
-    overrides: {
-      server: { metrics_enabled: false, trusted_proxies: options.trustedProxies ?? [] },
-      communication: { timeout: 30, retry_delay: 0.01 },
-      keystone_authtoken: {
-        auth_url: c.authUrl,
-        username: c.username,
-        password: c.password,
-        user_domain_name: c.userDomainName,
-        project_name: c.projectName,
-        project_domain_name: c.projectDomainName,
-        www_authenticate_uri: 'http://keystone.example/v3',
-        interface: options.interface ?? 'internal',
-        timeout: (options.timeoutMs ?? 5000) / 1000,
-        http_request_max_retries: 1,
-        token_cache_time: (options.cacheTimeMs ?? 300_000) / 1000,
-        token_cache_size: 1000,
-        // 0 by default here, so tests see every Keystone call.
-        invalid_token_cache_time: (options.invalidCacheTimeMs ?? 0) / 1000,
-        delay_auth_decision: options.delayAuthDecision ?? false,
-        include_service_catalog: options.includeServiceCatalog ?? true,
-        service_token_roles: options.serviceTokenRoles ?? ['service'],
-        service_token_roles_required: options.serviceTokenRolesRequired ?? true,
-        service_type: options.serviceType ?? '',
-        validation_concurrency: a.maxInflight ?? 16,
-        // No per-client cap unless a test sets one: the tests all come from 127.0.0.1.
-        validation_concurrency_per_client: a.maxInflightPerClient ?? a.maxInflight ?? 16,
-        validation_queue_per_client: a.maxQueuedPerClient ?? 1000,
-        validation_queue_size: a.maxQueued ?? 1000,
-        validation_queue_timeout: (a.maxWaitMs ?? 30_000) / 1000,
-      },
+  const timeoutMs = options.timeoutMs ?? 5000;
+  return {
+    ...base,
+    session: { ...base.session, retryDelayMs: 10 },
+    serviceUser: { credentials: options.credentials, timeoutMs },
+    validation: { identity: { interface: options.interface ?? 'internal' }, timeoutMs, connectRetries: 1 },
+    tokenCache: {
+      ...base.tokenCache,
+      timeMs: options.cacheTimeMs ?? 300_000,
+      size: 1000,
+      // 0 by default here, so tests see every Keystone call.
+      invalidTimeMs: options.invalidCacheTimeMs ?? 0,
     },
-  });
+    admission: {
+      maxInflight: a.maxInflight ?? 16,
+      // No per-client cap unless a test sets one: the tests all come from 127.0.0.1.
+      maxInflightPerClient: a.maxInflightPerClient ?? a.maxInflight ?? 16,
+      maxQueuedPerClient: a.maxQueuedPerClient ?? 1000,
+      maxQueued: a.maxQueued ?? 1000,
+      maxWaitMs: a.maxWaitMs ?? 30_000,
+    },
+    authToken: {
+      ...base.authToken,
+      wwwAuthenticateUri: 'http://keystone.example/v3',
+      delayAuthDecision: options.delayAuthDecision ?? false,
+      includeServiceCatalog: options.includeServiceCatalog ?? true,
+      serviceTokenRoles: options.serviceTokenRoles ?? ['service'],
+      serviceTokenRolesRequired: options.serviceTokenRolesRequired ?? true,
+      serviceType: options.serviceType ?? '',
+      trustedProxies: options.trustedProxies ?? [],
+    },
+    metricsEnabled: false,
+  };
 }
 
 /** The echo app on port 0; the caller closes it (suite-wide `before`/`after` hooks). */
 export async function echoApp(options: EchoOptions): Promise<Echo> {
   const { logger, lines } = captureLogger(options.logLevel ?? 'silent');
-  const services = createServices(echoConfig(options), logger, { now: options.now });
+  const services = createServices(servicesOptions(options), logger, { now: options.now });
   const auth = authTokenMiddlewares(services);
   const app = new Koa<AuthState & RequestIdState>();
   app.silent = true;

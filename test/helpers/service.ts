@@ -1,13 +1,14 @@
-// The service under test: its config pointed at a (mock) Keystone, and the app on port 0 in this process
-// with its log lines captured. `build(t, ...)` is the usual entry point: the service is closed when the
-// test ends (fastify's build(t) pattern); `startService` is for suite-wide `before`/`after` hooks.
+// The service under test: built from options (the defaults, pointed at a (mock) Keystone, with a test's
+// overrides, through optionsFromConfig: the one mapping), and the app on port 0 in this process with its log
+// lines captured. `build(t, ...)` is the usual entry point: the service is closed when the test ends
+// (fastify's build(t) pattern); `startService` is for suite-wide `before`/`after` hooks.
 import type { TestContext } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import type { Readiness } from '../../src/readiness.js';
-import { createServices } from '../../src/services.js';
+import { createServices, optionsFromConfig, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
 import { listen } from './net.js';
 
@@ -30,6 +31,14 @@ export function serviceConfig(keystoneUrl: string, overrides: Record<string, Rec
   });
 }
 
+/** The options the service builds from: serviceConfig through optionsFromConfig. */
+export function serviceOptions(
+  keystoneUrl: string,
+  overrides: Record<string, Record<string, unknown>> = {},
+): ServicesOptions {
+  return optionsFromConfig(serviceConfig(keystoneUrl, overrides));
+}
+
 export interface Service {
   url: string;
   session: Session;
@@ -40,7 +49,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export interface ServiceOptions {
+export interface StartOptions {
   /** Log level of the captured logger. */
   level?: string;
   /** A clock for token expiry and the caches (createServices' override). */
@@ -48,9 +57,12 @@ export interface ServiceOptions {
 }
 
 /** The service app on port 0 (no server.ts: tests own the listen). The caller closes it. */
-export async function startService(config: Config, { level = 'trace', now }: ServiceOptions = {}): Promise<Service> {
+export async function startService(
+  options: ServicesOptions,
+  { level = 'trace', now }: StartOptions = {},
+): Promise<Service> {
   const { logger, lines, raw } = captureLogger(level);
-  const services = createServices(config, logger, { now });
+  const services = createServices(options, logger, { now });
   const served = await listen(createApp(services).callback());
   return {
     url: served.url,
@@ -66,8 +78,8 @@ export async function startService(config: Config, { level = 'trace', now }: Ser
 }
 
 /** The service for one test, closed when the test ends. */
-export async function build(t: TestContext, config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const service = await startService(config, options);
+export async function build(t: TestContext, options: ServicesOptions, settings: StartOptions = {}): Promise<Service> {
+  const service = await startService(options, settings);
   t.after(() => service.close());
   return service;
 }

@@ -66,5 +66,10 @@ test('after a 401 the session invalidates and the plugin gets a new token', asyn
 test('wrong credentials: UnauthorizedError, and no token kept', async () => {
   const plugin = new PasswordPlugin({ authUrl: mocks.keystoneUrl, ...USERS.service, password: 'wrong' });
   await assert.rejects(plugin.getAccess(session), UnauthorizedError);
-  await assert.rejects(plugin.getAccess(session), UnauthorizedError);
+  await assert.rejects(
+    plugin.getAccess(session),
+    (err: Error) =>
+      err instanceof UnauthorizedError && err.service === 'keystone' && err.displayName === 'identity service',
+    "named as every identity call names Keystone (IDENTITY_SERVICE): 'keystone' in logs, 'identity service' to callers",
+  );
 });

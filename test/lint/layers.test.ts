@@ -31,6 +31,8 @@ const cases: { file: string; imports: string; allowed: boolean }[] = [
   { file: 'src/mocks/fixture.ts', imports: '../config/schema.js', allowed: true },
   { file: 'src/services.ts', imports: './mocks/cloud.js', allowed: false },
   { file: 'src/demo.ts', imports: './mocks/cloud.js', allowed: true },
+  { file: 'src/app.ts', imports: '../examples/projects/routes.js', allowed: false },
+  { file: 'src/keystoneauth/fixture.ts', imports: '../../examples/projects/client.js', allowed: false },
 ];
 
 for (const { file, imports, allowed } of cases) {

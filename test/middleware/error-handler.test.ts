@@ -40,5 +40,28 @@ test('each upstream failure class maps to its gateway status', () => {
     assert.equal(api.status, status, err.constructor.name);
     assert.doesNotMatch(api.message, /127\.0\.0\.1|http:\/\//, 'no internal URLs in messages');
   }
-  assert.match(upstreamToApiError(new TimeoutError('x', { service: 'glance' })).message, /image service/);
+});
+
+test("messages name the service by its UpstreamError's display name: no table of services here", () => {
+  const glance = { service: 'glance', displayName: 'image service' };
+  const nova = { service: 'nova', displayName: 'compute service' };
+  const cases: [Error, string][] = [
+    [new TimeoutError('x', glance), 'The image service did not answer in time.'],
+    [new ConnectionError('x', nova), 'The compute service cannot be reached.'],
+    [new TlsError('x', nova), 'A secure connection to the compute service could not be established.'],
+    [new RedirectRefusedError('x', nova), 'The compute service redirected the request elsewhere; it was not followed.'],
+    [new ProtocolError('x', nova), 'The compute service sent an invalid response.'],
+    [new UnauthorizedError('x', { ...glance, status: 401 }), 'The image service rejected the token.'],
+    [new ForbiddenError('x', { ...nova, status: 403 }), 'The compute service refused access.'],
+    [new TooManyRequestsError('x', { ...nova, status: 429 }), 'The compute service is rate limiting; try again later.'],
+    [new ServerError('x', { ...nova, status: 500 }), 'The compute service failed (HTTP 500).'],
+  ];
+  for (const [err, message] of cases) {
+    assert.equal(upstreamToApiError(err as never).message, message, `${err.constructor.name}'s message`);
+  }
+  assert.equal(
+    upstreamToApiError(new TimeoutError('x', { service: 'glance' })).message,
+    'The upstream service did not answer in time.',
+    'a machine name alone is never shown to callers: without a display name, "upstream service"',
+  );
 });

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { addLoadUsers, setFaults, startMocks, type LoadUser, type Mocks } from '../helpers/mocks.js';
-import { serviceConfig, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startService, type Service } from '../helpers/service.js';
 
 let mocks: Mocks;
 let service: Service;
@@ -21,7 +21,7 @@ before(async () => {
   users = addLoadUsers(mocks, 20, 'fault');
   // No token cache, so every request needs Keystone; deadlines of 1 s so faults show quickly.
   service = await startService(
-    serviceConfig(mocks.keystoneUrl, {
+    serviceOptions(mocks.keystoneUrl, {
       keystone_authtoken: { token_cache_time: 0, timeout: 1 },
       communication: { timeout: 1, connect_retries: 1, status_code_retries: 0 },
     }),

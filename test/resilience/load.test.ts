@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
 import { addLoadUsers, startMocks, type LoadUser, type Mocks } from '../helpers/mocks.js';
-import { serviceConfig, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startService, type Service } from '../helpers/service.js';
 
 const SECONDS = Number(process.env.RESILIENCE_SECONDS ?? 30);
 let mocks: Mocks;
@@ -14,7 +14,7 @@ let users: LoadUser[];
 before(async () => {
   mocks = await startMocks();
   users = addLoadUsers(mocks, 50);
-  service = await startService(serviceConfig(mocks.keystoneUrl), { level: 'warn' });
+  service = await startService(serviceOptions(mocks.keystoneUrl), { level: 'warn' });
 });
 after(async () => {
   await service.close();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setFaults, startMocks, stats, tokenFor } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
-import { serviceConfig, startService } from '../helpers/service.js';
+import { serviceOptions, startService } from '../helpers/service.js';
 
 /** A well-formed token Keystone does not know. */
 const garbage = () => `gAAAAA${randomBytes(135).toString('base64url')}`;
@@ -19,7 +19,7 @@ test('a newcomer is admitted ahead of a flood from many addresses, and only a fl
   // One validation at a time, nine waiting in all, four per client; behind a trusted proxy (this test, on
   // 127.0.0.1) so that X-Forwarded-For names the clients. The held validation ends at `timeout`.
   const service = await startService(
-    serviceConfig(mocks.keystoneUrl, {
+    serviceOptions(mocks.keystoneUrl, {
       server: { trusted_proxies: ['127.0.0.1'] },
       keystone_authtoken: {
         timeout: 5,

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceConfig, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 import { closedUrl, listen } from '../helpers/net.js';
 
@@ -10,7 +10,7 @@ let mocks: Mocks;
 let service: Service;
 before(async () => {
   mocks = await startMocks();
-  service = await startService(serviceConfig(mocks.keystoneUrl));
+  service = await startService(serviceOptions(mocks.keystoneUrl));
 });
 after(async () => {
   await service.close();
@@ -56,7 +56,7 @@ const failingLines = (s: Service) => s.lines.filter((l) => l.msg === 'readiness 
 
 test('readyz stays 200 while Keystone is down, says only "unavailable", and logs why once', async (t) => {
   const keystone = await closedUrl('/v3');
-  const alone = await build(t, serviceConfig(keystone, { communication: { connect_retries: 0 } }));
+  const alone = await build(t, serviceOptions(keystone, { communication: { connect_retries: 0 } }));
   for (let i = 0; i < 3; i++) {
     const res = await getJson(`${alone.url}/readyz`);
     assert.equal(res.status, 200, 'Keystone is not critical: still ready');
@@ -69,8 +69,8 @@ test('readyz stays 200 while Keystone is down, says only "unavailable", and logs
 });
 
 test('readyz when Keystone refuses the service user: no status in the body, the status in the log', async (t) => {
-  const config = serviceConfig(mocks.keystoneUrl, { keystone_authtoken: { password: 'wrong' } });
-  const alone = await build(t, config);
+  const options = serviceOptions(mocks.keystoneUrl, { keystone_authtoken: { password: 'wrong' } });
+  const alone = await build(t, options);
   const res = await getJson(`${alone.url}/readyz`);
   assertGeneric(res.body, mocks.keystoneUrl, ['401', 'Unauthorized', 'unauthorized']);
   assert.equal(failingLines(alone)[0]?.upstream_status, 401, "the log has Keystone's status");
@@ -83,7 +83,7 @@ test('auth_url redirecting to another origin: the password stays, readyz says un
     res.end();
   });
   t.after(() => front.close());
-  const alone = await build(t, serviceConfig(`${front.url}/v3`));
+  const alone = await build(t, serviceOptions(`${front.url}/v3`));
   const token = await tokenFor(mocks.keystoneUrl, 'demo');
   const issued = async () => (await stats(mocks.keystone.url)).counters.tokens_issued ?? 0;
   const before = await issued();

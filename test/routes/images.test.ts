@@ -6,7 +6,7 @@ import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { ApiError } from '../../src/common/api-error.js';
 import { DEMO_SEED_NAMES, appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { serviceConfig, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 
 let mocks: Mocks;
@@ -15,7 +15,7 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   mocks = await startMocks({ generate: 2500 });
-  service = await startService(serviceConfig(mocks.keystoneUrl, { communication: { timeout: 2 } }));
+  service = await startService(serviceOptions(mocks.keystoneUrl, { communication: { timeout: 2 } }));
   for (const user of ['demo', 'alt', 'wile'] as const) tokens[user] = await tokenFor(mocks.keystoneUrl, user);
 });
 after(async () => {
@@ -260,13 +260,13 @@ async function glanceCalls() {
 describe('X-Service-Token to Glance: [service_user] send_service_user_token', () => {
   let sending: Service;
   before(async () => {
-    const config = serviceConfig(mocks.keystoneUrl, { service_user: { send_service_user_token: true } });
+    const config = serviceOptions(mocks.keystoneUrl, { service_user: { send_service_user_token: true } });
     sending = await startService(config, { level: 'warn' });
   });
   after(() => sending.close());
 
   test("off by default (Nova's default): Glance gets the caller's token alone", async () => {
-    assert.equal(serviceConfig(mocks.keystoneUrl).service_user.send_service_user_token, false, 'off by default');
+    assert.equal(serviceOptions(mocks.keystoneUrl).authToken.sendServiceToken, false, 'off by default');
     const before = await glanceCalls();
     assert.equal((await names('demo')).status, 200, 'the listing works without a service token');
     const after = await glanceCalls();
@@ -289,9 +289,9 @@ describe('an application credential restricted to GET /images (service_type imag
   let restrictedSending: Service;
   before(async () => {
     const keystone_authtoken = { service_type: 'image-names' };
-    restricted = await startService(serviceConfig(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
+    restricted = await startService(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
     restrictedSending = await startService(
-      serviceConfig(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
+      serviceOptions(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
       { level: 'warn' },
     );
   });

@@ -1,0 +1,80 @@
+// The worked example of docs/forking.md: GET /projects (examples/projects) mounted on the service's app,
+// built from services against the mock Keystone, listing the caller's projects with their own token through
+// an identity Adapter. Keystone's failures reach the caller naming "the identity service" (no table), and the
+// log names it "keystone".
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createApp } from '../../src/app.js';
+import { createServices, type Services } from '../../src/services.js';
+import { projectsClientFactory } from '../../examples/projects/client.js';
+import { projectRoutes } from '../../examples/projects/routes.js';
+import { getJson } from '../helpers/http.js';
+import { captureLogger } from '../helpers/logs.js';
+import { DEMO_PROJECT_ID, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { listen, type Listening } from '../helpers/net.js';
+import { serviceOptions } from '../helpers/service.js';
+import type http from 'node:http';
+
+const logs = captureLogger('warn');
+let mocks: Mocks;
+let services: Services;
+let served: Listening<http.Server>;
+
+before(async () => {
+  mocks = await startMocks();
+  services = createServices(serviceOptions(mocks.keystoneUrl), logs.logger);
+  // What a fork writes in createApp: the route, with a client factory bound to the global session.
+  const app = createApp(services);
+  const projects = projectRoutes({ projectsClient: projectsClientFactory(services.session, { interface: 'public' }) });
+  app.use(projects.routes());
+  served = await listen(app.callback());
+});
+after(async () => {
+  await served.close();
+  await services.close();
+  await mocks.close();
+});
+afterEach(() => setFaults(mocks.keystone.url, {}));
+
+const projectsAs = async (user: 'demo' | 'wile') =>
+  getJson(`${served.url}/projects`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, user) });
+
+describe('GET /projects, the worked example', () => {
+  test("the caller's projects, asked of Keystone with the caller's token", async () => {
+    const demo = await projectsAs('demo');
+    assert.equal(demo.status, 200, 'listed');
+    assert.deepEqual(demo.body, [{ id: DEMO_PROJECT_ID, name: 'demo', domain_id: 'default' }], "demo's one project");
+    const wile = await projectsAs('wile');
+    assert.deepEqual(
+      (wile.body as { name: string }[]).map((p) => p.name),
+      ['dev'],
+      "another caller gets their own projects, not demo's",
+    );
+  });
+
+  test('without a token: the 401 of auth_token, with its challenge', async () => {
+    const res = await fetch(`${served.url}/projects`);
+    assert.equal(res.status, 401, 'rejected before the route');
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri=/, 'the challenge');
+  });
+
+  const failures = [
+    { upstream: 500, status: 502, message: 'The identity service failed (HTTP 500).' },
+    { upstream: 401, status: 401, message: 'The identity service rejected the token.' },
+  ];
+  for (const { upstream, status, message } of failures) {
+    test(`Keystone answering ${upstream}: ${status}, naming the identity service; the log names keystone`, async () => {
+      await setFaults(mocks.keystone.url, { failStatus: upstream, pathPrefix: '/v3/auth/projects' });
+      const failed = await projectsAs('demo');
+      assert.equal(failed.status, status, `Keystone's ${upstream} as the caller sees it`);
+      assert.equal((failed.body as { error: { message: string } }).error.message, message, 'the Adapter display name');
+      const line = logs.lines.findLast((l) => l.msg === 'request failed');
+      const logged = line?.error as { service?: string; upstream_status?: number } | undefined;
+      assert.deepEqual(
+        [logged?.service, logged?.upstream_status],
+        ['keystone', upstream],
+        'the machine name and the status in the log',
+      );
+    });
+  }
+});
