@@ -3,10 +3,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { SERVICE_NAME } from '../src/common/package-info.js';
 import { startService } from '../src/server.js';
 import { configWarnings } from '../src/config/warnings.js';
 import { captureLogger } from './helpers/logs.js';
-import { setFaults, startMocks, stats, tokenFor, type Mocks } from './helpers/mocks.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
 import { waitFor } from './helpers/net.js';
 import { serviceConfig } from './helpers/service.js';
@@ -21,8 +22,8 @@ function serverEnv(): Record<string, string> {
   return {
     OS_SERVER__PORT: '0',
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.service.username,
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.service.password,
     OS_SERVER__SHUTDOWN_GRACE: '20',
     NODE_ENV: 'test',
   };
@@ -104,7 +105,7 @@ test('every start logs each configuration warning as one warn line, before liste
     await service.shutdown('test');
     const warned = lines.filter((l) => l.level === 40 && expected.includes(l.msg as string)).map((l) => l.msg);
     assert.deepEqual(warned, expected, `start ${start + 1}: one warn line per warning`);
-    const listening = lines.findIndex((l) => l.msg === 'image-names service listening');
+    const listening = lines.findIndex((l) => l.msg === `${SERVICE_NAME} service listening`);
     assert.ok(lines.findIndex((l) => l.msg === expected[0]) < listening, 'warned before listening');
   }
 });

@@ -1,5 +1,6 @@
 // The mock Keystone and mock Glance for tests: started on port 0 in this process, their seeded users,
 // tokens straight from them, and their /__mock/ controls (faults and counters).
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { completeImage } from '../../src/mocks/glance/store.js';
 import { startMockCloud, type MockCloud } from '../../src/mocks/cloud.js';
@@ -34,9 +35,10 @@ export const USERS = {
     userDomainName: 'Default',
     projectDomainName: 'Default',
   },
+  // This service's user: the mock Keystone names it after package.json's name (src/mocks/keystone/seed.json).
   service: {
-    username: 'image-names',
-    password: 'image-names-pw',
+    username: SERVICE_NAME,
+    password: `${SERVICE_NAME}-pw`,
     projectName: 'service',
     userDomainName: 'Default',
     projectDomainName: 'Default',

@@ -2,6 +2,7 @@
 // application credentials with access rules, and the validation concurrency counter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
 
@@ -326,7 +327,7 @@ const SEEDED = {
   compute: { id: 'b2e4a6c8d0f2b4e6a8c0d2f4b6e8a0c2', name: 'demo-compute-only', secret: 'demo-compute-only-secret' },
   plain: { id: 'b3f5b7d9e1a3b5f7b9d1e3a5b7f9b1d3', name: 'demo-no-rules', secret: 'demo-no-rules-secret' },
 };
-const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: 'image-names', path: '/images', method: 'GET' };
+const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: SERVICE_NAME, path: '/images', method: 'GET' };
 
 const appCredBody = (block: unknown, scope?: unknown) => ({
   auth: {
@@ -585,7 +586,7 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     const res = await createAppCred(demo, {
       application_credential: {
         name: 'mine-images',
-        access_rules: [{ service: 'image-names', method: 'GET', path: '/images/*' }],
+        access_rules: [{ service: SERVICE_NAME, method: 'GET', path: '/images/*' }],
       },
     });
     assert.equal(res.status, 201);
@@ -615,7 +616,7 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     assert.match(c.access_rules[0].id, /^[0-9a-f]{32}$/);
     assert.deepEqual(c.access_rules[0], {
       id: c.access_rules[0].id,
-      service: 'image-names',
+      service: SERVICE_NAME,
       path: '/images/*',
       method: 'GET',
     });
@@ -665,7 +666,7 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     const again = await createAppCred(demo, {
       application_credential: {
         name: 'mine-again',
-        access_rules: [{ service: 'image-names', method: 'GET', path: '/images' }],
+        access_rules: [{ service: SERVICE_NAME, method: 'GET', path: '/images' }],
       },
     });
     assert.equal(again.status, 201);
