@@ -2,6 +2,7 @@
 // Everything that reports the service's identity takes them from here: the logs' `service` field, the tracer
 // and OpenTelemetry's service name, the User-Agent, the memcached key prefix, the default Keystone user.
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface PackageInfo {
   name: string;
@@ -24,6 +25,6 @@ export function parsePackageInfo(text: string, where = 'package.json'): PackageI
 }
 
 // package.json sits two levels above both src/common/ and dist/common/ (the images copy it to /app).
-const file = new URL('../../package.json', import.meta.url);
+const file = fileURLToPath(new URL('../../package.json', import.meta.url));
 
-export const { name: SERVICE_NAME, version: VERSION } = parsePackageInfo(fs.readFileSync(file, 'utf8'), file.pathname);
+export const { name: SERVICE_NAME, version: VERSION } = parsePackageInfo(fs.readFileSync(file, 'utf8'), file);
