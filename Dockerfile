@@ -43,8 +43,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# No config/: settings come from the environment, or from a file mounted at /app/config/production.json or
-# named in CONFIG_FILES (docs/configuration.md).
+# No configuration file: settings come from the environment, or from an oslo.config file mounted into the
+# container and named with --config-file (docs/deploy.md#configuration-files).
 USER node
 EXPOSE 8080
 # No curl in the slim image: node itself probes /healthz.

@@ -21,7 +21,7 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
     authToken: authToken({
       ...settings,
       validator,
-      context: scope,
+      scope,
       // keystone.token_auth carries our own token only when asked ([service_user] send_service_user_token).
       serviceAuth: sendServiceToken ? serviceAuth : undefined,
       publicPaths,
@@ -39,7 +39,7 @@ export function createApp(services: Services): Koa {
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
-  app.use(requestScope({ context: scope, logger, quietPaths: PROBE_PATHS }));
+  app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS }));
   app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -42,7 +42,7 @@ const config = loadConfig({
     },
   },
 });
-// Traces when OTEL_TRACES_EXPORTER asks for them, as with dist/server.js (README: Tracing).
+// Traces when OTEL_TRACES_EXPORTER asks for them, as with dist/server.js (docs/deploy.md, Tracing).
 const telemetry = await startTelemetry(env, logger);
 const service = await startService(config, logger);
 keystone.store.catalogVars.service_url = service.url;

@@ -159,7 +159,7 @@ export interface Services {
 
 export interface ServiceOverrides {
   /** Clock for token expiry and the caches (tests inject one). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 function tokenCache(
@@ -177,7 +177,7 @@ function tokenCache(
     local: { maxEntries: Math.min(o.size, 1000), maxBytes: o.memoryBytes },
     sharing,
     maxTtlMs: o.timeMs,
-    context: scope,
+    scope,
     // Entry lifetimes and the pause after a memcached failure.
     now,
   });
@@ -215,9 +215,9 @@ export function createServices(options: ServicesOptions, logger: Logger, overrid
       max: Math.max(1000, options.tokenCache.size),
       now: overrides.now,
     }),
-    // Beyond keystonemiddleware: bounded, fair validations (README).
+    // Beyond keystonemiddleware: bounded, fair validations (docs/upstream-differences.md).
     admission: new AdmissionControl(options.admission),
-    context: scope,
+    scope,
     metrics,
     identity: options.validation.identity,
     includeCatalog: options.authToken.includeServiceCatalog,

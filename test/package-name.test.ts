@@ -39,9 +39,9 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-/** `node --import tsx <script>` in `cwd`, with only `env` (and PATH). */
-function run(cwd: string, script: string, env: Record<string, string> = {}): Run {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+/** `node --import tsx <script> <args>` in `cwd`, with only `env` (and PATH). */
+function run(cwd: string, script: string, env: Record<string, string> = {}, args: string[] = []): Run {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -136,10 +136,13 @@ test('the renamed service logs, starts, calls Keystone and Glance and stops unde
   }
 });
 
-test('an invalid configuration is reported under the new name', async () => {
+test('an invalid configuration or command line is reported under the new name', async () => {
   const service = run(copy, 'src/server.ts', { OS_SERVER__PORT: 'not-a-port' });
   assert.equal(await service.exited, 1, 'the start is refused');
   assert.match(service.stderr(), new RegExp(`^${NEW_NAME}: invalid configuration\n`), 'the first line names it');
+  const usage = run(copy, 'src/server.ts', {}, ['--bogus']);
+  assert.equal(await usage.exited, 2, 'a usage error');
+  assert.match(usage.stderr(), new RegExp(`^${NEW_NAME}: Unknown option '--bogus'`), 'its line names it');
 });
 
 test('what the copy derives from the name: user, User-Agent, memcached keys, OpenTelemetry, tracer, mocks', async () => {
@@ -155,4 +158,5 @@ test('what the copy derives from the name: user, User-Agent, memcached keys, Ope
   assert.equal(derived.otelServiceNameFromEnv, null, 'OTEL_SERVICE_NAME, when set, is left to the SDK');
   assert.equal(derived.tracer, NEW_NAME, 'the tracer is named after the package');
   assert.equal(derived.mockServiceName, NEW_NAME, "the mock Keystone seeds the package's name by default");
+  assert.equal(derived.samplePath, `etc/${NEW_NAME}.conf.sample`, 'the sample configuration file is named after it');
 });

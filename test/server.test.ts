@@ -2,7 +2,10 @@
 // signal exits at once. And every start logs the configuration's warnings.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { SERVICE_NAME } from '../src/common/package-info.js';
 import { startService } from '../src/server.js';
 import { configWarnings } from '../src/config/warnings.js';
@@ -65,6 +68,38 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   } finally {
     await setFaults(mocks.glance.url, {});
   }
+});
+
+test('--config-file: the service starts from the file and logs what its sources warned about', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'server-')), 'image-names.conf');
+  fs.writeFileSync(
+    file,
+    `[keystone_authtoken]\npassword = ${USERS.service.password}\ninsecure = false\nhttp_connect_timeout = 5\n`,
+  );
+  const { OS_KEYSTONE_AUTHTOKEN__PASSWORD: _fromFile, ...env } = serverEnv();
+  const child = startChild(['src/server.ts', '--config-file', file], env);
+  const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
+  const token = await tokenFor(mocks.keystoneUrl, 'demo');
+  const res = await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
+  assert.equal(res.status, 200, "the service user's password came from the file");
+  const warnings = child
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level === 40)
+    .map((l) => l.msg);
+  assert.ok(
+    warnings.some((m) => m.includes('[keystone_authtoken] insecure: deprecated name, use [communication] insecure')),
+    `the alias warning is logged: ${warnings.join(' | ')}`,
+  );
+  assert.ok(
+    warnings.some((m) => m.includes('does not implement, ignored') && m.includes('http_connect_timeout')),
+    'the ignored upstream option is logged',
+  );
+  assert.ok(!child.stdout().includes(USERS.service.password), 'the password from the file is never logged');
+  child.proc.kill('SIGTERM');
+  assert.equal((await child.exited).code, 0, 'drains and exits 0');
 });
 
 test('a second signal exits at once', async () => {

@@ -295,7 +295,7 @@ export const schema = {
   },
   service_user: {
     send_service_user_token: {
-      doc: "Send this service's own token (keystone_authtoken's user) as X-Service-Token with every call made as the caller, as Nova's option of this name does: the upstream then knows a service is calling and, for a token holding its service_token_roles, skips the caller's access rules and accepts a caller's token that expired meanwhile. Off: only the caller's X-Auth-Token goes (keystonemiddleware always sends its own; see the README).",
+      doc: "Send this service's own token (keystone_authtoken's user) as X-Service-Token with every call made as the caller, as Nova's option of this name does: the upstream then knows a service is calling and, for a token holding its service_token_roles, skips the caller's access rules and accepts a caller's token that expired meanwhile. Off: only the caller's X-Auth-Token goes (keystonemiddleware always sends its own; see docs/upstream-differences.md).",
       format: Boolean,
       default: false,
     },
@@ -356,7 +356,7 @@ export interface ConfigOption {
   format: string;
   sensitive: boolean;
   /** A numeric option's inclusive bounds. */
-  range?: { min: number; max: number };
+  range?: { min: number; max: number } | undefined;
 }
 
 /** Every option with its env var, default and doc: the source of the generated configuration reference. */

@@ -404,7 +404,7 @@ describe('keystone.token_auth serializes', () => {
       const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
       const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
       const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
-      process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
+      process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.subject.userId }));
       await session.close();
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

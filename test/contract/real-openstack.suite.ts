@@ -215,7 +215,7 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
   test('the service user re-authenticates after its own token is revoked', async () => {
     const plugin = new PasswordPlugin(svcCredentials());
     const first = await plugin.getAccess(echo.session);
-    assert.equal(first.projectName, 'service');
+    assert.equal(first.subject.projectName, 'service');
     assert.equal(
       (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': first.authToken }))
         .status,

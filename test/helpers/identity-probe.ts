@@ -4,6 +4,7 @@ import { ProxyTracer } from '@opentelemetry/api';
 import { cacheKeyPrefix, deriveKeys } from '../../src/auth-token/memcache-crypt.js';
 import { tracer } from '../../src/common/tracing.js';
 import { defaultConfig } from '../../src/config/load.js';
+import { SAMPLE_PATH } from '../../src/config/sample.js';
 import { loadMockConfig } from '../../src/mocks/config.js';
 import { sdkServiceName } from '../../src/telemetry.js';
 
@@ -18,5 +19,6 @@ process.stdout.write(
     otelServiceNameFromEnv: sdkServiceName({ OTEL_SERVICE_NAME: 'from-env' }).serviceName ?? null,
     tracer: tracer instanceof ProxyTracer ? tracer.name : null,
     mockServiceName: loadMockConfig({}).mock_keystone.service_name,
+    samplePath: SAMPLE_PATH,
   })}\n`,
 );

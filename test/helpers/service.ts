@@ -54,7 +54,7 @@ export interface StartOptions {
   /** Log level of the captured logger. */
   level?: string;
   /** A clock for token expiry and the caches (createServices' override). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** The service app on port 0 (no server.ts: tests own the listen). The caller closes it. */

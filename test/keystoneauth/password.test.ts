@@ -30,7 +30,7 @@ test('authenticates, then reuses the token', async () => {
   const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
   const before = await issued();
   const first = await plugin.getAccess(session);
-  assert.equal(first.projectName, 'service');
+  assert.equal(first.subject.projectName, 'service');
   assert.deepEqual(await plugin.getHeaders(session), { 'X-Auth-Token': first.authToken });
   assert.equal((await plugin.getAccess(session)).authToken, first.authToken);
   assert.equal((await issued()) - before, 1);
