@@ -2,9 +2,10 @@
 // given, as oslo reads them), --help, --version and --print-config. Pure: server.ts passes process.argv and
 // does the printing and exiting, so every answer here is tested without starting a process.
 import { parseArgs } from 'node:util';
+import { SERVICE_NAME, VERSION } from './common/package-info.js';
 import { maskedConfig, type LoadedConfig } from './config/load.js';
 import type { ConfigSource } from './config/oslo-files.js';
-import { VERSION } from './config/schema.js';
+import { SAMPLE_PATH } from './config/sample.js';
 
 /** A command that needs the configuration: the sources the command line names, in order. */
 export interface LoadCommand {
@@ -44,7 +45,7 @@ options:
 
 Sources, later ones winning: option defaults, the files in command-line order, OS_<GROUP>__<OPTION>
 environment variables. Every option, its variable and its default: docs/configuration.md; a sample file:
-etc/image-names.conf.sample; the configuration rules: docs/deploy.md#configuration.
+${SAMPLE_PATH}; the configuration rules: docs/deploy.md#configuration.
 Exit status: 0 served and stopped cleanly, 1 invalid configuration, 2 invalid command line.
 `;
 }
@@ -92,7 +93,7 @@ export function immediateAnswer(command: Exclude<Command, LoadCommand>, program:
       // oslo.config's --version (argparse's version action): the version alone.
       return { stdout: `${VERSION}\n`, stderr: '', code: 0 };
     case 'usage-error':
-      return { stdout: '', stderr: `image-names: ${command.message}\n\n${usage(program)}`, code: EXIT_USAGE };
+      return { stdout: '', stderr: `${SERVICE_NAME}: ${command.message}\n\n${usage(program)}`, code: EXIT_USAGE };
   }
 }
 
@@ -100,7 +101,7 @@ export function immediateAnswer(command: Exclude<Command, LoadCommand>, program:
 export function printConfigAnswer(loaded: LoadedConfig): Answer {
   return {
     stdout: `${JSON.stringify(maskedConfig(loaded.config), null, 2)}\n`,
-    stderr: loaded.warnings.map((w) => `image-names: warning: ${w}\n`).join(''),
+    stderr: loaded.warnings.map((w) => `${SERVICE_NAME}: warning: ${w}\n`).join(''),
     code: 0,
   };
 }

@@ -15,8 +15,9 @@ import {
 } from './cli.js';
 import { isEntryPoint } from './common/entry-point.js';
 import { createLogger, type Logger } from './common/logger.js';
+import { SERVICE_NAME, VERSION } from './common/package-info.js';
 import { ConfigError, loadConfiguration, maskedConfig, type LoadedConfig } from './config/load.js';
-import { VERSION, type Config } from './config/schema.js';
+import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
 import { createServices, optionsFromConfig, type ServiceOverrides } from './services.js';
 import { startTelemetry } from './telemetry.js';
@@ -63,7 +64,7 @@ export async function startService(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, version: VERSION, config: maskedConfig(config) }, 'image-names service listening');
+  logger.info({ url, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);
 
   // Authenticate the service user early so a credentials problem shows in the log at start-up.
   serviceAuth.getAccess(session).then(
@@ -110,7 +111,7 @@ function configure(command: LoadCommand): LoadedConfig {
     return loadConfiguration({ env: process.env, configDir, sources: command.sources });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`image-names: invalid configuration\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
+    process.stderr.write(`${SERVICE_NAME}: invalid configuration\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
     process.exit(EXIT_CONFIG);
   }
 }
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
 
 if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
-    process.stderr.write(`image-names: failed to start: ${(err as Error).message}\n`);
+    process.stderr.write(`${SERVICE_NAME}: failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   });
 }

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT_USAGE, immediateAnswer, parseCommandLine, printConfigAnswer, usage } from '../src/cli.js';
+import { SERVICE_NAME, VERSION } from '../src/common/package-info.js';
 import { loadConfiguration } from '../src/config/load.js';
-import { VERSION } from '../src/config/schema.js';
+import { SAMPLE_PATH } from '../src/config/sample.js';
 
 const DEVSTACK = path.join(import.meta.dirname, 'config', 'fixtures', 'devstack-glance-api.conf');
 const DEVSTACK_PASSWORD = 'devstack-Service-Pw-5f2c';
@@ -57,7 +58,7 @@ test('--help: usage on stdout, exit 0, every option and where the configuration 
   assert.match(help.stdout, /^usage: node dist\/server\.js /, 'usage first');
   for (const flag of ['--config-file PATH', '--config-dir DIR', '--print-config', '--help', '--version'])
     assert.ok(help.stdout.includes(flag), `${flag} listed`);
-  for (const where of ['docs/configuration.md', 'etc/image-names.conf.sample', 'docs/deploy.md#configuration'])
+  for (const where of ['docs/configuration.md', SAMPLE_PATH, 'docs/deploy.md#configuration'])
     assert.ok(help.stdout.includes(where), `points at ${where}`);
 });
 
@@ -74,7 +75,7 @@ test('a usage error: the reason and the usage on stderr, exit 2', () => {
   assert.equal(answer.code, EXIT_USAGE, 'exit 2');
   assert.equal(EXIT_USAGE, 2, "argparse's status");
   assert.equal(answer.stdout, '', 'nothing on stdout');
-  assert.equal(answer.stderr, `image-names: Unknown option '--bogus'\n\n${usage('prog')}`, 'reason, then usage');
+  assert.equal(answer.stderr, `${SERVICE_NAME}: Unknown option '--bogus'\n\n${usage('prog')}`, 'reason, then usage');
 });
 
 function ownFile(): string {
@@ -120,7 +121,11 @@ test('--print-config: the effective configuration as JSON, secrets masked, none 
   assert.equal(printed.keystone_authtoken.memcache_secret_key, '***', 'memcache_secret_key masked');
   assert.equal(printed.keystone_authtoken.username, 'glance', 'the rest as loaded');
   assert.equal(printed.keystone_authtoken.auth_url, 'http://192.0.2.10/identity', "devstack's auth_url");
-  assert.match(answer.stderr, /image-names: warning: .*cafile: deprecated name/, 'warnings on stderr');
+  assert.match(
+    answer.stderr,
+    new RegExp(`^${SERVICE_NAME}: warning: .*cafile: deprecated name`, 'm'),
+    'warnings on stderr',
+  );
   assert.match(answer.stderr, /password: set again/, 'the repeated key is named');
   assertNoSecret(answer.stdout + answer.stderr, 'stdout and stderr');
 });

@@ -3,12 +3,13 @@
 // name order; per option its help with the type in parentheses wrapped at 79 columns, the range, the choices,
 // the deprecated names this service still reads, and `#name = default`. test/config/sample.test.ts keeps it in
 // sync; `npm run docs:config` rewrites it.
+import { SERVICE_NAME } from '../common/package-info.js';
 import { NUMBER_FORMATS } from './formats.js';
 import { describeOptions, schema, type ConfigOption, type GroupedSchema } from './schema.js';
 import { AUTHTOKEN_ALIASES } from './upstream-options.js';
 
-/** The service's name: the sample is etc/<name>.conf.sample, its options "From <name>". */
-export const SAMPLE_NAME = 'image-names';
+/** The service's name (package.json's): the sample is etc/<name>.conf.sample, its options "From <name>". */
+export const SAMPLE_NAME = SERVICE_NAME;
 export const SAMPLE_PATH = `etc/${SAMPLE_NAME}.conf.sample`;
 
 const WRAP = 79;

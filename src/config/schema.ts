@@ -1,14 +1,9 @@
 // The service's one convict schema and the types it validates to. Groups carry oslo.config's names
 // (keystone_authtoken, communication, ...) so that OpenStack operators recognise every option, and environment
 // variables follow oslo.config's own convention: OS_<GROUP>__<OPTION>.
-import fs from 'node:fs';
+import { SERVICE_NAME, VERSION } from '../common/package-info.js';
 import { adapterGroup } from './adapter-group.js';
 import { optionRange } from './formats.js';
-
-// package.json sits two levels above both src/config/ and dist/config/.
-export const VERSION = (
-  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** One option as this project writes it; an enum's `format` is a literal tuple (`[...] as const`). */
 export interface OptionSpec {
@@ -81,7 +76,11 @@ export const schema = {
       default: 'http://127.0.0.1:5000/v3',
     },
     auth_type: { doc: "Auth plugin of the service's own user.", format: ['password'] as const, default: 'password' },
-    username: { doc: "The service's own user name.", format: String, default: 'image-names' },
+    username: {
+      doc: "The service's own user name (default: package.json's name).",
+      format: String,
+      default: SERVICE_NAME,
+    },
     password: { doc: "The service's own user password (required).", format: String, default: '', sensitive: true },
     user_domain_name: { doc: "Domain of the service's own user.", format: String, default: 'Default' },
     user_domain_id: {
@@ -290,9 +289,9 @@ export const schema = {
       max: 256 * 1024 * 1024,
     },
     user_agent: {
-      doc: 'User-Agent sent upstream.',
+      doc: "User-Agent sent upstream (default: package.json's name/version).",
       format: String,
-      default: `openstack-image-names/${VERSION}`,
+      default: `${SERVICE_NAME}/${VERSION}`,
     },
   },
   image: {

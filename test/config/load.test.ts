@@ -1,6 +1,7 @@
 // Loading: precedence of sources, every error path, secrets, and the server's exit on bad configuration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -267,7 +268,7 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
   });
   assert.equal(result.status, 1);
   const lines = result.stderr.trim().split('\n');
-  assert.equal(lines[0], 'image-names: invalid configuration');
+  assert.equal(lines[0], `${SERVICE_NAME}: invalid configuration`, 'the first line names the service');
   assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));

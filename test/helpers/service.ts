@@ -10,6 +10,7 @@ import type { Session } from '../../src/keystoneauth/session.js';
 import type { Readiness } from '../../src/readiness.js';
 import { createServices, optionsFromConfig, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
+import { USERS } from './mocks.js';
 import { listen } from './net.js';
 
 /** The service's config from defaults plus `overrides` (group → options), validating against `keystoneUrl`. */
@@ -22,8 +23,8 @@ export function serviceConfig(keystoneUrl: string, overrides: Record<string, Rec
       server: { port: 0, ...overrides.server },
       keystone_authtoken: {
         auth_url: keystoneUrl,
-        username: 'image-names',
-        password: 'image-names-pw',
+        username: USERS.service.username,
+        password: USERS.service.password,
         ...overrides.keystone_authtoken,
       },
       communication: { retry_delay: 0.01, ...overrides.communication },
