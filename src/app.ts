@@ -8,7 +8,6 @@ import { serverSpans } from './middleware/tracing.js';
 import { PROBE_PATHS, healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import { OPENAPI_PATH, openApiRoutes } from './routes/openapi.js';
-import { VERSION } from './config/schema.js';
 import type { Services } from './services.js';
 
 /**
@@ -23,7 +22,7 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
     authToken: authToken({
       ...settings,
       validator,
-      context: scope,
+      scope,
       // keystone.token_auth carries our own token only when asked ([service_user] send_service_user_token).
       serviceAuth: sendServiceToken ? serviceAuth : undefined,
       publicPaths,
@@ -38,13 +37,13 @@ export function createApp(services: Services): Koa {
   // The OpenAPI document is public like the probes (it holds no secret), but its requests are access-logged.
   const auth = authTokenMiddlewares(services, [...PROBE_PATHS, OPENAPI_PATH]);
   const health = healthRoutes({ readiness, metrics });
-  const openapi = openApiRoutes({ version: VERSION });
+  const openapi = openApiRoutes();
   const { maxLimit, pageSize } = services.options.image;
   const images = imageRoutes({ imageClient: services.imageClient, limits: { maxLimit, defaultLimit: pageSize } });
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
-  app.use(requestScope({ context: scope, logger, quietPaths: PROBE_PATHS }));
+  app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS }));
   app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -93,8 +93,10 @@ export function optionsFromConfig(config: Config): ServicesOptions {
         username: ka.username,
         password: ka.password,
         userDomainName: ka.user_domain_name,
+        userDomainId: ka.user_domain_id,
         projectName: ka.project_name,
         projectDomainName: ka.project_domain_name,
+        projectDomainId: ka.project_domain_id,
       },
       timeoutMs,
     },
@@ -163,7 +165,7 @@ export interface Services {
 
 export interface ServiceOverrides {
   /** Clock for token expiry and the caches (tests inject one). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 function tokenCache(
@@ -181,7 +183,7 @@ function tokenCache(
     local: { maxEntries: Math.min(o.size, 1000), maxBytes: o.memoryBytes },
     sharing,
     maxTtlMs: o.timeMs,
-    context: scope,
+    scope,
     // Entry lifetimes and the pause after a memcached failure.
     now,
   });
@@ -219,9 +221,9 @@ export function createServices(options: ServicesOptions, logger: Logger, overrid
       max: Math.max(1000, options.tokenCache.size),
       now: overrides.now,
     }),
-    // Beyond keystonemiddleware: bounded, fair validations (README).
+    // Beyond keystonemiddleware: bounded, fair validations (docs/upstream-differences.md).
     admission: new AdmissionControl(options.admission),
-    context: scope,
+    scope,
     metrics,
     identity: options.validation.identity,
     includeCatalog: options.authToken.includeServiceCatalog,

@@ -2,12 +2,16 @@
 // signal exits at once. And every start logs the configuration's warnings.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SERVICE_NAME } from '../src/common/package-info.js';
 import { startService } from '../src/server.js';
 import { configWarnings } from '../src/config/warnings.js';
 import { getDocumented } from './helpers/http.js';
 import { captureLogger } from './helpers/logs.js';
-import { setFaults, startMocks, stats, tokenFor, type Mocks } from './helpers/mocks.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
 import { waitFor } from './helpers/net.js';
 import { serviceConfig } from './helpers/service.js';
@@ -22,8 +26,8 @@ function serverEnv(): Record<string, string> {
   return {
     OS_SERVER__PORT: '0',
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.service.username,
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.service.password,
     OS_SERVER__SHUTDOWN_GRACE: '20',
     NODE_ENV: 'test',
   };
@@ -67,6 +71,38 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   }
 });
 
+test('--config-file: the service starts from the file and logs what its sources warned about', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'server-')), 'image-names.conf');
+  fs.writeFileSync(
+    file,
+    `[keystone_authtoken]\npassword = ${USERS.service.password}\ninsecure = false\nhttp_connect_timeout = 5\n`,
+  );
+  const { OS_KEYSTONE_AUTHTOKEN__PASSWORD: _fromFile, ...env } = serverEnv();
+  const child = startChild(['src/server.ts', '--config-file', file], env);
+  const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
+  const token = await tokenFor(mocks.keystoneUrl, 'demo');
+  const res = await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
+  assert.equal(res.status, 200, "the service user's password came from the file");
+  const warnings = child
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level === 40)
+    .map((l) => l.msg);
+  assert.ok(
+    warnings.some((m) => m.includes('[keystone_authtoken] insecure: deprecated name, use [communication] insecure')),
+    `the alias warning is logged: ${warnings.join(' | ')}`,
+  );
+  assert.ok(
+    warnings.some((m) => m.includes('does not implement, ignored') && m.includes('http_connect_timeout')),
+    'the ignored upstream option is logged',
+  );
+  assert.ok(!child.stdout().includes(USERS.service.password), 'the password from the file is never logged');
+  child.proc.kill('SIGTERM');
+  assert.equal((await child.exited).code, 0, 'drains and exits 0');
+});
+
 test('a second signal exits at once', async () => {
   const child = startChild(['src/server.ts'], serverEnv());
   const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
@@ -105,7 +141,7 @@ test('every start logs each configuration warning as one warn line, before liste
     await service.shutdown('test');
     const warned = lines.filter((l) => l.level === 40 && expected.includes(l.msg as string)).map((l) => l.msg);
     assert.deepEqual(warned, expected, `start ${start + 1}: one warn line per warning`);
-    const listening = lines.findIndex((l) => l.msg === 'image-names service listening');
+    const listening = lines.findIndex((l) => l.msg === `${SERVICE_NAME} service listening`);
     assert.ok(lines.findIndex((l) => l.msg === expected[0]) < listening, 'warned before listening');
   }
 });

@@ -3,6 +3,7 @@
 // (visibilities, statuses, sort keys, lengths) come from the route's own constants, so the two cannot drift;
 // test/routes/openapi.test.ts validates the document, and every response the end-to-end tests receive is checked
 // against it (test/helpers/openapi.ts).
+import { SERVICE_NAME, VERSION, type PackageInfo } from '../common/package-info.js';
 import { IMAGE_ID_LENGTH } from '../glance/image-id.js';
 import { MAX_TAGS, MAX_TEXT, SORT_KEYS, STATUSES, VISIBILITIES } from './images.js';
 
@@ -291,12 +292,12 @@ function paths(): JsonObject {
   };
 }
 
-/** The document, for the service at `version` (package.json's). */
-export function openApiDocument(version: string): JsonObject {
+/** The document, titled and versioned as package.json says (common/package-info.ts). */
+export function openApiDocument({ name, version }: PackageInfo = { name: SERVICE_NAME, version: VERSION }): JsonObject {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'openstack-image-names',
+      title: name,
       version,
       description: DESCRIPTION,
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },

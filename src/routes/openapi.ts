@@ -6,8 +6,8 @@ import { openApiDocument } from './openapi-document.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
-export function openApiRoutes({ version }: { version: string }): Router {
-  const body = JSON.stringify(openApiDocument(version));
+export function openApiRoutes(): Router {
+  const body = JSON.stringify(openApiDocument());
   const router = new Router();
   router.get(OPENAPI_PATH, (ctx) => {
     ctx.set('Content-Type', 'application/json; charset=utf-8');

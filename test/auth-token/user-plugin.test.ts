@@ -112,7 +112,7 @@ test('round-trips through JSON; the serialized form carries tokens, never the se
   const copy = UserAuthPlugin.fromJSON(JSON.parse(json), own.plugin);
   assert.equal(copy.user?.authToken, 'user-token');
   assert.equal(copy.service?.authToken, 'service-token');
-  assert.equal(copy.user?.userId, 'u1');
+  assert.equal(copy.user?.subject.userId, 'u1');
   assert.equal(copy.hasServiceToken, true);
   assert.equal(copy.invalidate(), false);
   // The worker sends its own identity along, not the API process's.
@@ -138,5 +138,5 @@ test('fromJSON does not share or freeze the data it was given', () => {
   const copy = UserAuthPlugin.fromJSON(data);
   assert.equal(Object.isFrozen(data.user.body), false);
   data.user.body.token.roles.push({ id: 'r9', name: 'admin' });
-  assert.deepEqual(copy.user?.roleNames, ['member']);
+  assert.deepEqual(copy.user?.subject.roleNames, ['member']);
 });

@@ -76,7 +76,7 @@ function validator(session: Session, overrides: Partial<TokenValidatorOptions> =
     cache: new MemoryTokenCache({ maxEntries: 100, maxBytes: 1 << 20 }),
     invalidCache: new InvalidTokenCache({ ttlMs: 5000, max: 100, now: clock }),
     admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 100, maxQueued: 100, maxWaitMs: 1000 }),
-    context: new RequestScope(captureLogger('silent').logger),
+    scope: new RequestScope(captureLogger('silent').logger),
     metrics: NO_METRICS,
     identity: { interface: 'internal' },
     includeCatalog: true,
@@ -208,7 +208,7 @@ test("a rejected token is remembered for the TTL, keyed by token and allow_expir
   }
   // After a failure the token is still judged on its merits.
   outcome = body(T0 + 3_600_000);
-  assert.equal((await v.validate(`flaky-ServerError`)).userId, 'u1');
+  assert.equal((await v.validate(`flaky-ServerError`)).subject.userId, 'u1');
 });
 
 test('with the rejected-token cache off, every try asks Keystone', async () => {
@@ -230,7 +230,7 @@ test('admission: past the limit a validation is shed before reaching Keystone; c
   const queued = v.validate('a2', { client: 'A' });
   await assert.rejects(v.validate('a3', { client: 'A' }), ValidationOverloadedError);
   const otherClient = v.validate('b1', { client: 'B' });
-  assert.equal((await v.validate('cached', { client: 'A' })).userId, 'u1');
+  assert.equal((await v.validate('cached', { client: 'A' })).subject.userId, 'u1');
   keystone.release();
   await Promise.all([running, queued, otherClient]);
   assert.deepEqual(

@@ -1,6 +1,7 @@
 // Loading: precedence of sources, every error path, secrets, and the server's exit on bad configuration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -267,7 +268,7 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
   });
   assert.equal(result.status, 1);
   const lines = result.stderr.trim().split('\n');
-  assert.equal(lines[0], 'image-names: invalid configuration');
+  assert.equal(lines[0], `${SERVICE_NAME}: invalid configuration`, 'the first line names the service');
   assert.ok(lines.some((l) => l.includes('OS_SERVER__PORT')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')));
   assert.ok(lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')));
@@ -437,6 +438,34 @@ test('server: an empty host and headers_timeout over request_timeout are refused
   assert.deepEqual(timeouts, [
     'server.headers_timeout: must not exceed server.request_timeout (env OS_SERVER__HEADERS_TIMEOUT, OS_SERVER__REQUEST_TIMEOUT)',
   ]);
+});
+
+test('a user or project with neither a domain name nor a domain ID is refused: Keystone would refuse every authentication', () => {
+  const load = (env: Record<string, string>) => () =>
+    loadConfig({ env: { ...secret, ...env }, configDir: '/nonexistent' });
+  assert.deepEqual(
+    problems(load({ OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME: '', OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME: '' })),
+    [
+      "keystone_authtoken.user_domain_name: the user's domain is needed: set user_domain_name or user_domain_id (env OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME, OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID)",
+      "keystone_authtoken.project_domain_name: the project's domain is needed: set project_domain_name or project_domain_id (env OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME, OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID)",
+    ],
+    'both domains missing: one problem each, naming both ways to fix it',
+  );
+  const byId = loadConfig({
+    env: {
+      ...secret,
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME: '',
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID: 'default',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME: '',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID: 'default',
+    },
+    configDir: '/nonexistent',
+  });
+  assert.deepEqual(
+    [byId.keystone_authtoken.user_domain_id, byId.keystone_authtoken.project_domain_id],
+    ['default', 'default'],
+    'an ID alone is enough',
+  );
 });
 
 test('a URL holding a password is refused without repeating it', () => {

@@ -215,7 +215,7 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
   test('the service user re-authenticates after its own token is revoked', async () => {
     const plugin = new PasswordPlugin(svcCredentials());
     const first = await plugin.getAccess(echo.session);
-    assert.equal(first.projectName, 'service');
+    assert.equal(first.subject.projectName, 'service');
     assert.equal(
       (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': first.authToken }))
         .status,
@@ -224,6 +224,21 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
     const res = await echo.session.request(`${KS}/auth/projects`, { auth: plugin, service: 'keystone' });
     assert.equal(res.status, 200);
     assert.notEqual((await plugin.getAccess(echo.session)).authToken, first.authToken);
+  });
+
+  test('the service user by domain IDs, as kolla-ansible writes them: Keystone finds user and project by the IDs', async () => {
+    const ids = { userDomainId: 'default', projectDomainId: 'default' };
+    const svc = (await new PasswordPlugin({ ...svcCredentials(), ...ids }).getAccess(echo.session)).subject;
+    assert.deepEqual(
+      [svc.userId, svc.userDomainId, svc.projectDomainId],
+      [fx.users.svc.id, 'default', 'default'],
+      "svc in Keystone's default domain, whose ID is default",
+    );
+    // u3 and p3 live in another domain; the names stay Default, so only the IDs can find them.
+    const elsewhere = { userDomainId: fx.domainId, projectDomainId: fx.domainId, projectName: `${sfx}-p3` };
+    const u3 = new PasswordPlugin({ ...serviceCredentials(fx.users.u3.name, PASSWORD), ...elsewhere });
+    const subject = (await u3.getAccess(echo.session)).subject;
+    assert.deepEqual([subject.userId, subject.projectId], [fx.users.u3.id, fx.projects.p3], 'u3 on p3, by the IDs');
   });
 });
 
@@ -467,6 +482,30 @@ describeOrSkip('differential: the mocks answer like the real services', { skip }
         'keystone',
       );
       assert.equal(r.mock.status, r.real.status, method);
+    }
+  });
+
+  test("Keystone: a domain given by ID and name is looked up by its name (Keystone's _lookup_domain)", async () => {
+    const cases = [
+      ['by ID alone', { id: 'default' }, 201],
+      ['a name beside an unknown ID', { id: 'no-such-domain-id', name: 'Default' }, 201],
+      ['an ID beside an unknown name', { id: 'default', name: 'no-such-domain' }, 401],
+    ] as const;
+    for (const [name, domain, status] of cases) {
+      const r = await both(
+        (b) => `${b}/auth/tokens`,
+        () => ({
+          method: 'POST',
+          body: {
+            auth: {
+              identity: { methods: ['password'], password: { user: { name: 'admin', password: 'adminpw', domain } } },
+            },
+          },
+        }),
+        'keystone',
+      );
+      assert.equal(r.real.status, status, `the real Keystone, ${name}`);
+      assert.equal(r.mock.status, r.real.status, `the mock as the real Keystone, ${name}`);
     }
   });
 

@@ -11,7 +11,6 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'node:test';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { VERSION } from '../../src/config/schema.js';
 import { isImageId } from '../../src/glance/image-id.js';
 import { openApiDocument, type Json, type JsonObject } from '../../src/routes/openapi-document.js';
 
@@ -59,7 +58,7 @@ function dereference(document: JsonObject): JsonObject {
   return resolve(document) as JsonObject;
 }
 
-export const DOCUMENT = openApiDocument(VERSION);
+export const DOCUMENT = openApiDocument();
 const RESOLVED = dereference(DOCUMENT);
 const PATHS = RESOLVED.paths as unknown as Record<string, Record<string, Operation>>;
 const RESPONSES = (RESOLVED.components as unknown as { responses: Record<string, ResponseObject> }).responses;

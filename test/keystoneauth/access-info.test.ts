@@ -24,31 +24,44 @@ const body = {
 test('parses a project-scoped v3 token into an immutable object', () => {
   const a = AccessInfo.fromBody(body, 'tok');
   assert.equal(a.authToken, 'tok');
-  assert.equal(a.scope, 'project');
-  assert.deepEqual([a.userId, a.userDomainName, a.projectId, a.projectDomainId], ['u1', 'Default', 'p1', 'default']);
-  assert.deepEqual(a.roleNames, ['member', 'Reader']);
-  assert.equal(a.trustId, 't1');
-  assert.equal(a.trusteeUserId, 'u2');
-  assert.equal(a.applicationCredentialId, 'ac1');
-  assert.equal(a.isAdminProject, true);
+  const who = a.subject;
+  assert.equal(who.scope, 'project', 'a project in the token: project-scoped');
+  assert.deepEqual(
+    [who.userId, who.userDomainName, who.projectId, who.projectDomainId],
+    ['u1', 'Default', 'p1', 'default'],
+    'the user and project, with their domains',
+  );
+  assert.deepEqual(who.roleNames, ['member', 'Reader'], 'role names in Keystone order');
+  assert.equal(who.trustId, 't1', 'the trust id');
+  assert.equal(who.trusteeUserId, 'u2', 'the trustee');
+  assert.equal(who.applicationCredentialId, 'ac1', 'the application credential id');
+  assert.equal(who.isAdminProject, true, 'no is_admin_project: true, as keystonemiddleware assumes');
   // Role names match exactly, as keystonemiddleware's set intersection does.
-  assert.ok(a.hasRole(['Reader']));
-  assert.equal(a.hasRole(['reader']), false);
-  assert.equal(a.accessRules, undefined);
-  assert.equal(a.systemAll, false);
+  assert.ok(who.hasRole(['Reader']), 'the exact role name matches');
+  assert.equal(who.hasRole(['reader']), false, 'role names are case-sensitive');
+  assert.equal(who.accessRules, undefined, 'no access rules: not restricted');
+  assert.equal(who.systemAll, false, 'not system-scoped');
   assert.equal(a.expiresAt.toISOString(), '2030-01-01T00:00:00.000Z');
-  assert.ok(Object.isFrozen(a));
+  assert.ok(Object.isFrozen(a), 'the token is immutable');
+  assert.ok(Object.isFrozen(who), 'its subject too');
   assert.throws(() => {
-    (a as { userId: string }).userId = 'x';
-  });
+    (who as { userId: string }).userId = 'x';
+  }, TypeError);
+  assert.throws(() => {
+    (a as { authToken: string }).authToken = 'x';
+  }, TypeError);
   assert.equal(a.isExpired(Date.parse('2030-01-01T00:00:01Z')), true);
   assert.equal(a.willExpireSoon(60_000, Date.parse('2029-12-31T23:59:30Z')), true);
 });
 
 test('domain scope and unscoped', () => {
   const { project: _p, ...rest } = body.token;
-  assert.equal(AccessInfo.fromBody({ token: { ...rest, domain: { id: 'd', name: 'D' } } }, 't').scope, 'domain');
-  assert.equal(AccessInfo.fromBody({ token: rest }, 't').scope, 'unscoped');
+  assert.equal(
+    AccessInfo.fromBody({ token: { ...rest, domain: { id: 'd', name: 'D' } } }, 't').subject.scope,
+    'domain',
+    'a domain and no project: domain-scoped',
+  );
+  assert.equal(AccessInfo.fromBody({ token: rest }, 't').subject.scope, 'unscoped', 'neither: unscoped');
 });
 
 test('a body that is not a token is a ProtocolError', () => {
@@ -69,16 +82,16 @@ test('application-credential access rules: parsed, and unreadable ones refused r
     { token: { ...body.token, application_credential: { id: 'ac1', restricted: true, access_rules: rules } } },
     't',
   );
-  assert.deepEqual(withRules.accessRules, [{ service: 'image', method: 'GET', path: '/v2/images' }]);
+  assert.deepEqual(withRules.subject.accessRules, [{ service: 'image', method: 'GET', path: '/v2/images' }]);
   // null is "no rules" (upstream: `is None`); [] is "no request allowed".
   assert.equal(
     AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't')
-      .accessRules,
+      .subject.accessRules,
     undefined,
   );
   assert.deepEqual(
     AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't')
-      .accessRules,
+      .subject.accessRules,
     [],
   );
   for (const bad of ['image', [{ service: 'image', method: 'GET' }], [null]]) {
@@ -149,7 +162,7 @@ describe('shared subjects and catalogs (AccessSharing)', () => {
     assert.throws(() => {
       (a.catalog.entries as unknown[]).push({});
     }, TypeError);
-    assert.equal(a.userName, 'u1');
+    assert.equal(a.subject.userName, 'u1', 'the shared subject is unchanged');
     // The empty catalog every token without one shares cannot be filled in through one of them.
     const empty = AccessInfo.fromBody({ token: { ...structuredClone(noCatalog), catalog: [] } }, 't', sharing);
     assert.throws(() => {

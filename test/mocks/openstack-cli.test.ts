@@ -2,6 +2,7 @@
 // Keystone and Glance for these calls, neither can any keystoneauth-based client.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
@@ -42,7 +43,7 @@ test('openstack token issue, catalog list, token revoke', { skip }, async () => 
   assert.equal(token.user_id, '3d4e5f60718293a4b5c6d7e8f90a1b2c');
   assert.match(token.id!, /^gAAAAA/);
   const catalog = (await openstack(['catalog', 'list'])) as { Type: string }[];
-  assert.deepEqual(catalog.map((c) => c.Type).sort(), ['identity', 'image', 'image-names']);
+  assert.deepEqual(catalog.map((c) => c.Type).sort(), ['identity', 'image', SERVICE_NAME].sort());
   const service = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
     headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! },
   });

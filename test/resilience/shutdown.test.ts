@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
 import { assertDocumented, type ObservedResponse } from '../helpers/openapi.js';
 import { startChild } from '../helpers/process.js';
@@ -21,8 +21,8 @@ test(
       OS_SERVER__PORT: '0',
       OS_SERVER__SHUTDOWN_GRACE: '10',
       OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
-      OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-      OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+      OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.service.username,
+      OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.service.password,
       OS_LOG__LEVEL: 'info',
     });
     const { url } = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };

@@ -1,6 +1,7 @@
 // The service end to end over real HTTP: mock Keystone + mock Glance + the app, each on port 0.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { randomUUID } from 'node:crypto';
 import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
@@ -285,11 +286,11 @@ describe('X-Service-Token to Glance: [service_user] send_service_user_token', ()
   });
 });
 
-describe('an application credential restricted to GET /images (service_type image-names)', () => {
+describe('an application credential restricted to GET /images (service_type: the service name)', () => {
   let restricted: Service;
   let restrictedSending: Service;
   before(async () => {
-    const keystone_authtoken = { service_type: 'image-names' };
+    const keystone_authtoken = { service_type: SERVICE_NAME };
     restricted = await startService(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
     restrictedSending = await startService(
       serviceOptions(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
@@ -301,7 +302,7 @@ describe('an application credential restricted to GET /images (service_type imag
     await restrictedSending.close();
   });
 
-  test("rules that allow the whole chain (image-names GET /images, image GET /v2/images): the caller's images", async () => {
+  test("rules that allow the whole chain (this service's GET /images, image GET /v2/images): the caller's images", async () => {
     const token = await appCredToken(mocks.keystoneUrl, 'demo-images-chain');
     const res = await getJson(`${restricted.url}/images`, { 'X-Auth-Token': token });
     assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createMetrics } from '../../src/common/metrics.js';
-import { VERSION } from '../../src/config/schema.js';
+import type { PackageInfo } from '../../src/common/package-info.js';
 import { Readiness } from '../../src/readiness.js';
 import { healthRoutes } from '../../src/routes/health.js';
 import { imageRoutes, parseImageQuery } from '../../src/routes/images.js';
@@ -18,7 +18,7 @@ import { captureLogger } from '../helpers/logs.js';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
 import { serviceOptions, startService, type Service } from '../helpers/service.js';
 
-const document = openApiDocument(VERSION);
+const document = openApiDocument();
 const components = document.components as Record<string, Record<string, JsonObject>>;
 
 test('the document is valid OpenAPI 3.1 by the official schema', async () => {
@@ -46,10 +46,9 @@ test('every schema in it compiles under strict JSON Schema 2020-12', () => {
   }
 });
 
-test("its version is package.json's, and it says where the service is nowhere (no host, no configuration)", () => {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
+test("its title and version are package.json's, and it says where the service is nowhere (no host, no configuration)", () => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as PackageInfo;
+  assert.equal((document.info as JsonObject).title, pkg.name, 'info.title is the package name');
   assert.equal((document.info as JsonObject).version, pkg.version, 'info.version is the package version');
   assert.equal(document.servers, undefined, 'no servers: relative to where it is served, no Host header read');
   assert.doesNotMatch(JSON.stringify(document), /https?:\/\//, 'no URL of Keystone, Glance or anything else');
@@ -63,7 +62,7 @@ test('it lists exactly the routes the app serves, with the query parameters the 
       limits: { maxLimit: 1000, defaultLimit: 1000 },
     }),
     healthRoutes({ readiness: new Readiness({ log: logger }), metrics: createMetrics() }),
-    openApiRoutes({ version: VERSION }),
+    openApiRoutes(),
   ];
   const served = routers
     .flatMap((r) =>

@@ -10,7 +10,7 @@ import { SORT_KEYS, type GlanceStore, type ListQuery, type StoredImage, type Vie
 
 export interface MockGlanceOptions {
   store: GlanceStore;
-  control?: MockControl;
+  control?: MockControl | undefined;
   publicUrl: () => string;
   identity: MockIdentity;
   /** Advertised in WWW-Authenticate on 401 (Glance's keystonemiddleware adds it). */
