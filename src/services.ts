@@ -120,7 +120,11 @@ export function optionsFromConfig(config: Config): ServicesOptions {
       sendServiceToken: config.service_user.send_service_user_token,
     },
     metricsEnabled: config.server.metrics_enabled,
-    image: { endpoint: endpointOptionsFromConf(config.image), pageSize: config.image.page_size },
+    image: {
+      endpoint: endpointOptionsFromConf(config.image),
+      pageSize: config.image.page_size,
+      maxLimit: config.image.max_limit,
+    },
   };
 }
 

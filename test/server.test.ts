@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SERVICE_NAME } from '../src/common/package-info.js';
 import { startService } from '../src/server.js';
 import { configWarnings } from '../src/config/warnings.js';
+import { getDocumented } from './helpers/http.js';
 import { captureLogger } from './helpers/logs.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
@@ -45,13 +46,13 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
   const port = Number(new URL(listening.url).port);
   const token = await tokenFor(mocks.keystoneUrl, 'demo');
-  assert.equal((await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } })).status, 200);
+  assert.equal((await getDocumented(`${listening.url}/`, { 'X-Auth-Token': token })).status, 200);
 
   await setFaults(mocks.glance.url, { latencyMs: 1500, pathPrefix: '/v2/' });
   try {
     const arrived = async () => (await stats(mocks.glance.url)).counters.requests ?? 0;
     const before = await arrived();
-    const slow = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
+    const slow = getDocumented(`${listening.url}/`, { 'X-Auth-Token': token });
     // Signal only once the request is inside the service, waiting on Glance.
     await waitFor(async () => (await arrived()) > before, 10_000);
     child.proc.kill('SIGTERM');
@@ -61,7 +62,7 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
     assert.equal(await refused(port), true, 'new connections must be refused once draining');
     const res = await slow;
     assert.equal(res.status, 200);
-    assert.ok(((await res.json()) as string[]).length > 0);
+    assert.ok((res.body as string[]).length > 0);
     const { code } = await child.exited;
     assert.equal(code, 0);
     assert.match(child.stdout(), /"outcome":"drained"/);

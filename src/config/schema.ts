@@ -302,6 +302,12 @@ export const schema = {
       default: 1000,
       max: 10000,
     },
+    max_limit: {
+      doc: "Largest page a caller may ask for with GET /?limit=N; a larger limit is lowered to it, as Glance's api_limit_max lowers its own (1000 by default).",
+      format: 'positive-int',
+      default: 1000,
+      max: 10000,
+    },
   },
   service_user: {
     send_service_user_token: {

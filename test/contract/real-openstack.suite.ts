@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
@@ -296,6 +296,27 @@ describeOrSkip('the service against the real Glance: exactly what Glance lists',
     const ours = await names(token);
     assert.deepEqual(ours, await glanceNames(token));
     assert.ok(!ours.includes(`${sfx}-p1-shared`));
+  });
+
+  test('paging: walking the Link headers with limit=5 gives every name Glance lists, in order; an unknown marker is a 400', async () => {
+    const token = await tokenOf('u2');
+    const all = await names(token);
+    const paged: (string | null)[] = [];
+    let url: string | undefined = `${service.url}/images?limit=5`;
+    for (let pages = 0; url !== undefined; pages++) {
+      assert.ok(pages <= all.length / 5 + 1, 'the walk ends');
+      const res = await call('GET', url, undefined, undefined, { 'x-auth-token': token });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      paged.push(...(res.body as (string | null)[]));
+      const link = res.headers.get('link');
+      url = link === null ? undefined : new URL(/^<([^<>]*)>; rel="next"$/.exec(link)![1]!, url).href;
+    }
+    assert.deepEqual(paged, all, 'the pages together are the full list');
+    const unknown = await call('GET', `${service.url}/?limit=5&marker=${randomUUID()}`, undefined, undefined, {
+      'x-auth-token': token,
+    });
+    assert.equal(unknown.status, 400, "Glance's 400 for an unknown marker is the caller's 400");
+    assert.equal(unknown.body.error.parameter, 'marker', 'naming the marker');
   });
 
   test('sorting and filters give what Glance gives', async () => {

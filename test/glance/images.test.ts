@@ -1,6 +1,6 @@
 // ImageClient against the mock Glance: every page size that matters, Glance's odd pages, catalog choices
 // and each failure as a typed error.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
@@ -11,6 +11,7 @@ import {
   ConnectionError,
   EndpointNotFoundError,
   ForbiddenError,
+  HttpError,
   ProtocolError,
   ServerError,
   TimeoutError,
@@ -258,5 +259,95 @@ describe('failures are typed, with the upstream request id', () => {
     await setFaults(g.url, { hang: true });
     await assert.rejects(collect(client(g.url)), TimeoutError);
     await assert.rejects(collect(client(await closedUrl())), ConnectionError);
+  });
+});
+
+describe('one page (ImageClient.page): what a caller who pages gets', () => {
+  /** A Glance on a loopback port that answers every listing with `body`. */
+  async function glanceSending(t: TestContext, body: unknown) {
+    const glance = await listen((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+    });
+    t.after(() => glance.close());
+    return client(glance.url);
+  }
+  const ID = '1a2b3c4d-5e6f-4a0b-8c1d-00000000000a';
+
+  test("limit and marker go to Glance as given; the next page's marker comes from Glance's next link", async () => {
+    const g = await glanceWith(30);
+    const all = await collect(client(g.url));
+    const first = await client(g.url).page({}, { limit: 7 });
+    assert.deepEqual(
+      first.images.map((i) => i.id),
+      all.slice(0, 7).map((i) => i.id),
+      'the first seven, in order',
+    );
+    assert.equal(first.nextMarker, all[6]!.id, 'the next marker is the last image of the page');
+    const second = await client(g.url).page({}, { limit: 7, marker: first.nextMarker });
+    assert.deepEqual(
+      second.images.map((i) => i.id),
+      all.slice(7, 14).map((i) => i.id),
+      'the next seven',
+    );
+    const last = await client(g.url).page({}, { limit: 1000, marker: all.at(-3)!.id });
+    assert.deepEqual(
+      last.images.map((i) => i.id),
+      all.slice(-2).map((i) => i.id),
+      'the two after the marker',
+    );
+    assert.equal(last.nextMarker, undefined, 'a page short of its limit has no next');
+  });
+
+  test('an empty page that carries a next link is skipped to the first page with images', async () => {
+    const g = await glanceWith(30);
+    const all = await collect(client(g.url));
+    await setFaults(g.url, { shortPages: true });
+    const page = await client(g.url).page({}, { limit: 10 });
+    assert.ok(page.images.length > 0, 'the empty first page was not handed back');
+    assert.deepEqual(
+      page.images.map((i) => i.id),
+      all.slice(0, page.images.length).map((i) => i.id),
+      'in order',
+    );
+    assert.equal(page.nextMarker, page.images.at(-1)!.id, 'the next marker is the last image shown');
+  });
+
+  test("Glance's 400 for an unknown marker and 403 for an invisible one reach the caller typed", async () => {
+    const g = await glanceWith(0);
+    await assert.rejects(
+      client(g.url).page({}, { limit: 5, marker: '00000000-0000-4000-8000-000000000000' }),
+      (err: Error) => err instanceof HttpError && err.status === 400,
+      'an unknown marker is a 400 from Glance',
+    );
+    await assert.rejects(
+      client(g.url).page({}, { limit: 5, marker: '1a2b3c4d-5e6f-4a0b-8c1d-000000000009' }),
+      ForbiddenError,
+      'a marker the caller may not see is a 403 from Glance',
+    );
+  });
+
+  for (const [what, next] of [
+    ['no marker', '/v2/images?limit=1&page=2'],
+    ['a marker that is not an image id', '/v2/images?limit=1&marker=%3E%0D%0ALink%3A%20x'],
+    ['two markers, the first not an id', `/v2/images?limit=1&marker=x&marker=${ID}`],
+  ] as const) {
+    test(`a next link with ${what} is a ProtocolError, never a Link to the caller`, async (t) => {
+      const glanceClient = await glanceSending(t, { images: [{ id: ID, name: 'one' }], next });
+      await assert.rejects(
+        glanceClient.page({}, { limit: 1 }),
+        (err: Error) => err instanceof ProtocolError && /not an image id/.test(err.message),
+        `${what}: a ProtocolError saying the marker is not an image id`,
+      );
+    });
+  }
+
+  test('a next link that repeats the marker asked for is a ProtocolError: the caller would loop', async (t) => {
+    const glanceClient = await glanceSending(t, { images: [{ id: ID, name: 'one' }], next: `/v2/images?marker=${ID}` });
+    await assert.rejects(
+      glanceClient.page({}, { limit: 1, marker: ID }),
+      (err: Error) => err instanceof ProtocolError && /repeats/.test(err.message),
+      'a ProtocolError saying the next link repeats a page',
+    );
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
+import { assertDocumented, type ObservedResponse } from '../helpers/openapi.js';
 import { startChild } from '../helpers/process.js';
 
 let mocks: Mocks;
@@ -31,6 +32,8 @@ test(
     const glanceBefore = await atGlance();
     const agent = new Agent({ connections: 20 });
     const results: { status?: number; error?: string; sentAfterSignal: boolean; doneAfterSignal: boolean }[] = [];
+    // Every response received, checked against the OpenAPI document once the load is over.
+    const responses: ObservedResponse[] = [];
     let sent = 0;
     let signalled = false;
     let exited = false;
@@ -54,7 +57,8 @@ test(
           sent++;
           try {
             const res = await request(`${url}/`, { headers: { 'x-auth-token': token }, dispatcher: agent });
-            await res.body.dump();
+            const body = await res.body.text();
+            responses.push({ method: 'GET', url, status: res.statusCode, headers: res.headers, body });
             results.push({ status: res.statusCode, sentAfterSignal, doneAfterSignal: signalled });
             if (results.length >= 40) loaded();
           } catch (err) {
@@ -77,6 +81,7 @@ test(
       child.proc.kill('SIGTERM');
       open();
       await Promise.all(workers);
+      for (const response of responses) assertDocumented(response);
       const { code } = await child.exited;
       assert.equal(code, 0);
       // Within the grace period: drained, not cut off when the 10 s were over (that exit is 0 as well).
