@@ -124,6 +124,7 @@ export function optionsFromConfig(config: Config): ServicesOptions {
       endpoint: endpointOptionsFromConf(config.image),
       pageSize: config.image.page_size,
       maxLimit: config.image.max_limit,
+      maxImages: config.image.max_images,
     },
   };
 }

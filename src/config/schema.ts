@@ -302,6 +302,12 @@ export const schema = {
       default: 1000,
       max: 10000,
     },
+    max_images: {
+      doc: "Most images GET / returns without limit (every page of Glance's): past it the caller gets 502 and is told to page with limit and marker. Bounds one request's memory and Glance calls, whatever Glance sends.",
+      format: 'positive-int',
+      default: 100000,
+      max: 10000000,
+    },
     max_limit: {
       doc: "Largest page a caller may ask for with GET /?limit=N; a larger limit is lowered to it, as Glance's api_limit_max lowers its own (1000 by default).",
       format: 'positive-int',

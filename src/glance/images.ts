@@ -4,6 +4,7 @@
 import { Adapter, type EndpointData, type EndpointOptions, type ServiceDescription } from '../keystoneauth/adapter.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
 import type { Session, SessionResponse } from '../keystoneauth/session.js';
+import { ProtocolError } from '../keystoneauth/errors.js';
 import { joinUrl } from '../keystoneauth/url.js';
 import { isImageId } from './image-id.js';
 
@@ -18,6 +19,26 @@ export const IMAGE_SERVICE = {
 export interface ImageClientOptions {
   /** Images asked per page; Glance caps it at api_limit_max (1000 by default). */
   pageSize: number;
+  /**
+   * Most images one listing of every page collects ([image] max_images), so that a huge or lying Glance (fresh
+   * `next` links forever, empty pages included) cannot make one request take unbounded memory and time.
+   */
+  maxImages: number;
+}
+
+/** A listing of every page passed [image] max_images: the caller should page with limit and marker. */
+export class ListingTooLargeError extends ProtocolError {
+  constructor(
+    /** The max_images that was passed. */
+    readonly maxImages: number,
+    requestId: string | undefined,
+  ) {
+    super(`Glance listed more than ${maxImages} images`, {
+      requestId,
+      service: IMAGE_SERVICE.service,
+      displayName: IMAGE_SERVICE.displayName,
+    });
+  }
 }
 
 /** What createServices binds for the route: where Glance is and how it is paged. */
@@ -90,7 +111,15 @@ export class ImageClient {
     filters: ImageFilters = {},
     { signal }: { signal?: AbortSignal } = {},
   ): AsyncGenerator<readonly Image[]> {
-    for await (const page of this.walk(filters, { limit: this.options.pageSize }, signal)) yield page.images;
+    // Every page costs at least one, so endless empty pages end too.
+    let budget = this.options.maxImages;
+    for await (const { images, response } of this.walk(filters, { limit: this.options.pageSize }, signal)) {
+      budget -= Math.max(1, images.length);
+      if (budget < 0) {
+        throw new ListingTooLargeError(this.options.maxImages, response.requestId);
+      }
+      yield images;
+    }
   }
 
   /**

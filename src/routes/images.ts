@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { requireUser, type AuthState } from '../auth-token/middleware.js';
 import type { RequestIdState } from '../middleware/request-scope.js';
-import type { ImageClient, ImageFilters, PageRequest } from '../glance/images.js';
+import { ListingTooLargeError, type ImageClient, type ImageFilters, type PageRequest } from '../glance/images.js';
 import { ApiError } from '../common/api-error.js';
 import { BadRequestError, ForbiddenError } from '../keystoneauth/errors.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
@@ -131,7 +131,16 @@ async function onePage(
 
 async function allPages(glance: ImageClient, filters: ImageFilters, signal: AbortSignal): Promise<(string | null)[]> {
   const names: (string | null)[] = [];
-  for await (const page of glance.pages(filters, { signal })) for (const img of page) names.push(img.name ?? null);
+  try {
+    for await (const page of glance.pages(filters, { signal })) for (const img of page) names.push(img.name ?? null);
+  } catch (err) {
+    if (!(err instanceof ListingTooLargeError)) throw err;
+    throw new ApiError(
+      502,
+      `The image service listed more images than this service returns at once (${err.maxImages}); ask for pages with limit and marker.`,
+      { cause: err },
+    );
+  }
   return names;
 }
 

@@ -4,7 +4,13 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
-import { IMAGE_SERVICE, ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
+import {
+  IMAGE_SERVICE,
+  ImageClient,
+  ListingTooLargeError,
+  type Image,
+  type ImageFilters,
+} from '../../src/glance/images.js';
 import { Adapter, type EndpointOptions } from '../../src/keystoneauth/adapter.js';
 import { defaultConfig } from '../../src/config/load.js';
 import {
@@ -93,10 +99,14 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
 }
 
 /** An ImageClient acting as `auth`, the way createServices' factory builds one. */
-const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}) =>
-  new ImageClient(new Adapter(session, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), { pageSize });
+const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}, maxImages = 100_000) =>
+  new ImageClient(new Adapter(session, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), {
+    pageSize,
+    maxImages,
+  });
 
-const client = (url: string, pageSize = 1000) => imageClient(demoAuth([{ url }]), pageSize);
+const client = (url: string, pageSize = 1000, maxImages = 100_000) =>
+  imageClient(demoAuth([{ url }]), pageSize, {}, maxImages);
 
 describe('pagination', () => {
   for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
@@ -259,6 +269,35 @@ describe('failures are typed, with the upstream request id', () => {
     await setFaults(g.url, { hang: true });
     await assert.rejects(collect(client(g.url)), TimeoutError);
     await assert.rejects(collect(client(await closedUrl())), ConnectionError);
+  });
+});
+
+describe('a listing of every page is bounded by maxImages ([image] max_images)', () => {
+  test('a listing of exactly maxImages images is whole; one more is a ListingTooLargeError', async () => {
+    const g = await glanceWith(30);
+    const all = await collect(client(g.url, 7, 30 + SEED_VISIBLE_TO_DEMO));
+    assert.equal(all.length, 30 + SEED_VISIBLE_TO_DEMO, 'every image when the listing fits max_images exactly');
+    await assert.rejects(
+      collect(client(g.url, 7, 30 + SEED_VISIBLE_TO_DEMO - 1)),
+      (err: unknown) => err instanceof ListingTooLargeError && err.maxImages === 30 + SEED_VISIBLE_TO_DEMO - 1,
+      'one image over max_images ends the listing with the limit named',
+    );
+  });
+
+  test('a Glance sending empty pages with fresh next links forever is stopped after maxImages pages', async (t) => {
+    let pages = 0;
+    const glance = await listen((_req, res) => {
+      pages++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ images: [], next: `/v2/images?marker=m${pages}` }));
+    });
+    t.after(() => glance.close());
+    await assert.rejects(
+      collect(client(glance.url, 1000, 50)),
+      ListingTooLargeError,
+      'endless empty pages end as a ListingTooLargeError',
+    );
+    assert.equal(pages, 51, 'each empty page costs one: max_images pages are read, then the next one ends it');
   });
 });
 

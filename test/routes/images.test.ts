@@ -344,3 +344,24 @@ describe('an application credential restricted to GET /images (service_type: the
     assert.ok(service.lines.some((l) => String(l.msg).includes('Set service_type in [keystone_authtoken]')));
   });
 });
+
+describe('[image] max_images bounds a listing of every page', () => {
+  let capped: Service;
+  before(async () => {
+    capped = await startService(serviceOptions(mocks.keystoneUrl, { image: { max_images: 2000, page_size: 1000 } }), {
+      level: 'warn',
+    });
+  });
+  after(() => capped.close());
+
+  test('past it, the caller gets a 502 that says to page; with limit the same caller pages as usual', async () => {
+    const res = await getJson(`${capped.url}/`, { 'X-Auth-Token': tokens.demo! });
+    assert.equal(res.status, 502, 'demo sees 2510 images, more than max_images = 2000');
+    const error = (res.body as { error: { message: string } }).error;
+    assert.match(error.message, /more images than this service returns at once \(2000\)/, 'the limit is named');
+    assert.match(error.message, /limit and marker/, 'the caller is told how to get them');
+    const page = await getJson(`${capped.url}/?limit=5`, { 'X-Auth-Token': tokens.demo! });
+    assert.equal(page.status, 200, 'paging is not affected by max_images');
+    assert.equal((page.body as unknown[]).length, 5, 'a page of the limit asked for');
+  });
+});
