@@ -1,15 +1,37 @@
 # syntax=docker/dockerfile:1
-# One image for the service and both mocks (different commands). Multi-stage: TypeScript is compiled with
-# dev dependencies; the runtime stage has production dependencies only, runs as the unprivileged `node` user.
+# Two images, each holding only what it runs (scripts/image-check.sh checks the production one):
+# - runtime, the default (last) target: the service alone. dist/ is built by tsconfig.build.json, which leaves
+#   out the mocks, their seeds (demo passwords) and the demo; production dependencies only.
+# - mocks (`--target mocks`): the mock Keystone and the mock Glance, for docker-compose.yml and demos only.
+# TypeScript is compiled with the dev dependencies in build stages that neither image keeps. Both run as the
+# unprivileged `node` user.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.mocks.json ./
 COPY src ./src
 RUN npm run build
+
+FROM build AS build-mocks
+RUN npm run build:mocks
+
+FROM ${NODE_IMAGE} AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS mocks
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY --from=production-dependencies /app/node_modules ./node_modules
+# At dist/ as in the service's image: compose runs dist/mocks/keystone/main.js or dist/mocks/glance/main.js.
+COPY --from=build-mocks /app/dist-mocks ./dist
+USER node
+CMD ["node", "dist/mocks/keystone/main.js"]
 
 FROM ${NODE_IMAGE} AS runtime
 # A larger young generation: fewer scavenges per request under load (docs/benchmarks.md).
@@ -19,12 +41,13 @@ ENV NODE_ENV=production \
     OS_SERVER__PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY config ./config
+# No configuration file: settings come from the environment, or from an oslo.config file mounted into the
+# container and named with --config-file (docs/deploy.md#configuration-files).
 USER node
 EXPOSE 8080
-# No curl in the slim image: node itself probes /healthz. Compose overrides this for the mocks.
+# No curl in the slim image: node itself probes /healthz.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.OS_SERVER__PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is the process that receives SIGTERM and drains (run with --init / compose init: true).

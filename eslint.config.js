@@ -6,7 +6,17 @@ import { layers } from './eslint.layers.js';
 import local from './eslint-rules/assert-message.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'eslint.config.js', 'eslint.layers.js', 'eslint-rules/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-mocks/',
+      'node_modules/',
+      'coverage/',
+      'eslint.config.js',
+      'eslint.layers.js',
+      'eslint-rules/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -26,7 +26,7 @@ const DIST = process.env.BENCH_DIST ?? path.join(ROOT, 'dist');
 
 /** The mock seed with `services` services: identity and image first, then made-up ones, 3 endpoints each. */
 function seedWith(services: number): string {
-  const seed = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/mock-keystone.json'), 'utf8')) as Seed;
+  const seed = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/mocks/keystone/seed.json'), 'utf8')) as Seed;
   const base = seed.services.filter((s) => s.type === 'identity' || s.type === 'image');
   const extra = Array.from({ length: Math.max(0, services - base.length) }, (_, i) => ({
     id: `bench${String(i).padStart(28, '0')}`,

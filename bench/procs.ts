@@ -2,6 +2,7 @@
 // /proc, get tokens from the mock Keystone.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { SERVICE_NAME } from '../src/common/package-info.js';
 // The test suite's helper: one way to pick a free port.
 export { freePort } from '../test/helpers/net.js';
 
@@ -17,8 +18,9 @@ export function serviceEnv(keystoneV3Url: string, port: number): Record<string, 
   return {
     OS_SERVER__PORT: String(port),
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: keystoneV3Url,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    // The mock Keystone's user for this service (src/mocks/keystone/seed.json): package.json's name.
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: SERVICE_NAME,
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: `${SERVICE_NAME}-pw`,
     NODE_ENV: 'production',
   };
 }

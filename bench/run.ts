@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { charts } from './svg.js';
+import { SERVICE_NAME } from '../src/common/package-info.js';
 import {
   cpuSeconds,
   freePort,
@@ -142,7 +143,7 @@ async function main() {
   const refConf = path.join(os.tmpdir(), `ref-${process.pid}.conf`);
   fs.writeFileSync(
     refConf,
-    `[keystone_authtoken]\nwww_authenticate_uri = ${keystone}/v3\nauth_url = ${keystone}/v3\nauth_type = password\nusername = image-names\npassword = image-names-pw\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n[communication]\ntimeout = 30\n`,
+    `[keystone_authtoken]\nwww_authenticate_uri = ${keystone}/v3\nauth_url = ${keystone}/v3\nauth_type = password\nusername = ${SERVICE_NAME}\npassword = ${SERVICE_NAME}-pw\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n[communication]\ntimeout = 30\n`,
   );
   const pythonOk =
     fs.existsSync(PY) &&

@@ -55,16 +55,19 @@ if [ -x "$CONTAINER_CHECK" ]; then engine=("$CONTAINER_CHECK" podman); run_opts=
 elif command -v docker >/dev/null 2>&1; then engine=(docker); run_opts=()
 else engine=(); fi
 if [ "${#engine[@]}" -gt 0 ]; then
-  ctr=image-names-secret-check-$$
+  # The image service-a runs (compose names it after the project; both engines label the container).
+  image=$("${engine[@]}" ps --filter label=com.docker.compose.service=service-a --format '{{.Image}}' | head -n1)
+  [ -n "$image" ] || fail "no running service-a container to take the image from"
+  ctr=replica-secret-check-$$
   rc=0
   out=$(timeout 60 "${engine[@]}" run --rm "${run_opts[@]}" --name "$ctr" --network host \
     -e OS_SERVER__PORT=8089 \
     -e OS_KEYSTONE_AUTHTOKEN__AUTH_URL=http://127.0.0.1:5000/v3 \
-    -e OS_KEYSTONE_AUTHTOKEN__USERNAME=image-names -e OS_KEYSTONE_AUTHTOKEN__PASSWORD=image-names-pw \
+    -e OS_KEYSTONE_AUTHTOKEN__PASSWORD=unused \
     -e OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS=127.0.0.1:11211 \
     -e OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY=ENCRYPT \
     -e OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY= \
-    openstack-image-names:local 2>&1) || rc=$?
+    "$image" 2>&1) || rc=$?
   "${engine[@]}" rm -f "$ctr" >/dev/null 2>&1 || true
   # shellcheck disable=SC2015 # both sides are tests: fail unless both hold
   [ "$rc" != 0 ] && grep -q 'memcache_secret_key' <<<"$out" ||

@@ -19,7 +19,7 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "$SERVICE/")
 challenge=$(curl -s -D - -o /dev/null "$SERVICE/" | awk 'tolower($1)=="www-authenticate:"' | tr -d '\r')
 grep -q 'Keystone uri="http://keystone:5000/v3"' <<<"$challenge" || { echo "401 without WWW-Authenticate: $challenge" >&2; exit 1; }
 
-# An application credential restricted to GET /images on this service (service type image-names) and the
+# An application credential restricted to GET /images on this service (its type is its name) and the
 # Glance call it makes (image GET /v2/images): without a service token, Glance checks the rules too.
 restricted=$(app_cred_token "$KEYSTONE" demo demo-images-chain demo-images-chain-secret)
 [ -n "$restricted" ] || { echo "no application-credential token" >&2; exit 1; }

@@ -7,6 +7,7 @@ import { requestScope } from './middleware/request-scope.js';
 import { serverSpans } from './middleware/tracing.js';
 import { PROBE_PATHS, healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
+import { OPENAPI_PATH, openApiRoutes } from './routes/openapi.js';
 import type { Services } from './services.js';
 
 /**
@@ -21,7 +22,7 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
     authToken: authToken({
       ...settings,
       validator,
-      context: scope,
+      scope,
       // keystone.token_auth carries our own token only when asked ([service_user] send_service_user_token).
       serviceAuth: sendServiceToken ? serviceAuth : undefined,
       publicPaths,
@@ -30,16 +31,19 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
   };
 }
 
-/** The service: probes, metrics and the image-names route behind auth_token. */
+/** The service: probes, metrics, the OpenAPI document and the image-names route behind auth_token. */
 export function createApp(services: Services): Koa {
   const { logger, scope, metrics, readiness } = services;
-  const auth = authTokenMiddlewares(services, PROBE_PATHS);
+  // The OpenAPI document is public like the probes (it holds no secret), but its requests are access-logged.
+  const auth = authTokenMiddlewares(services, [...PROBE_PATHS, OPENAPI_PATH]);
   const health = healthRoutes({ readiness, metrics });
-  const images = imageRoutes({ imageClient: services.imageClient });
+  const openapi = openApiRoutes();
+  const { maxLimit, pageSize } = services.options.image;
+  const images = imageRoutes({ imageClient: services.imageClient, limits: { maxLimit, defaultLimit: pageSize } });
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
-  app.use(requestScope({ context: scope, logger, quietPaths: PROBE_PATHS }));
+  app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS }));
   app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -60,8 +64,10 @@ export function createApp(services: Services): Koa {
   app.use(errorHandler(scope));
   app.use(auth.authToken);
   app.use(health.routes());
+  app.use(openapi.routes());
   app.use(images.routes());
   app.use(images.allowedMethods());
   app.use(health.allowedMethods());
+  app.use(openapi.allowedMethods());
   return app;
 }

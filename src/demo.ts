@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PasswordPlugin } from './keystoneauth/password.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './common/logger.js';
+import { SERVICE_NAME } from './common/package-info.js';
 import { startMockCloud } from './mocks/cloud.js';
 import { RequestScope } from './common/request-scope.js';
 import { startService } from './server.js';
@@ -33,17 +34,18 @@ const config = loadConfig({
     keystone_authtoken: {
       auth_url: `${keystone.url}/v3`,
       www_authenticate_uri: `${keystone.url}/v3`,
-      username: 'image-names',
-      password: 'image-names-pw',
+      // The mock Keystone's user for this service: its name, and that name followed by -pw.
+      username: SERVICE_NAME,
+      password: `${SERVICE_NAME}-pw`,
       // This service's type in the mock catalog: application credentials' access rules name it.
-      service_type: 'image-names',
+      service_type: SERVICE_NAME,
     },
   },
 });
-// Traces when OTEL_TRACES_EXPORTER asks for them, as with dist/server.js (README: Tracing).
+// Traces when OTEL_TRACES_EXPORTER asks for them, as with dist/server.js (docs/deploy.md, Tracing).
 const telemetry = await startTelemetry(env, logger);
 const service = await startService(config, logger);
-keystone.store.catalogVars.image_names_url = service.url;
+keystone.store.catalogVars.service_url = service.url;
 
 // A token for the demo user, the way any client gets one.
 const session = new Session(optionsFromConfig(config).session, new RequestScope(logger));
@@ -58,7 +60,7 @@ const access = await new PasswordPlugin({ authUrl: `${keystone.url}/v3`, ...demo
 await session.close();
 
 process.stdout.write(`
-OpenStack image-names demo: three servers in this process.
+OpenStack ${SERVICE_NAME} demo: three servers in this process.
   mock Keystone  ${keystone.url}/v3
   mock Glance    ${glance.url}
   the service    ${service.url}
@@ -71,8 +73,8 @@ curl -H "X-Auth-Token: ${access.authToken}" ${service.url}/
 
 Other users: alt/altpw (project alt), wile/wilepw (domain acme, project dev), admin/adminpw.
 Application credentials of demo (method application_credential, name + secret): demo-images-chain (access
-rules: image-names GET /images and image GET /v2/images, the Glance call it leads to), demo-images-only
-(image-names GET /images alone: Glance refuses the call, a 401, unless OS_SERVICE_USER__SEND_SERVICE_USER_TOKEN
+rules: ${SERVICE_NAME} GET /images and image GET /v2/images, the Glance call it leads to), demo-images-only
+(${SERVICE_NAME} GET /images alone: Glance refuses the call, a 401, unless OS_SERVICE_USER__SEND_SERVICE_USER_TOKEN
 is true), demo-compute-only (compute only: a 401 here), demo-no-rules.
 Ctrl-C stops everything.
 `);

@@ -29,8 +29,8 @@ export interface ReadinessReport {
 export interface ReadinessOptions {
   /** Where a check's failure, and its recovery, are logged. */
   log: Logger;
-  /** A check that has not answered by then has failed. */
-  checkTimeoutMs?: number;
+  /** A check that has not answered by then has failed (2000 when undefined). */
+  checkTimeoutMs?: number | undefined;
 }
 
 /** A failed check's outcome: its reason, and for an upstream failure what the operator needs to find it. */

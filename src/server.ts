@@ -4,10 +4,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import {
+  EXIT_CONFIG,
+  immediateAnswer,
+  loadsConfig,
+  parseCommandLine,
+  printConfigAnswer,
+  type Answer,
+  type LoadCommand,
+} from './cli.js';
 import { isEntryPoint } from './common/entry-point.js';
 import { createLogger, type Logger } from './common/logger.js';
-import { ConfigError, loadConfig, maskedConfig } from './config/load.js';
-import { VERSION, type Config } from './config/schema.js';
+import { SERVICE_NAME, VERSION } from './common/package-info.js';
+import { ConfigError, loadConfiguration, maskedConfig, type LoadedConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
 import { createServices, optionsFromConfig, type ServiceOverrides } from './services.js';
 import { startTelemetry } from './telemetry.js';
@@ -54,11 +64,11 @@ export async function startService(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, version: VERSION, config: maskedConfig(config) }, 'image-names service listening');
+  logger.info({ url, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);
 
   // Authenticate the service user early so a credentials problem shows in the log at start-up.
   serviceAuth.getAccess(session).then(
-    (access) => logger.info({ project_id: access.projectId }, 'service user authenticated with Keystone'),
+    (access) => logger.info({ project_id: access.subject.projectId }, 'service user authenticated with Keystone'),
     (err: Error) =>
       logger.warn(
         { reason: err.message },
@@ -92,16 +102,35 @@ export async function startService(
   return { server, url, shutdown };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
+const PROGRAM = 'node dist/server.js';
+
+/** The configuration the command line names, or exit: 1 when it is invalid. */
+function configure(command: LoadCommand): LoadedConfig {
+  const configDir = fileURLToPath(new URL('../config', import.meta.url));
   try {
-    config = loadConfig({ env: process.env, configDir: fileURLToPath(new URL('../config', import.meta.url)) });
+    return loadConfiguration({ env: process.env, configDir, sources: command.sources });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`image-names: invalid configuration\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
-    process.exit(1);
+    process.stderr.write(`${SERVICE_NAME}: invalid configuration\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
+    process.exit(EXIT_CONFIG);
   }
+}
+
+/** Print an answer; the process ends with its code once the output is written. */
+function answer({ stdout, stderr, code }: Answer): void {
+  process.stdout.write(stdout);
+  process.stderr.write(stderr);
+  process.exitCode = code;
+}
+
+async function main(): Promise<void> {
+  const command = parseCommandLine(process.argv.slice(2));
+  if (!loadsConfig(command)) return answer(immediateAnswer(command, PROGRAM));
+  const loaded = configure(command);
+  if (command.action === 'print-config') return answer(printConfigAnswer(loaded));
+  const { config, warnings } = loaded;
   const logger = createLogger({ level: config.log.level });
+  for (const warning of warnings) logger.warn(warning);
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
     logger.flush(() => process.exit(1));
@@ -134,7 +163,7 @@ async function main(): Promise<void> {
 
 if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
-    process.stderr.write(`image-names: failed to start: ${(err as Error).message}\n`);
+    process.stderr.write(`${SERVICE_NAME}: failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   });
 }

@@ -93,8 +93,10 @@ export function optionsFromConfig(config: Config): ServicesOptions {
         username: ka.username,
         password: ka.password,
         userDomainName: ka.user_domain_name,
+        userDomainId: ka.user_domain_id,
         projectName: ka.project_name,
         projectDomainName: ka.project_domain_name,
+        projectDomainId: ka.project_domain_id,
       },
       timeoutMs,
     },
@@ -118,7 +120,12 @@ export function optionsFromConfig(config: Config): ServicesOptions {
       sendServiceToken: config.service_user.send_service_user_token,
     },
     metricsEnabled: config.server.metrics_enabled,
-    image: { endpoint: endpointOptionsFromConf(config.image), pageSize: config.image.page_size },
+    image: {
+      endpoint: endpointOptionsFromConf(config.image),
+      pageSize: config.image.page_size,
+      maxLimit: config.image.max_limit,
+      maxImages: config.image.max_images,
+    },
   };
 }
 
@@ -159,7 +166,7 @@ export interface Services {
 
 export interface ServiceOverrides {
   /** Clock for token expiry and the caches (tests inject one). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 function tokenCache(
@@ -177,7 +184,7 @@ function tokenCache(
     local: { maxEntries: Math.min(o.size, 1000), maxBytes: o.memoryBytes },
     sharing,
     maxTtlMs: o.timeMs,
-    context: scope,
+    scope,
     // Entry lifetimes and the pause after a memcached failure.
     now,
   });
@@ -215,9 +222,9 @@ export function createServices(options: ServicesOptions, logger: Logger, overrid
       max: Math.max(1000, options.tokenCache.size),
       now: overrides.now,
     }),
-    // Beyond keystonemiddleware: bounded, fair validations (README).
+    // Beyond keystonemiddleware: bounded, fair validations (docs/upstream-differences.md).
     admission: new AdmissionControl(options.admission),
-    context: scope,
+    scope,
     metrics,
     identity: options.validation.identity,
     includeCatalog: options.authToken.includeServiceCatalog,

@@ -5,6 +5,7 @@
 // http/json, grpc), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_*.
 // Not OTEL_PROPAGATORS: only W3C trace context is propagated (propagatorChoice).
 import type { Logger } from './common/logger.js';
+import { SERVICE_NAME } from './common/package-info.js';
 
 export interface Telemetry {
   /** Export the spans still buffered, then stop (call it last on shutdown). */
@@ -43,6 +44,14 @@ export function propagatorChoice(env: Record<string, string | undefined>): Propa
   return { propagate: true, ignored: [...new Set(names.filter((n) => n !== 'tracecontext'))] };
 }
 
+/**
+ * The SDK's serviceName option: package.json's name, unless OTEL_SERVICE_NAME names the service (the SDK reads
+ * it then; an explicit serviceName would win over it). Without either the SDK says "unknown_service:node".
+ */
+export function sdkServiceName(env: Record<string, string | undefined>): { serviceName?: string } {
+  return env.OTEL_SERVICE_NAME ? {} : { serviceName: SERVICE_NAME };
+}
+
 /** Start the SDK when the environment asks for traces; undefined (and nothing loaded) otherwise. */
 export async function startTelemetry(
   env: Record<string, string | undefined>,
@@ -52,8 +61,7 @@ export async function startTelemetry(
   const { NodeSDK, core } = await import('@opentelemetry/sdk-node');
   const propagators = propagatorChoice(env);
   const sdk = new NodeSDK({
-    // The SDK's default would be "unknown_service:node".
-    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName: 'openstack-image-names' }),
+    ...sdkServiceName(env),
     // Only what this code traces itself (src/common/tracing.ts): no monkey-patching instrumentation.
     instrumentations: [],
     // Given here, so the SDK does not read OTEL_PROPAGATORS; null registers none (OTEL_PROPAGATORS=none).

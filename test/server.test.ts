@@ -2,12 +2,17 @@
 // signal exits at once. Every start logs the configuration's warnings; bad configuration exits 1 before listening.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { SERVICE_NAME } from '../src/common/package-info.js';
 import { startService } from '../src/server.js';
 import { configWarnings } from '../src/config/warnings.js';
+import { getDocumented } from './helpers/http.js';
 import { captureLogger } from './helpers/logs.js';
-import { setFaults, startMocks, stats, tokenFor, type Mocks } from './helpers/mocks.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
 import { waitFor } from './helpers/net.js';
 import { serviceConfig } from './helpers/service.js';
@@ -22,8 +27,8 @@ function serverEnv(): Record<string, string> {
   return {
     OS_SERVER__PORT: '0',
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.service.username,
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.service.password,
     OS_SERVER__SHUTDOWN_GRACE: '20',
     NODE_ENV: 'test',
   };
@@ -43,7 +48,7 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   const port = Number(new URL(listening.url).port);
   const token = await tokenFor(mocks.keystoneUrl, 'demo');
   assert.equal(
-    (await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } })).status,
+    (await getDocumented(`${listening.url}/`, { 'X-Auth-Token': token })).status,
     200,
     'the service answers before the signal',
   );
@@ -52,7 +57,7 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   try {
     const arrived = async () => (await stats(mocks.glance.url)).counters.requests ?? 0;
     const before = await arrived();
-    const slow = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
+    const slow = getDocumented(`${listening.url}/`, { 'X-Auth-Token': token });
     // Signal only once the request is inside the service, waiting on Glance.
     await waitFor(async () => (await arrived()) > before, 'the slow request inside the service, waiting on Glance');
     child.proc.kill('SIGTERM');
@@ -62,7 +67,7 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
     assert.equal(await refused(port), true, 'new connections must be refused once draining');
     const res = await slow;
     assert.equal(res.status, 200, 'the request in flight at SIGTERM completes with 200');
-    assert.ok(((await res.json()) as string[]).length > 0, "with the demo user's image names");
+    assert.ok((res.body as string[]).length > 0, "with the demo user's image names");
     const { code } = await child.exited;
     assert.equal(code, 0, 'a drained shutdown exits 0');
     assert.match(
@@ -73,6 +78,38 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   } finally {
     await setFaults(mocks.glance.url, {});
   }
+});
+
+test('--config-file: the service starts from the file and logs what its sources warned about', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'server-')), 'image-names.conf');
+  fs.writeFileSync(
+    file,
+    `[keystone_authtoken]\npassword = ${USERS.service.password}\ninsecure = false\nhttp_connect_timeout = 5\n`,
+  );
+  const { OS_KEYSTONE_AUTHTOKEN__PASSWORD: _fromFile, ...env } = serverEnv();
+  const child = startChild(['src/server.ts', '--config-file', file], env);
+  const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
+  const token = await tokenFor(mocks.keystoneUrl, 'demo');
+  const res = await fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } });
+  assert.equal(res.status, 200, "the service user's password came from the file");
+  const warnings = child
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level === 40)
+    .map((l) => l.msg);
+  assert.ok(
+    warnings.some((m) => m.includes('[keystone_authtoken] insecure: deprecated name, use [communication] insecure')),
+    `the alias warning is logged: ${warnings.join(' | ')}`,
+  );
+  assert.ok(
+    warnings.some((m) => m.includes('does not implement, ignored') && m.includes('http_connect_timeout')),
+    'the ignored upstream option is logged',
+  );
+  assert.ok(!child.stdout().includes(USERS.service.password), 'the password from the file is never logged');
+  child.proc.kill('SIGTERM');
+  assert.equal((await child.exited).code, 0, 'drains and exits 0');
 });
 
 test('a second signal exits at once', async () => {
@@ -113,7 +150,7 @@ test('every start logs each configuration warning as one warn line, before liste
     await service.shutdown('test');
     const warned = lines.filter((l) => l.level === 40 && expected.includes(l.msg as string)).map((l) => l.msg);
     assert.deepEqual(warned, expected, `start ${start + 1}: one warn line per warning`);
-    const listening = lines.findIndex((l) => l.msg === 'image-names service listening');
+    const listening = lines.findIndex((l) => l.msg === `${SERVICE_NAME} service listening`);
     assert.ok(lines.findIndex((l) => l.msg === expected[0]) < listening, 'warned before listening');
   }
 });
@@ -133,7 +170,7 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
   });
   assert.equal(result.status, 1, 'bad configuration exits 1');
   const lines = result.stderr.trim().split('\n');
-  assert.equal(lines[0], 'image-names: invalid configuration', 'one headline naming the problem');
+  assert.equal(lines[0], `${SERVICE_NAME}: invalid configuration`, 'one headline naming the problem');
   assert.ok(
     lines.some((l) => l.includes('OS_SERVER__PORT')),
     'the bad port is named by its env var',

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/app.js';
-import { defaultConfig } from '../src/config/load.js';
+import { defaultConfig, loadConfiguration } from '../src/config/load.js';
 import { schema, type Config } from '../src/config/schema.js';
 import { createServices, optionsFromConfig } from '../src/services.js';
 import { MemcacheTokenCache } from '../src/auth-token/memcache.js';
@@ -17,7 +17,7 @@ import { NO_METRICS } from '../src/common/metrics.js';
 import { PasswordPlugin } from '../src/keystoneauth/password.js';
 import { Session } from '../src/keystoneauth/session.js';
 import { captureLogger } from './helpers/logs.js';
-import { startMocks, stats } from './helpers/mocks.js';
+import { startMocks, stats, USERS } from './helpers/mocks.js';
 import { closedUrl, listen } from './helpers/net.js';
 import { serviceOptions } from './helpers/service.js';
 
@@ -204,4 +204,41 @@ test('every mapped option reaches the options: changing it changes them', (t) =>
     const changed = { ...base, [group]: { ...values, [key]: otherValue(name, values[key], file) } } as Config;
     assert.notDeepStrictEqual(optionsFromConfig(changed), baseOptions, `${name} changed nothing in the options`);
   }
+});
+
+test("kolla-ansible's [keystone_authtoken] as it is: the service user authenticates by its domain IDs", async (t) => {
+  const mocks = await startMocks();
+  t.after(() => mocks.close());
+  const kolla = path.join(import.meta.dirname, 'config', 'fixtures', 'kolla-ansible-glance-api.conf');
+  const authenticate = async (env: Record<string, string>) => {
+    // Only where Keystone is and the secret come from elsewhere: the mock's, for the file's 192.0.2.10 and stand-in.
+    const { config } = loadConfiguration({
+      env: { OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystone.url, ...env },
+      configDir: '/nonexistent',
+      sources: [{ kind: 'file', path: kolla }],
+    });
+    const services = createServices(optionsFromConfig(config), logger);
+    t.after(() => services.close());
+    return (await services.serviceAuth.getAccess(services.session)).subject;
+  };
+  const glance = await authenticate({ OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.glance.password });
+  assert.deepEqual(
+    [glance.userName, glance.userDomainId, glance.projectName, glance.projectDomainId],
+    ['glance', 'default', 'service', 'default'],
+    "glance on service, both in Keystone's default domain, as kolla-ansible names them",
+  );
+  // The seed's acme domain by ID, its names left at Default: only the IDs can find wile and dev.
+  const acme = '9b1f0c5e3a7d4e2f8c6b5a4d3e2f1a0b';
+  const wile = await authenticate({
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.wile.username,
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.wile.password,
+    OS_KEYSTONE_AUTHTOKEN__PROJECT_NAME: USERS.wile.projectName,
+    OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID: acme,
+    OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID: acme,
+  });
+  assert.deepEqual(
+    [wile.userName, wile.userDomainName, wile.projectName, wile.projectDomainName],
+    ['wile', 'acme', 'dev', 'acme'],
+    'the IDs reached Keystone, not the default names (Default would not find wile)',
+  );
 });

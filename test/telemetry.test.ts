@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { propagatorChoice, tracesRequested } from '../src/telemetry.js';
-import { startMocks, tokenFor, type Mocks } from './helpers/mocks.js';
+import { startMocks, tokenFor, type Mocks, USERS } from './helpers/mocks.js';
 import { build, serviceOptions } from './helpers/service.js';
 import { startChild } from './helpers/process.js';
 import { listen } from './helpers/net.js';
@@ -134,8 +134,8 @@ describe('tracing', () => {
       const child = startChild(['src/server.ts'], {
         OS_SERVER__PORT: '0',
         OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
-        OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-        OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+        OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.service.username,
+        OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.service.password,
         OS_LOG__LEVEL: 'info',
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -218,7 +218,7 @@ describe('tracing', () => {
     );
     // No token anywhere: the user's, the service user's password, or any token the mock Keystone issued.
     assert.ok(exported.includes('image-names-under-test'), 'the service name is the resource');
-    for (const secret of [token, 'image-names-pw', ...mocks.keystone.store.tokenIds()])
+    for (const secret of [token, USERS.service.password, ...mocks.keystone.store.tokenIds()])
       assert.ok(!exported.includes(secret), 'a token or password in the export');
     assert.ok(!exported.includes('s3cr3t'), "the caller's baggage is not in the export either");
   });

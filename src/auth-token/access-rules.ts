@@ -102,7 +102,7 @@ export function checkAccessRules(
   request: RequestSummary,
   trustedService: boolean,
 ): AccessRuleDecision {
-  const rules = access.accessRules;
+  const rules = access.subject.accessRules;
   // Almost every token has no rules: that answer costs nothing, and the path is quoted only when needed.
   if (rules === undefined) return { allowed: true };
   if (serviceType === '') return { allowed: false, reason: 'service_type_unset' };

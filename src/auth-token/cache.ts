@@ -18,7 +18,7 @@ export interface MemoryTokenCacheOptions {
   /** Most estimated heap bytes held (token_cache_memory_mb); subjects and catalogs count once however shared. */
   maxBytes: number;
   /** The clock entry lifetimes run on (tests inject the one the validator uses); performance.now by default. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /**
@@ -114,7 +114,7 @@ export interface InvalidTokenCacheOptions {
   /** Most rejected tokens remembered (LRU). */
   max: number;
   /** Clock in ms (tests inject one). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /**

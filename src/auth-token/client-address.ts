@@ -3,7 +3,8 @@
 // that one are written by the client and prove nothing, so they are never used. The answer is a queuing key
 // whose number a caller cannot inflate: an IPv4 address, an IPv6 /64 (one host or one LAN usually holds a
 // whole /64, so per address would hand each caller 2^64 keys), or, for a hop that is not an address, the
-// trusted proxy that passed it on (never the text itself, which anyone can vary). README: "X-Forwarded-For".
+// trusted proxy that passed it on (never the text itself, which anyone can vary). See docs/deploy.md,
+// "Behind a reverse proxy".
 import net from 'node:net';
 
 /** A peer or hop that parsed as an address: `ip` for the trusted-proxy check, `key` to queue under. */

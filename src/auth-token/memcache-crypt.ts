@@ -3,6 +3,7 @@
 // nothing and an entry is bound to its token; MAC authenticates the value, ENCRYPT also hides it.
 // (Same protection, not byte-compatible: HMAC-SHA512 for derivation, HMAC-SHA256 and AES-256-GCM.)
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SERVICE_NAME } from '../common/package-info.js';
 import { sha256Hex } from '../common/redact.js';
 
 export type SecurityStrategy = 'None' | 'MAC' | 'ENCRYPT';
@@ -21,6 +22,17 @@ const FORMAT = 'v2';
 export type EntryKind = 'token' | 'catalog';
 
 /**
+ * Where an entry's memcached key starts: package.json's name, the format, the kind. The name keeps services
+ * that share one memcached apart. Renaming the service therefore empties its cache: during a rolling upgrade
+ * from the old name to the new one, old and new replicas read and write disjoint keys (nothing is misread,
+ * and the secret's protection is unchanged: the name is not an HMAC input), so every token is validated
+ * with Keystone once more per name, and the old entries expire after token_cache_time.
+ */
+export function cacheKeyPrefix(kind: EntryKind): string {
+  return `${SERVICE_NAME}/${FORMAT}/${kind}/`;
+}
+
+/**
  * The keys of one entry. `subject` is the token, or the catalog's content hash; the format version, the kind
  * and the subject are separate HMAC inputs (a token never contains NUL), so no two kinds share a key.
  */
@@ -32,7 +44,7 @@ export function deriveKeys(
 ): DerivedKeys {
   // The entry format's version is in the key (and in the HMAC input): during a rolling update, replicas of two
   // versions each use their own entries instead of taking the other's for tampered ones.
-  const prefix = `image-names/${FORMAT}/${kind}/`;
+  const prefix = cacheKeyPrefix(kind);
   if (strategy === 'None')
     return { cacheKey: `${prefix}${sha256Hex(subject)}`, macKey: Buffer.alloc(0), encryptionKey: Buffer.alloc(0) };
   const input = `${strategy}\0${FORMAT}\0${kind}\0${subject}`;

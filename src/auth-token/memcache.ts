@@ -36,10 +36,10 @@ export interface MemcacheTokenCacheOptions {
   /** token_cache_time in ms: no entry read back is kept longer, whatever it says. */
   maxTtlMs: number;
   /** Where warnings go: the request's logger when there is one (RequestScope), so they carry request_id. */
-  context: { readonly log: Logger };
+  scope: { readonly log: Logger };
   /** How long a failing server is skipped before it is tried again. */
   retryAfterMs?: number;
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 interface StoredToken {
@@ -197,7 +197,7 @@ export class MemcacheTokenCache implements TokenCache {
   /** Never trust an entry that does not verify: a miss, and a warning for the operator. */
   private ignore(server: Server, err: unknown): void {
     const reason = err instanceof TamperedEntryError ? err.message : `unreadable entry: ${(err as Error).message}`;
-    this.options.context.log.warn({ memcached: server.name, reason }, 'ignoring a token cache entry');
+    this.options.scope.log.warn({ memcached: server.name, reason }, 'ignoring a token cache entry');
   }
 
   /**
@@ -226,7 +226,7 @@ export class MemcacheTokenCache implements TokenCache {
 
   private markDown(server: Server, err: unknown): void {
     if (server.downUntil <= this.now()) {
-      this.options.context.log.warn(
+      this.options.scope.log.warn(
         { memcached: server.name, reason: (err as Error)?.message ?? String(err), retry_in_ms: this.retryAfterMs },
         'memcached unavailable; validating with Keystone meanwhile',
       );

@@ -1,7 +1,8 @@
 // keystone.token_auth: the caller's identity as an auth plugin, built by the auth_token middleware from the
 // validated tokens. Handlers pass it to a client with the global session to act as the caller: it sends the
 // caller's X-Auth-Token, and this service's own token as X-Service-Token only when given one to send
-// ([service_user] send_service_user_token, off by default; keystonemiddleware's always sends it: README).
+// ([service_user] send_service_user_token, off by default; keystonemiddleware's always sends it:
+// docs/upstream-differences.md).
 import { InvalidTokenError } from './errors.js';
 import { ProtocolError } from '../keystoneauth/errors.js';
 import { AccessInfo, type TokenBody } from '../keystoneauth/access-info.js';

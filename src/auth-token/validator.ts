@@ -25,7 +25,7 @@ export interface TokenValidatorOptions {
   invalidCache: InvalidTokenCache;
   /** Bounds and orders the calls that reach Keystone. */
   admission: AdmissionControl;
-  context: RequestScope;
+  scope: RequestScope;
   metrics: Metrics;
   /** Where Keystone is, in the service user's catalog ([keystone_authtoken] interface and region_name). */
   identity: EndpointOptions;
@@ -35,7 +35,8 @@ export interface TokenValidatorOptions {
   /** Deadline of one validation, retries included. */
   timeoutMs: number;
   connectRetries: number;
-  now?: () => number;
+  /** The clock of token expiry (tests inject one); Date.now when undefined. */
+  now?: (() => number) | undefined;
 }
 
 export class TokenValidator {
@@ -75,7 +76,7 @@ export class TokenValidator {
       return await this.options.cache.get(token);
     } catch (err) {
       // A broken shared cache degrades to asking Keystone; it never fails a request.
-      this.options.context.log.warn({ err: (err as Error).message }, 'token cache read failed');
+      this.options.scope.log.warn({ err: (err as Error).message }, 'token cache read failed');
       return undefined;
     }
   }
@@ -94,7 +95,7 @@ export class TokenValidator {
 
   private async fetch(key: string, token: string, allowExpired: boolean): Promise<AccessInfo> {
     const o = this.options;
-    const log = o.context.log;
+    const log = o.scope.log;
     const started = performance.now();
     const query = new URLSearchParams();
     if (!o.includeCatalog) query.set('nocatalog', '');

@@ -2,6 +2,7 @@
 // carries them, pretty-printed only for a human at a terminal.
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { SERVICE_NAME } from './package-info.js';
 import { redactToken, TOKEN_HEADERS } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -24,6 +25,8 @@ const SECRET_PATHS = [
 
 export interface LoggerSettings {
   level: string;
+  /** Every line's `service` field: package.json's name, unless a mock names itself. */
+  service?: string;
   /** Pretty output; defaults to "stdout is a TTY and pino-pretty is installed". */
   pretty?: boolean;
   /** Where lines go (tests capture them); stdout by default. */
@@ -35,7 +38,7 @@ export interface LoggerSettings {
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     level: settings.level,
-    base: { service: 'image-names' },
+    base: { service: settings.service ?? SERVICE_NAME },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: [...TOKEN_PATHS, ...SECRET_PATHS],

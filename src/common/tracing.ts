@@ -4,8 +4,10 @@
 // under it, with W3C trace context sent along. Tokens never go into a span: URLs without their query, no
 // headers.
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
+import { SERVICE_NAME, VERSION } from './package-info.js';
 
-export const tracer = trace.getTracer('openstack-image-names');
+/** The instrumentation scope of every span: this service, by package.json's name and version. */
+export const tracer = trace.getTracer(SERVICE_NAME, VERSION);
 
 /** Attribute names beyond the HTTP semantic conventions. */
 export const ATTR_REQUEST_ID = 'openstack.request_id';

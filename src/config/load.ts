@@ -6,6 +6,8 @@ import path from 'node:path';
 import convict from 'convict';
 import { serviceVariable, unknownVariables } from './env.js';
 import './formats.js';
+import { readOsloFiles, sourceFiles, type ConfigSource } from './oslo-files.js';
+import { AUTHTOKEN_ALIASES } from './upstream-options.js';
 import { HIDE_VALUE } from './values.js';
 import {
   describeOptions,
@@ -46,31 +48,34 @@ export interface LoadConfigOptions {
   configDir?: string;
   /** Extra JSON files applied after config/<NODE_ENV>.json (CONFIG_FILES, comma-separated, in the env). */
   files?: string[];
-  /** Values applied last, over the environment too (tests, the demo). */
+  /** oslo.config files and directories (--config-file, --config-dir), in command-line order. */
+  sources?: readonly ConfigSource[];
+  /** Values applied last, over the environment too: the command line's place (tests, the demo). */
   overrides?: Record<string, unknown>;
 }
 
-/**
- * Sources in order, later ones winning: schema defaults, config/<NODE_ENV>.json if present, `files`, then
- * CONFIG_FILES, then the environment, then `overrides`.
- * Throws ConfigError listing every problem, each naming its key and env var.
- */
+/** A valid configuration, and what its sources should tell the operator (logged at start). */
+export interface LoadedConfig {
+  config: Config;
+  warnings: string[];
+}
+
+/** loadConfiguration's configuration alone (the callers that log no warnings: tests, the demo). */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
+  return loadConfiguration(options).config;
+}
+
+/**
+ * Sources in order, later ones winning: schema defaults, the deprecated JSON files (config/<NODE_ENV>.json if
+ * present, `files`, CONFIG_FILES), the oslo.config files (`sources`), then the environment, then `overrides`.
+ * Throws ConfigError listing every problem, each naming its key and env var (and file, for a file's value).
+ */
+export function loadConfiguration(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? {};
   // Defaults, then the environment (convict reads it at construction).
   const conf = convictFor(schema, env);
-  const problems = unknownVariables(schema, env, serviceVariable);
-  const files: string[] = [];
-  const nodeEnv = env.NODE_ENV ?? 'development';
-  const envFile = path.join(options.configDir ?? 'config', `${nodeEnv}.json`);
-  if (fs.existsSync(envFile)) files.push(envFile);
-  files.push(...(options.files ?? []));
-  if (env.CONFIG_FILES)
-    files.push(
-      ...env.CONFIG_FILES.split(',')
-        .map((f) => f.trim())
-        .filter(Boolean),
-    );
+  const problems = unknownVariables(schema, env, serviceVariable).map(movedHint);
+  const { files, warnings } = jsonFiles(options, env);
   for (const file of files) {
     try {
       // load() overlays the file, then convict sets the environment again on top: env outranks every file.
@@ -79,21 +84,64 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       problems.push(`${file}: ${(err as Error).message}`);
     }
   }
+  const listed = sourceFiles(options.sources ?? []);
+  const oslo = readOsloFiles(listed.files, schema);
+  problems.push(...listed.problems, ...oslo.problems);
+  warnings.push(...oslo.warnings);
+  // Strings, like the environment's: the formats parse them. convict sets the environment on top again.
+  conf.load(oslo.values);
+  const overrides = leaves(options.overrides ?? {});
+  const checked: string[] = [];
   try {
     // Not load(): it would put the environment back on top. set() writes one value and nothing else.
-    for (const [name, value] of leaves(options.overrides ?? {})) conf.set(name, value);
+    for (const [name, value] of overrides) conf.set(name, value);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    problems.push(...explainConvictError(err));
+    checked.push(...explainConvictError(err));
   }
   try {
-    problems.push(...crossChecks(conf.getProperties()));
+    checked.push(...crossChecks(conf.getProperties()));
   } catch (err) {
     // A value convict already refused can have any type; that problem is reported.
-    if (problems.length === 0) throw err;
+    if (problems.length + checked.length === 0) throw err;
   }
+  const fromFile = (name: string) =>
+    overrides.some(([n]) => n === name) || env[envVarNameOf(name)] !== undefined ? undefined : oslo.origins.get(name);
+  problems.push(...checked.map((p) => withOrigin(p, fromFile)));
   if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(conf.getProperties());
+  return { config: deepFreeze(conf.getProperties()), warnings };
+}
+
+/** The JSON files in order; a warning when the deprecated ones (config/<NODE_ENV>.json, CONFIG_FILES) are used. */
+function jsonFiles(options: LoadConfigOptions, env: Record<string, string | undefined>) {
+  const envFile = path.join(options.configDir ?? 'config', `${env.NODE_ENV ?? 'development'}.json`);
+  const own = fs.existsSync(envFile) ? [envFile] : [];
+  const listed = (env.CONFIG_FILES ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const deprecated = [...own, ...listed];
+  const warnings = deprecated.map(
+    (file) =>
+      `${file}: JSON configuration files (config/<NODE_ENV>.json, CONFIG_FILES) are deprecated and will be removed: use --config-file with an oslo.config file (docs/deploy.md#configuration)`,
+  );
+  return { files: [...own, ...(options.files ?? []), ...listed], warnings };
+}
+
+/** An unknown OS_KEYSTONE_AUTHTOKEN__<name> that keystonemiddleware reads, with where that option is here. */
+function movedHint(problem: string): string {
+  const key = /^keystone_authtoken\.([a-z_]+): unknown option/.exec(problem)?.[1] ?? '';
+  const to = Object.hasOwn(AUTHTOKEN_ALIASES, key) ? AUTHTOKEN_ALIASES[key] : undefined;
+  return to ? `${problem}; keystonemiddleware's ${key} is ${envVarName(to.group, to.key)} here` : problem;
+}
+
+const envVarNameOf = (name: string) => envVarName(...(name.split('.') as [string, string]));
+
+/** A problem about `group.key` whose value came from an oslo.config file, with that file and line. */
+function withOrigin(problem: string, originOf: (name: string) => string | undefined): string {
+  const name = /^([a-z_]+\.[a-z_]+)[: ]/.exec(problem)?.[1];
+  const origin = name === undefined ? undefined : originOf(name);
+  return origin === undefined ? problem : `${problem} (set at ${origin})`;
 }
 
 /** `{ group: { key: value } }` as [`group.key`, value] pairs; arrays and other non-plain values are leaves. */
@@ -142,6 +190,7 @@ function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
       `keystone_authtoken.password: required for auth_type password (env ${envVarName('keystone_authtoken', 'password')})`,
     );
   }
+  problems.push(...domainChecks(ka));
   if (ka.memcache_security_strategy !== 'None' && ka.memcache_secret_key === '') {
     problems.push(
       `keystone_authtoken.memcache_secret_key: required with memcache_security_strategy ${ka.memcache_security_strategy} (env ${envVarName('keystone_authtoken', 'memcache_secret_key')})`,
@@ -160,6 +209,18 @@ function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
     );
   }
   return problems;
+}
+
+/** Without either, keystoneauth sends a name with no domain, which Keystone refuses (400) at every authentication. */
+function domainChecks(ka: Config['keystone_authtoken']): string[] {
+  return (['user', 'project'] as const).flatMap((owner) => {
+    const nameKey = `${owner}_domain_name` as const;
+    const idKey = `${owner}_domain_id` as const;
+    if (ka[nameKey] !== '' || ka[idKey] !== '') return [];
+    return [
+      `keystone_authtoken.${nameKey}: the ${owner}'s domain is needed: set ${nameKey} or ${idKey} (env ${envVarName('keystone_authtoken', nameKey)}, ${envVarName('keystone_authtoken', idKey)})`,
+    ];
+  });
 }
 
 function serverChecks(s: Config['server']): string[] {

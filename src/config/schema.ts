@@ -1,14 +1,9 @@
 // The service's one convict schema and the types it validates to. Groups carry oslo.config's names
 // (keystone_authtoken, communication, ...) so that OpenStack operators recognise every option, and environment
 // variables follow oslo.config's own convention: OS_<GROUP>__<OPTION>.
-import fs from 'node:fs';
+import { SERVICE_NAME, VERSION } from '../common/package-info.js';
 import { adapterGroup } from './adapter-group.js';
 import { optionRange } from './formats.js';
-
-// package.json sits two levels above both src/config/ and dist/config/.
-export const VERSION = (
-  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** One option as this project writes it; an enum's `format` is a literal tuple (`[...] as const`). */
 export interface OptionSpec {
@@ -81,11 +76,25 @@ export const schema = {
       default: 'http://127.0.0.1:5000/v3',
     },
     auth_type: { doc: "Auth plugin of the service's own user.", format: ['password'] as const, default: 'password' },
-    username: { doc: "The service's own user name.", format: String, default: 'image-names' },
+    username: {
+      doc: "The service's own user name (default: package.json's name).",
+      format: String,
+      default: SERVICE_NAME,
+    },
     password: { doc: "The service's own user password (required).", format: String, default: '', sensitive: true },
     user_domain_name: { doc: "Domain of the service's own user.", format: String, default: 'Default' },
+    user_domain_id: {
+      doc: "ID of the service's own user's domain; when set, it is sent instead of user_domain_name (keystoneauth's rule). Keystone's default domain has the ID default.",
+      format: String,
+      default: '',
+    },
     project_name: { doc: "Project the service's own user scopes to.", format: String, default: 'service' },
     project_domain_name: { doc: 'Domain of that project.', format: String, default: 'Default' },
+    project_domain_id: {
+      doc: "ID of that project's domain; when set, it is sent instead of project_domain_name (keystoneauth's rule).",
+      format: String,
+      default: '',
+    },
     region_name: {
       doc: 'Region of the identity endpoint used for validation; empty matches any.',
       format: String,
@@ -280,9 +289,9 @@ export const schema = {
       max: 256 * 1024 * 1024,
     },
     user_agent: {
-      doc: 'User-Agent sent upstream.',
+      doc: "User-Agent sent upstream (default: package.json's name/version).",
       format: String,
-      default: `openstack-image-names/${VERSION}`,
+      default: `${SERVICE_NAME}/${VERSION}`,
     },
   },
   image: {
@@ -293,10 +302,22 @@ export const schema = {
       default: 1000,
       max: 10000,
     },
+    max_images: {
+      doc: "Most images GET / returns without limit (every page of Glance's): past it the caller gets 502 and is told to page with limit and marker. Bounds one request's memory and Glance calls, whatever Glance sends.",
+      format: 'positive-int',
+      default: 100000,
+      max: 10000000,
+    },
+    max_limit: {
+      doc: "Largest page a caller may ask for with GET /?limit=N; a larger limit is lowered to it, as Glance's api_limit_max lowers its own (1000 by default).",
+      format: 'positive-int',
+      default: 1000,
+      max: 10000,
+    },
   },
   service_user: {
     send_service_user_token: {
-      doc: "Send this service's own token (keystone_authtoken's user) as X-Service-Token with every call made as the caller, as Nova's option of this name does: the upstream then knows a service is calling and, for a token holding its service_token_roles, skips the caller's access rules and accepts a caller's token that expired meanwhile. Off: only the caller's X-Auth-Token goes (keystonemiddleware always sends its own; see the README).",
+      doc: "Send this service's own token (keystone_authtoken's user) as X-Service-Token with every call made as the caller, as Nova's option of this name does: the upstream then knows a service is calling and, for a token holding its service_token_roles, skips the caller's access rules and accepts a caller's token that expired meanwhile. Off: only the caller's X-Auth-Token goes (keystonemiddleware always sends its own; see docs/upstream-differences.md).",
       format: Boolean,
       default: false,
     },
@@ -357,7 +378,7 @@ export interface ConfigOption {
   format: string;
   sensitive: boolean;
   /** A numeric option's inclusive bounds. */
-  range?: { min: number; max: number };
+  range?: { min: number; max: number } | undefined;
 }
 
 /** Every option with its env var, default and doc: the source of the generated configuration reference. */

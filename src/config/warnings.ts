@@ -1,6 +1,6 @@
-// Settings that are valid but weaken the service: the start goes on, and each is logged at every start
-// (server.ts), so that it cannot be forgotten in a deployment. Pure: the caller logs.
-import { envVarName, type Config } from './schema.js';
+// Settings that are valid but weaken the service or have no effect: the start goes on, and each is logged at
+// every start (server.ts), so that it cannot be forgotten in a deployment. Pure: the caller logs.
+import { envVarName, schema, type Config } from './schema.js';
 
 /** One line per risky setting, each beginning with its key and naming its env var. */
 export function configWarnings(config: Config): string[] {
@@ -10,8 +10,20 @@ export function configWarnings(config: Config): string[] {
       `communication.insecure: TLS certificates of Keystone and Glance are not verified, so whoever can intercept the connection reads tokens and the service password (env ${envVarName('communication', 'insecure')})`,
     );
   }
-  warnings.push(...memcacheWarnings(config.keystone_authtoken));
+  warnings.push(...domainWarnings(config.keystone_authtoken), ...memcacheWarnings(config.keystone_authtoken));
   return warnings;
+}
+
+/** A domain name other than the default beside a domain ID: keystoneauth sends the ID only, so the name is unused. */
+function domainWarnings(ka: Config['keystone_authtoken']): string[] {
+  return (['user', 'project'] as const).flatMap((owner) => {
+    const nameKey = `${owner}_domain_name` as const;
+    const idKey = `${owner}_domain_id` as const;
+    if (ka[idKey] === '' || ka[nameKey] === schema.keystone_authtoken[nameKey].default) return [];
+    return [
+      `keystone_authtoken.${nameKey}: set to "${ka[nameKey]}", but ${idKey} ("${ka[idKey]}") is set too and is what Keystone gets, as with keystoneauth (env ${envVarName('keystone_authtoken', nameKey)})`,
+    ];
+  });
 }
 
 function memcacheWarnings(ka: Config['keystone_authtoken']): string[] {

@@ -1,10 +1,12 @@
 // Glance v2 image client on an Adapter: built per request from the global session and the caller's auth
 // plugin (no I/O in the constructor), listing every image the caller can see as an async iterator over
-// Glance's pages.
+// Glance's pages, or one page of them for a caller who pages (limit and marker).
 import { Adapter, type EndpointData, type EndpointOptions, type ServiceDescription } from '../keystoneauth/adapter.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
-import type { Session } from '../keystoneauth/session.js';
+import type { Session, SessionResponse } from '../keystoneauth/session.js';
+import { ProtocolError } from '../keystoneauth/errors.js';
 import { joinUrl } from '../keystoneauth/url.js';
+import { isImageId } from './image-id.js';
 
 /** Glance's image API v2, as this client calls it. */
 export const IMAGE_SERVICE = {
@@ -17,11 +19,33 @@ export const IMAGE_SERVICE = {
 export interface ImageClientOptions {
   /** Images asked per page; Glance caps it at api_limit_max (1000 by default). */
   pageSize: number;
+  /**
+   * Most images one listing of every page collects ([image] max_images), so that a huge or lying Glance (fresh
+   * `next` links forever, empty pages included) cannot make one request take unbounded memory and time.
+   */
+  maxImages: number;
+}
+
+/** A listing of every page passed [image] max_images: the caller should page with limit and marker. */
+export class ListingTooLargeError extends ProtocolError {
+  constructor(
+    /** The max_images that was passed. */
+    readonly maxImages: number,
+    requestId: string | undefined,
+  ) {
+    super(`Glance listed more than ${maxImages} images`, {
+      requestId,
+      service: IMAGE_SERVICE.service,
+      displayName: IMAGE_SERVICE.displayName,
+    });
+  }
 }
 
 /** What createServices binds for the route: where Glance is and how it is paged. */
 export interface ImageOptions extends ImageClientOptions {
   readonly endpoint: EndpointOptions;
+  /** The largest page a caller may ask for ([image] max_limit): the route lowers a larger limit to it. */
+  readonly maxLimit: number;
 }
 
 /** ImageClients acting as whoever the route hands in, through the one global session. */
@@ -51,6 +75,26 @@ interface ImagesPage {
   next?: unknown;
 }
 
+/** One page a caller asked for: at most `limit` images, after the image `marker` when given. */
+export interface PageRequest {
+  readonly limit: number;
+  readonly marker?: string | undefined;
+}
+
+/** A page as Glance sent it, and the marker of the page after it when Glance says there is one. */
+export interface ImagePage {
+  readonly images: readonly Image[];
+  /** The image id in Glance's `next` link (checked to be one); undefined when Glance sent no `next`. */
+  readonly nextMarker: string | undefined;
+}
+
+/** One Glance page and the URL of the next (Glance's `next`, resolved and checked), if any. */
+interface FetchedPage {
+  readonly images: readonly Image[];
+  readonly next: URL | undefined;
+  readonly response: SessionResponse;
+}
+
 export class ImageClient {
   constructor(
     private readonly adapter: Adapter,
@@ -67,16 +111,53 @@ export class ImageClient {
     filters: ImageFilters = {},
     { signal }: { signal?: AbortSignal } = {},
   ): AsyncGenerator<readonly Image[]> {
+    // Every page costs at least one, so endless empty pages end too.
+    let budget = this.options.maxImages;
+    for await (const { images, response } of this.walk(filters, { limit: this.options.pageSize }, signal)) {
+      budget -= Math.max(1, images.length);
+      if (budget < 0) {
+        throw new ListingTooLargeError(this.options.maxImages, response.requestId);
+      }
+      yield images;
+    }
+  }
+
+  /**
+   * One page, as a caller pages: Glance's first page with images from `marker` on (an empty page that carries a
+   * `next` is skipped, as when listing everything), and the marker of the page after it. A `next` whose marker is
+   * not an image id, or is the marker asked for, is a ProtocolError: the caller would be sent round in a loop.
+   */
+  async page(
+    filters: ImageFilters,
+    request: PageRequest,
+    { signal }: { signal?: AbortSignal } = {},
+  ): Promise<ImagePage> {
+    for await (const { images, next, response } of this.walk(filters, request, signal)) {
+      if (images.length === 0 && next !== undefined) continue;
+      if (next === undefined) return { images, nextMarker: undefined };
+      const nextMarker = next.searchParams.get('marker');
+      if (nextMarker === null || !isImageId(nextMarker))
+        throw this.adapter.protocolError('Glance sent a next link whose marker is not an image id', response);
+      if (nextMarker === request.marker)
+        throw this.adapter.protocolError('Glance sent a next link that repeats an earlier page', response);
+      return { images, nextMarker };
+    }
+    return { images: [], nextMarker: undefined }; // unreachable: walk yields at least one page
+  }
+
+  /** Glance's pages from `marker` on, `limit` at a time, following `next` (a `next` seen before is a loop). */
+  private async *walk(filters: ImageFilters, { limit, marker }: PageRequest, signal?: AbortSignal) {
     // The catalog may say http://glance:9292 or http://glance:9292/v2: the adapter gives /v2 once either way.
     const endpoint = await this.adapter.getEndpointData(signal);
     const tags = filters.tag ?? [];
-    const query = new URLSearchParams({ limit: String(this.options.pageSize) });
+    const query = new URLSearchParams({ limit: String(limit) });
     for (const key of ['visibility', 'status', 'name', 'owner', 'sort'] as const) {
       const value = filters[key];
       if (value !== undefined) query.set(key, value);
     }
     if (filters.os_hidden !== undefined) query.set('os_hidden', String(filters.os_hidden));
     for (const tag of tags) query.append('tag', tag);
+    if (marker !== undefined) query.set('marker', marker);
 
     let url = `${joinUrl(endpoint.url, 'images')}?${query.toString()}`;
     const seen = new Set<string>();
@@ -87,17 +168,22 @@ export class ImageClient {
       if (!Array.isArray(page.images)) {
         throw this.adapter.protocolError('Glance sent an images page without an images list', response);
       }
-      yield page.images as Image[];
-      if (typeof page.next !== 'string' || page.next === '') return;
-      url = this.nextUrl(endpoint, page.next, tags);
+      const images = page.images as Image[];
+      if (typeof page.next !== 'string' || page.next === '') {
+        yield { images, next: undefined, response } satisfies FetchedPage;
+        return;
+      }
+      const next = this.nextUrl(endpoint, page.next, tags);
       // A short or empty page with a `next` is not the end; a `next` seen before is a loop.
-      if (seen.has(url))
+      if (seen.has(next.href))
         throw this.adapter.protocolError('Glance sent a next link that repeats an earlier page', response);
+      yield { images, next, response } satisfies FetchedPage;
+      url = next.href;
     }
   }
 
   /** The next page's URL: Glance's link (relative to the service root, same origin), with every requested tag restored. */
-  private nextUrl(endpoint: EndpointData, next: string, tags: readonly string[]): string {
+  private nextUrl(endpoint: EndpointData, next: string, tags: readonly string[]): URL {
     const absolute = this.adapter.resolveLink(endpoint, next);
     const params = absolute.searchParams;
     if (tags.length > 0) {
@@ -105,6 +191,6 @@ export class ImageClient {
       for (const tag of tags) params.append('tag', tag);
     }
     absolute.search = params.toString(); // re-encodes the marker and every other value
-    return absolute.href;
+    return absolute;
   }
 }

@@ -74,6 +74,7 @@ export class TokenSubject {
   readonly domainId: string | undefined;
   readonly domainName: string | undefined;
   readonly systemScoped: boolean;
+  /** System-scoped to the whole deployment (OpenStack-System-Scope: all). */
   readonly systemAll: boolean;
   readonly roleNames: readonly string[];
   readonly roleIds: readonly string[];
@@ -81,7 +82,9 @@ export class TokenSubject {
   readonly trusteeUserId: string | undefined;
   readonly trustorUserId: string | undefined;
   readonly applicationCredentialId: string | undefined;
+  /** The application credential's access rules; undefined when the token has none (not restricted). */
   readonly accessRules: readonly AccessRule[] | undefined;
+  /** Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true. */
   readonly isAdminProject: boolean;
 
   /** `data` must be deep-frozen (it is shared); `jsonLength` is the length of its JSON text. */
@@ -116,6 +119,18 @@ export class TokenSubject {
     this.isAdminProject = t.is_admin_project ?? true;
     Object.freeze(this);
   }
+
+  get scope(): Scope {
+    if (this.projectId) return 'project';
+    if (this.domainId) return 'domain';
+    if (this.systemScoped) return 'system';
+    return 'unscoped';
+  }
+
+  /** Whether the token holds one of these roles, by exact (case-sensitive) name, as keystonemiddleware matches. */
+  hasRole(names: readonly string[]): boolean {
+    return this.roleNames.some((r) => names.includes(r));
+  }
 }
 
 /**
@@ -146,7 +161,7 @@ export function catalogFor(entries: readonly CatalogEntry[] | undefined, sharing
 /**
  * A validated Keystone v3 token, immutable: its own fields (the token, its dates and audit ids) plus a subject
  * and a catalog that tokens with the same content share, so a cached token costs a few hundred bytes whatever
- * the size of the catalog.
+ * the size of the catalog. Who the token speaks for (user, scope, roles...) is read from `subject`.
  */
 export class AccessInfo {
   readonly authToken: string;
@@ -220,80 +235,6 @@ export class AccessInfo {
     return this.own.catalog;
   }
 
-  get methods(): readonly string[] {
-    return this.subject.methods;
-  }
-  get userId(): string {
-    return this.subject.userId;
-  }
-  get userName(): string | undefined {
-    return this.subject.userName;
-  }
-  get userDomainId(): string | undefined {
-    return this.subject.userDomainId;
-  }
-  get userDomainName(): string | undefined {
-    return this.subject.userDomainName;
-  }
-  get projectId(): string | undefined {
-    return this.subject.projectId;
-  }
-  get projectName(): string | undefined {
-    return this.subject.projectName;
-  }
-  get projectDomainId(): string | undefined {
-    return this.subject.projectDomainId;
-  }
-  get projectDomainName(): string | undefined {
-    return this.subject.projectDomainName;
-  }
-  get domainId(): string | undefined {
-    return this.subject.domainId;
-  }
-  get domainName(): string | undefined {
-    return this.subject.domainName;
-  }
-  get systemScoped(): boolean {
-    return this.subject.systemScoped;
-  }
-  /** System-scoped to the whole deployment (OpenStack-System-Scope: all). */
-  get systemAll(): boolean {
-    return this.subject.systemAll;
-  }
-  get roleNames(): readonly string[] {
-    return this.subject.roleNames;
-  }
-  get roleIds(): readonly string[] {
-    return this.subject.roleIds;
-  }
-  get trustId(): string | undefined {
-    return this.subject.trustId;
-  }
-  get trusteeUserId(): string | undefined {
-    return this.subject.trusteeUserId;
-  }
-  get trustorUserId(): string | undefined {
-    return this.subject.trustorUserId;
-  }
-  get applicationCredentialId(): string | undefined {
-    return this.subject.applicationCredentialId;
-  }
-  /** The application credential's access rules; undefined when the token has none (not restricted). */
-  get accessRules(): readonly AccessRule[] | undefined {
-    return this.subject.accessRules;
-  }
-  /** Keystone omits it unless an admin project is configured; keystonemiddleware then assumes true. */
-  get isAdminProject(): boolean {
-    return this.subject.isAdminProject;
-  }
-
-  get scope(): Scope {
-    if (this.projectId) return 'project';
-    if (this.domainId) return 'domain';
-    if (this.systemScoped) return 'system';
-    return 'unscoped';
-  }
-
   isExpired(now: number = Date.now()): boolean {
     return this.expiresAt.getTime() <= now;
   }
@@ -301,11 +242,6 @@ export class AccessInfo {
   /** True when the token expires within `marginMs` (time to re-authenticate). */
   willExpireSoon(marginMs: number, now: number = Date.now()): boolean {
     return this.expiresAt.getTime() - now <= marginMs;
-  }
-
-  /** Whether the token holds one of these roles, by exact (case-sensitive) name, as keystonemiddleware matches. */
-  hasRole(names: readonly string[]): boolean {
-    return this.roleNames.some((r) => names.includes(r));
   }
 }
 

@@ -3,7 +3,7 @@
 // the service is called in logs, spans and the errors callers see - and hands every call to the session.
 // A client for another OpenStack service is an Adapter plus its few calls (examples/projects/client.ts).
 // Construction does no I/O: the endpoint is looked up in the plugin's catalog at each call.
-import { ProtocolError } from './errors.js';
+import { ProtocolError, type UpstreamErrorDetails } from './errors.js';
 import type { AuthPlugin, EndpointFilter } from './plugin.js';
 import type { RequestOptions, Session, SessionResponse } from './session.js';
 import { joinUrl, serviceRoot, withoutTrailingSlashes } from './url.js';
@@ -152,7 +152,7 @@ export class Adapter {
   /** The service answered with something its API does not promise: a ProtocolError naming it. */
   protocolError(
     message: string,
-    details: { status?: number; requestId?: string; cause?: unknown } = {},
+    details: Pick<UpstreamErrorDetails, 'status' | 'requestId' | 'cause'> = {},
   ): ProtocolError {
     return new ProtocolError(message, { ...details, service: this.service, displayName: this.displayName });
   }

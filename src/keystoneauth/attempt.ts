@@ -1,6 +1,7 @@
 // Where one call through the session stands between its attempts: what the next attempt sends, what the
 // call may still spend on retries, redirects and re-authentication, and its deadline. Session.send owns one
 // of these per call and moves it along; followRedirect (redirect.ts) and the backoff update it too.
+import type { Span } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { TOKEN_HEADERS } from '../common/redact.js';
 import type { FailureContext } from './classify.js';
@@ -30,7 +31,7 @@ export interface AttemptState {
   /** Stable name of the upstream in errors, logs and spans ("keystone", "glance"). */
   readonly service: string;
   /** How callers are told about the upstream ("identity service"), when the caller gave one. */
-  readonly displayName?: string;
+  readonly displayName?: string | undefined;
   readonly deadline: Deadline;
   readonly callerSignal: AbortSignal | undefined;
   /** When the first attempt started (performance.now()): backoffs are measured from here. */
@@ -48,6 +49,9 @@ export interface AttemptState {
   /** Backoffs taken so far (connect and status retries): the exponent of the next one. */
   attempt: number;
   readonly retriesLeft: RetriesLeft;
+  /** The attempt in flight as AttemptObserver.start left it (instrumentation.ts): its CLIENT span and start. */
+  span: Span | undefined;
+  attemptStartedAt: number;
 }
 
 /**
@@ -65,20 +69,21 @@ export function attemptHeaders(
 }
 
 /** Whether the next attempt sends a body: GET and HEAD never do. */
-export function sendsBody(state: AttemptState): boolean {
+export function sendsBody(state: AttemptState): state is AttemptState & { body: string | Buffer } {
   return state.body !== undefined && state.method !== 'GET' && state.method !== 'HEAD';
 }
 
 /** undici's request options for this attempt. */
 export function dispatchOptions(state: AttemptState, headers: Record<string, string>): Dispatcher.RequestOptions {
-  return {
+  const options: Dispatcher.RequestOptions = {
     origin: state.url.origin,
     path: `${state.url.pathname}${state.url.search}`,
     method: state.method,
     headers,
-    body: sendsBody(state) ? state.body : undefined,
     signal: state.deadline.signal,
   };
+  if (sendsBody(state)) options.body = state.body;
+  return options;
 }
 
 /** Where the attempt failed, for classify. */

@@ -32,7 +32,7 @@ export interface FailureContext {
   /** Stable name of the upstream in errors and logs ("keystone", "glance"). */
   readonly service: string;
   /** How callers are told about the upstream ("identity service"), when known. */
-  readonly displayName?: string;
+  readonly displayName?: string | undefined;
   readonly method: string;
   readonly url: URL;
   /** The call's overall deadline; once passed, any abort is reported as that timeout. */

@@ -2,20 +2,21 @@
 // class (like stripe-node's), each carrying the upstream status, a stable code and the upstream request id.
 import { STATUS_CODES } from 'node:http';
 
+// Each detail is known or not (undefined): callers pass on what they have, as they have it.
 export interface UpstreamErrorDetails {
   /** Upstream HTTP status, when the upstream answered. */
-  status?: number;
+  status?: number | undefined;
   /** The upstream's X-OpenStack-Request-ID (or x-compute-request-id), when it sent one. */
-  requestId?: string;
-  method?: string;
+  requestId?: string | undefined;
+  method?: string | undefined;
   /** The URL asked, without its query string (markers and filters stay out of logs and errors). */
-  url?: string;
+  url?: string | undefined;
   /** The first bytes of the upstream's error body, for logs. Never returned to callers. */
-  bodyExcerpt?: string;
+  bodyExcerpt?: string | undefined;
   /** Which service it was, as a stable machine name for logs and spans ("keystone", "glance"). */
-  service?: string;
+  service?: string | undefined;
   /** How callers are told about the service ("identity service", "image service"): an Adapter's displayName. */
-  displayName?: string;
+  displayName?: string | undefined;
   cause?: unknown;
 }
 

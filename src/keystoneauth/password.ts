@@ -12,8 +12,12 @@ export interface PasswordCredentials {
   username: string;
   password: string;
   userDomainName: string;
+  /** The user's domain by ID: when non-empty it is sent and userDomainName is not (keystoneauth's rule). */
+  userDomainId?: string;
   projectName: string;
   projectDomainName: string;
+  /** The project's domain by ID: when non-empty it is sent and projectDomainName is not. */
+  projectDomainId?: string;
 }
 
 export interface PasswordPluginOptions {
@@ -77,15 +81,7 @@ export class PasswordPlugin implements AuthPlugin {
       service,
       displayName,
       timeoutMs: this.options.timeoutMs,
-      json: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: c.username, password: c.password, domain: { name: c.userDomainName } } },
-          },
-          scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
-        },
-      },
+      json: passwordAuthBody(c),
     });
     const token = response.headers['x-subject-token'];
     if (typeof token !== 'string' || token === '') {
@@ -99,4 +95,24 @@ export class PasswordPlugin implements AuthPlugin {
     this.access = AccessInfo.fromBody(response.json(), token);
     return this.access;
   }
+}
+
+/** A domain as keystoneauth's v3 plugins send it: by ID when one is set (a non-empty string), else by name. */
+function domainRef(id: string | undefined, name: string): { id: string } | { name: string } {
+  return id ? { id } : { name };
+}
+
+/** The body of POST /v3/auth/tokens: keystoneauth's v3.Password with a user name and a project name. */
+function passwordAuthBody(c: PasswordCredentials) {
+  return {
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: {
+          user: { name: c.username, password: c.password, domain: domainRef(c.userDomainId, c.userDomainName) },
+        },
+      },
+      scope: { project: { name: c.projectName, domain: domainRef(c.projectDomainId, c.projectDomainName) } },
+    },
+  };
 }

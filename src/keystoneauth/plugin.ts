@@ -6,10 +6,10 @@
 export interface EndpointFilter {
   /** Service type from the catalog ("image", "identity", ...); common aliases are understood. */
   serviceType: string;
-  /** Interface or ordered preferences: public, internal, admin (publicURL style accepted). */
-  interface?: string | readonly string[];
+  /** Interface or ordered preferences: public, internal, admin (publicURL style accepted); absent: public. */
+  interface?: string | readonly string[] | undefined;
   /** Matches an endpoint's region_id or region; empty or absent matches any. */
-  regionName?: string;
+  regionName?: string | undefined;
 }
 
 /** A call a plugin makes for itself (authenticating): never on behalf of another plugin. */
@@ -20,10 +20,10 @@ export interface PluginRequestOptions {
   json?: unknown;
   body?: string | Buffer;
   query?: URLSearchParams;
-  /** Caller's cancellation (a disconnected client); the session's own deadline still applies. */
-  signal?: AbortSignal;
-  /** This call's overall deadline in ms, when shorter than the session's. */
-  timeoutMs?: number;
+  /** Caller's cancellation (a disconnected client), when it has one; the session's own deadline still applies. */
+  signal?: AbortSignal | undefined;
+  /** This call's overall deadline in ms, when shorter than the session's (absent: the session's). */
+  timeoutMs?: number | undefined;
   connectRetries?: number;
   statusCodeRetries?: number;
   /** Throw an HttpError for statuses >= 400 (default true). */

@@ -72,7 +72,7 @@ export interface ResponseParts {
   /** Name used in errors ("keystone", "glance"). */
   service: string;
   /** How callers are told about the upstream ("identity service"), when known. */
-  displayName?: string;
+  displayName?: string | undefined;
 }
 
 /** The SessionResponse for a body already read. */

@@ -1,20 +1,19 @@
 // The one shared HTTP session (keystoneauth's Session, for Node): a pooled undici Agent plus the policy that
 // every upstream call needs - an auth plugin chosen per call, endpoint lookup, deadlines, retries,
-// redirects that never leak tokens, request ids, a User-Agent and redacted debug logs.
+// redirects that never leak tokens, request ids and a User-Agent.
 //
 // One call, step by step (send): resolve the URL; then per attempt build the headers, dispatch, classify a
 // failure (classify.ts) and maybe resend it (retry.ts), follow a redirect (redirect.ts), read the body
 // (response.ts), and decide: re-authenticate, retry the status, raise, or answer. Where the call stands
-// between attempts is one AttemptState (attempt.ts).
+// between attempts is one AttemptState (attempt.ts); what each attempt reports (its span, timing and redacted
+// debug line) is the AttemptObserver's (instrumentation.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import { SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
-import { redactHeaders } from '../common/redact.js';
-import { ATTR_REQUEST_ID, ATTR_UPSTREAM_REQUEST_ID, annotate, tracer } from '../common/tracing.js';
 import type { RequestScope } from '../common/request-scope.js';
 import { attemptHeaders, dispatchOptions, failureContext, type AttemptState, type Deadline } from './attempt.js';
 import { classify, classifyDispatchFailure } from './classify.js';
 import { httpErrorFor, type HttpError, type UpstreamError } from './errors.js';
+import { AttemptObserver, type Timing } from './instrumentation.js';
 import type { AuthPlugin, EndpointFilter, PluginRequestOptions, PluginSession } from './plugin.js';
 import { followRedirect, redirectLocation } from './redirect.js';
 import { makeResponse, readBody, upstreamRequestId, type SessionResponse } from './response.js';
@@ -22,6 +21,7 @@ import { mayResend, mayRetryStatus, retryAfterMs, retryWaitMs } from './retry.js
 import { joinUrl, loggableUrl } from './url.js';
 
 export type { SessionResponse } from './response.js';
+export type { Timing } from './instrumentation.js';
 
 export interface SessionOptions {
   /** Overall deadline of one call in ms, retries and redirects included. Always in force. */
@@ -48,7 +48,8 @@ export interface SessionOptions {
   /** Largest response body read into memory. */
   maxResponseBytes: number;
   userAgent: string;
-  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  /** PEM texts; undefined: none configured (the system's CAs, no client certificate). */
+  tls: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean };
   /** Keep per-call timings, like keystoneauth's collect_timing (tests, diagnostics). */
   collectTiming?: boolean;
 }
@@ -61,38 +62,25 @@ export interface RequestOptions extends PluginRequestOptions {
   allowReauth?: boolean;
 }
 
-/** One attempt's record (collectTiming). */
-export interface Timing {
-  method: string;
-  url: string;
-  status: number | undefined;
-  elapsedMs: number;
-}
-
-/** How one attempt ended, for its log line and timing. */
-interface AttemptOutcome {
-  status?: number;
-  upstreamId?: string;
-  error?: UpstreamError;
-}
-
 /** keystoneauth's Session: one per process, shared by every call whatever identity it is made as. */
 export class Session implements PluginSession {
   /** The options it was built with, frozen. */
   readonly options: Readonly<SessionOptions>;
   private readonly dispatcher: Dispatcher;
-  private readonly timings: Timing[] = [];
+  /** Spans, timings and debug lines of every attempt (instrumentation.ts). */
+  private readonly observer: AttemptObserver;
 
   /**
-   * @param context carries the current request's id (sent upstream) and logger.
+   * @param scope carries the current request's id (sent upstream) and logger.
    * @param dispatcher replaces the pooled Agent built from `options` (tests, proxies).
    */
   constructor(
     options: SessionOptions,
-    private readonly context: RequestScope,
+    private readonly scope: RequestScope,
     dispatcher?: Dispatcher,
   ) {
     this.options = Object.freeze({ ...options });
+    this.observer = new AttemptObserver(scope, options.collectTiming === true);
     this.dispatcher =
       dispatcher ??
       new Agent({
@@ -134,12 +122,12 @@ export class Session implements PluginSession {
 
   /** Timings collected since the last reset (only with collectTiming). */
   getTimings(): readonly Timing[] {
-    return this.timings;
+    return this.observer.timings;
   }
 
   /** Forget the collected timings. */
   resetTimings(): void {
-    this.timings.length = 0;
+    this.observer.resetTimings();
   }
 
   /** Close the pooled connections; the session cannot be used afterwards. */
@@ -158,53 +146,22 @@ export class Session implements PluginSession {
         state,
         options.auth && !state.stripTokens ? await options.auth.getHeaders(this, deadline.signal) : {},
       );
-      const span = this.startAttemptSpan(state, headers);
-      const t0 = performance.now();
-
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await this.dispatcher.request(dispatchOptions(state, headers));
-      } catch (err) {
-        const failure = classifyDispatchFailure(err, failureContext(state));
-        this.endAttempt(state, t0, headers, span, { error: failure.error });
-        if (state.retriesLeft.connect > 0 && mayResend(failure, state.method)) {
-          state.retriesLeft.connect--;
-          await this.backoff(state, undefined, failure.error);
-          continue;
-        }
-        throw failure.error;
-      }
+      this.observer.start(state, headers);
+      const res = await this.dispatch(state, headers);
+      if (res === undefined) continue;
       const status = res.statusCode;
       const upstreamId = upstreamRequestId(res.headers);
 
       const location = redirectLocation(status, res.headers, state.retriesLeft.redirects);
       if (location !== undefined) {
         await res.body.dump();
-        this.endAttempt(state, t0, headers, span, { status, upstreamId });
+        this.observer.end(state, headers, { status, upstreamId });
         followRedirect(state, status, location, upstreamId);
         continue;
       }
 
-      let body: Buffer;
-      try {
-        body = await readBody(res, state.method, this.options.maxResponseBytes);
-      } catch (err) {
-        const error = classify(err, failureContext(state));
-        this.endAttempt(state, t0, headers, span, { status, upstreamId, error });
-        throw error;
-      }
-      this.endAttempt(state, t0, headers, span, { status, upstreamId });
-
-      // The plugin's token may have been revoked or expired early: one retry with a fresh one.
-      if (status === 401 && state.retriesLeft.reauth > 0 && options.auth?.invalidate()) {
-        state.retriesLeft.reauth--;
-        continue;
-      }
-      if (state.retriesLeft.status > 0 && mayRetryStatus(status, state.method, this.options.retriableStatusCodes)) {
-        state.retriesLeft.status--;
-        await this.backoff(state, retryAfterMs(res.headers['retry-after']), httpError(state, status, upstreamId));
-        continue;
-      }
+      const body = await this.readAnswer(state, headers, res, upstreamId);
+      if (await this.mayRepeat(state, options, res, upstreamId)) continue;
       if (status >= 400 && options.raiseExc !== false) {
         throw httpError(state, status, upstreamId, body.subarray(0, 512).toString('utf8'));
       }
@@ -218,6 +175,66 @@ export class Session implements PluginSession {
         displayName: state.displayName,
       });
     }
+  }
+
+  /** Dispatch one attempt; undefined when the connection failed and may be tried again (after a backoff). */
+  private async dispatch(
+    state: AttemptState,
+    headers: Record<string, string>,
+  ): Promise<Dispatcher.ResponseData | undefined> {
+    try {
+      return await this.dispatcher.request(dispatchOptions(state, headers));
+    } catch (err) {
+      const failure = classifyDispatchFailure(err, failureContext(state));
+      this.observer.end(state, headers, { error: failure.error });
+      if (state.retriesLeft.connect > 0 && mayResend(failure, state.method)) {
+        state.retriesLeft.connect--;
+        await this.backoff(state, undefined, failure.error);
+        return undefined;
+      }
+      throw failure.error;
+    }
+  }
+
+  /** The answer's body, which ends the attempt; a failure to read it is classified like any other. */
+  private async readAnswer(
+    state: AttemptState,
+    headers: Record<string, string>,
+    res: Dispatcher.ResponseData,
+    upstreamId: string | undefined,
+  ): Promise<Buffer> {
+    const status = res.statusCode;
+    let body: Buffer;
+    try {
+      body = await readBody(res, state.method, this.options.maxResponseBytes);
+    } catch (err) {
+      const error = classify(err, failureContext(state));
+      this.observer.end(state, headers, { status, upstreamId, error });
+      throw error;
+    }
+    this.observer.end(state, headers, { status, upstreamId });
+    return body;
+  }
+
+  /** Whether the answer is to be asked for again: once after a 401 with a renewed token, or a retriable status. */
+  private async mayRepeat(
+    state: AttemptState,
+    options: RequestOptions,
+    res: Dispatcher.ResponseData,
+    upstreamId: string | undefined,
+  ): Promise<boolean> {
+    const status = res.statusCode;
+    // The plugin's token may have been revoked or expired early: one retry with a fresh one.
+    if (status === 401 && state.retriesLeft.reauth > 0 && options.auth?.invalidate()) {
+      state.retriesLeft.reauth--;
+      return true;
+    }
+    if (state.retriesLeft.status > 0 && mayRetryStatus(status, state.method, this.options.retriableStatusCodes)) {
+      state.retriesLeft.status--;
+      await this.backoff(state, retryAfterMs(res.headers['retry-after']), httpError(state, status, upstreamId));
+      return true;
+    }
+    return false;
   }
 
   /** The absolute URL of `target` (with the caller's query); a failure to find it is classified like any other. */
@@ -252,7 +269,7 @@ export class Session implements PluginSession {
       'user-agent': this.options.userAgent,
       accept: 'application/json',
     };
-    const requestId = this.context.requestId;
+    const requestId = this.scope.requestId;
     if (requestId) headers['x-openstack-request-id'] = requestId;
     let body = options.body;
     if (options.json !== undefined) {
@@ -279,6 +296,8 @@ export class Session implements PluginSession {
         redirects: this.options.maxRedirects,
         reauth: options.allowReauth === false || !options.auth ? 0 : 1,
       },
+      span: undefined,
+      attemptStartedAt: 0,
     };
   }
 
@@ -293,87 +312,12 @@ export class Session implements PluginSession {
       timeoutMs: state.deadline.timeoutMs,
     });
     if (wait === undefined) throw error;
-    this.context.log.debug(
-      { attempt: state.attempt + 1, wait_ms: wait, reason: error.code, url: error.url },
-      'retrying upstream request',
-    );
+    this.observer.retrying(state, wait, error);
     state.attempt++;
     try {
       await sleep(wait, undefined, { signal: state.deadline.signal });
     } catch {
       throw error;
-    }
-  }
-
-  /**
-   * The CLIENT span of one attempt (HTTP semantic conventions), child of whatever span is active (the request's
-   * SERVER span), its W3C trace context written into the attempt's headers. No-op without an SDK.
-   */
-  private startAttemptSpan(state: AttemptState, headers: Record<string, string>): Span {
-    const span = tracer.startSpan(state.method, { kind: SpanKind.CLIENT });
-    if (!trace.isSpanContextValid(span.spanContext())) return span;
-    propagation.inject(trace.setSpan(context.active(), span), headers);
-    annotate(span, () => {
-      const { url } = state;
-      return {
-        'http.request.method': state.method,
-        // Without the query: nothing secret is ever in it here, and nothing from it is needed in a trace.
-        'url.full': loggableUrl(url),
-        'server.address': url.hostname,
-        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-        'peer.service': state.service,
-        ...(state.attempt > 0 ? { 'http.request.resend_count': state.attempt } : {}),
-        ...(this.context.requestId ? { [ATTR_REQUEST_ID]: this.context.requestId } : {}),
-      };
-    });
-    return span;
-  }
-
-  /** One attempt's end: its span, its timing and its debug line (tokens redacted, no query string). */
-  private endAttempt(
-    state: AttemptState,
-    t0: number,
-    headers: Record<string, string>,
-    span: Span,
-    outcome: AttemptOutcome,
-  ): void {
-    const { method, url } = state;
-    const { status, upstreamId, error } = outcome;
-    const elapsedMs = Math.round((performance.now() - t0) * 10) / 10;
-    if (span.isRecording()) {
-      if (status !== undefined) span.setAttribute('http.response.status_code', status);
-      if (upstreamId) span.setAttribute(ATTR_UPSTREAM_REQUEST_ID, upstreamId);
-      if (error || (status !== undefined && status >= 400)) {
-        span.setAttribute('error.type', error?.code ?? String(status));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message });
-      }
-    }
-    span.end();
-    if (this.options.collectTiming) this.timings.push({ method, url: loggableUrl(url), status, elapsedMs });
-    if (!this.context.isLevelEnabled('debug')) return;
-    const log = this.context.log;
-    if (error) {
-      log.debug(
-        {
-          upstream: { service: state.service, method, url: loggableUrl(url), elapsed_ms: elapsedMs, error: error.code },
-        },
-        'upstream request failed',
-      );
-    } else {
-      log.debug(
-        {
-          upstream: {
-            service: state.service,
-            method,
-            url: loggableUrl(url),
-            status,
-            elapsed_ms: elapsedMs,
-            request_id: upstreamId,
-            headers: redactHeaders(headers),
-          },
-        },
-        'upstream request',
-      );
     }
   }
 }

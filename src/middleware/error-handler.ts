@@ -61,7 +61,7 @@ function toApiError(err: unknown): ApiError {
   return new ApiError(500, 'An unexpected error occurred.', { cause: err });
 }
 
-export function errorHandler(context: RequestScope): Middleware<RequestIdState> {
+export function errorHandler(scope: RequestScope): Middleware<RequestIdState> {
   return async function errorHandlerMiddleware(ctx, next) {
     try {
       await next();
@@ -80,10 +80,10 @@ export function errorHandler(context: RequestScope): Middleware<RequestIdState> 
         // auth_token already logged the shed request, once and without a stack: a flood must stay cheap.
       } else if (cause instanceof RequestAbortedError) {
         // The client left: nothing went wrong here, and nobody is waiting for the answer.
-        context.log.info({ status: 499 }, 'client went away; upstream calls aborted');
+        scope.log.info({ status: 499 }, 'client went away; upstream calls aborted');
       } else if (api.status >= 500 || cause instanceof UpstreamError) {
         const upstream = cause instanceof UpstreamError ? cause : undefined;
-        context.log[api.status >= 500 && api.status !== 503 ? 'error' : 'warn'](
+        scope.log[api.status >= 500 && api.status !== 503 ? 'error' : 'warn'](
           {
             status: api.status,
             error: upstream

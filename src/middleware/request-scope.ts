@@ -3,13 +3,13 @@
 // one access-log line when the response is done (or the client went away).
 //
 // Written here rather than with pino-http: pino-http builds two child loggers per request even when the
-// access line is disabled, which measured as several percent of the hot path (README, Benchmarks).
+// access line is disabled, which measured as several percent of the hot path (docs/benchmarks.md, what the profile changed).
 import type { Middleware } from 'koa';
 import type { Logger } from '../common/logger.js';
 import { isValidRequestId, newRequestId, type RequestScope, type ScopedRequest } from '../common/request-scope.js';
 
 export interface RequestScopeOptions {
-  context: RequestScope;
+  scope: RequestScope;
   logger: Logger;
   /** Paths whose requests get no access-log line (health probes, metrics scrapes). */
   quietPaths?: readonly string[];
@@ -65,7 +65,7 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
         );
       });
     }
-    await options.context.run(store, async () => {
+    await options.scope.run(store, async () => {
       try {
         await next();
       } finally {

@@ -1,10 +1,12 @@
 // Settings of the two mocks, with the same conventions as the service's own config (OS_<GROUP>__<OPTION>).
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NAME } from '../common/package-info.js';
 import { mockVariable, unknownVariables } from '../config/env.js';
 import { ConfigError, convictFor, explainConvictError } from '../config/load.js';
 import type { ConfigValues } from '../config/schema.js';
 
-const configDir = (file: string) => fileURLToPath(new URL(`../../config/${file}`, import.meta.url));
+// The seeds sit next to the mock they feed (the mocks' build copies them: tsconfig.mocks.json).
+const seedFile = (mock: string) => fileURLToPath(new URL(`./${mock}/seed.json`, import.meta.url));
 
 const schema = {
   mock_keystone: {
@@ -13,7 +15,18 @@ const schema = {
     seed: {
       doc: 'Seed file: domains, projects, users, roles, assignments, catalog.',
       format: String,
-      default: configDir('mock-keystone.json'),
+      default: seedFile('keystone'),
+    },
+    service_name: {
+      doc: "This project's service: its user, its type in the catalog and in access rules ({service_name} in the seed).",
+      format: String,
+      default: SERVICE_NAME,
+    },
+    service_password: {
+      doc: "Its user's password ({service_password} in the seed); empty = the service's name followed by '-pw'.",
+      format: String,
+      default: '',
+      sensitive: true,
     },
     public_url: {
       doc: 'URL clients reach this Keystone at ({keystone_url} in the catalog); empty = the listen address.',
@@ -25,8 +38,8 @@ const schema = {
       format: String,
       default: 'http://127.0.0.1:9292',
     },
-    image_names_url: {
-      doc: "URL of this project's service in the catalog ({image_names_url}, service type image-names, which access rules name).",
+    service_url: {
+      doc: "URL of this project's service in the catalog ({service_url}, under the type service_name).",
       format: String,
       default: 'http://127.0.0.1:8080',
     },
@@ -36,7 +49,7 @@ const schema = {
   mock_glance: {
     host: { doc: 'Address to listen on.', format: String, default: '127.0.0.1' },
     port: { doc: 'Port (0 = any free port).', format: 'port', default: 9292 },
-    seed: { doc: 'Seed file of images.', format: String, default: configDir('mock-glance.json') },
+    seed: { doc: 'Seed file of images.', format: String, default: seedFile('glance') },
     public_url: {
       doc: 'URL clients reach this Glance at (for version links); empty = the listen address.',
       format: String,

@@ -48,6 +48,8 @@ export class MockControl {
   readonly traceparents: string[] = [];
   /** The last W3C baggage values received (tracing tests: a caller's baggage must not arrive here). */
   readonly baggage: string[] = [];
+  /** The last User-Agent values received (the service names itself with package.json's name). */
+  readonly userAgents: string[] = [];
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
@@ -63,6 +65,7 @@ export class MockControl {
     this.requestIds.length = 0;
     this.traceparents.length = 0;
     this.baggage.length = 0;
+    this.userAgents.length = 0;
   }
 
   /** Applies latency / failure / hang to every request outside /__mock/. */
@@ -71,6 +74,7 @@ export class MockControl {
       remember(this.requestIds, ctx.get('x-openstack-request-id'));
       remember(this.traceparents, ctx.get('traceparent'));
       remember(this.baggage, ctx.get('baggage'));
+      remember(this.userAgents, ctx.get('user-agent'));
       const f = this.faults;
       if (ctx.path.startsWith('/__mock/')) {
         await next();
@@ -158,6 +162,7 @@ export class MockControl {
         request_ids: this.requestIds,
         traceparents: this.traceparents,
         baggage: this.baggage,
+        user_agents: this.userAgents,
         ...extraStats(),
       };
     });

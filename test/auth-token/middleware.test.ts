@@ -3,6 +3,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { spawn } from 'node:child_process';
 import { SPOOFABLE_HEADERS } from '../../src/auth-token/headers.js';
 import { requireUser } from '../../src/auth-token/middleware.js';
@@ -542,7 +543,7 @@ describe('keystone.token_auth serializes', () => {
       const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
       const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
       const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
-      process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.userId }));
+      process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.subject.userId }));
       await session.close();
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -944,7 +945,7 @@ describe('application-credential access rules (against the mock Keystone)', () =
     });
 
   test('service_type set: only what a rule allows passes', async (t) => {
-    const echo = await echoFor(t, { serviceType: 'image-names' });
+    const echo = await echoFor(t, { serviceType: SERVICE_NAME });
     const images = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
     assert.equal(
       (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': images })).status,
@@ -1034,9 +1035,9 @@ describe('application-credential access rules (against the mock Keystone)', () =
   });
 
   test('a chain of service calls skips the rules only with a confirmed service token holding a service role', async (t) => {
-    const echo = await echoFor(t, { serviceType: 'image-names' });
-    const delayed = await echoFor(t, { serviceType: 'image-names', delayAuthDecision: true });
-    const lenient = await echoFor(t, { serviceType: 'image-names', serviceTokenRolesRequired: false });
+    const echo = await echoFor(t, { serviceType: SERVICE_NAME });
+    const delayed = await echoFor(t, { serviceType: SERVICE_NAME, delayAuthDecision: true });
+    const lenient = await echoFor(t, { serviceType: SERVICE_NAME, serviceTokenRolesRequired: false });
     const restricted = await appCredToken(mocks.keystoneUrl, 'demo-compute-only');
     const service = await tokenFor(mocks.keystoneUrl, 'glance');
     assert.equal(

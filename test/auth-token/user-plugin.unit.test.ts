@@ -133,7 +133,7 @@ test('round-trips through JSON; the serialized form carries tokens, never the se
   const copy = UserAuthPlugin.fromJSON(JSON.parse(json), own.plugin);
   assert.equal(copy.user?.authToken, 'user-token', "the user's token survives the round trip");
   assert.equal(copy.service?.authToken, 'service-token', "the caller's service token survives the round trip");
-  assert.equal(copy.user?.userId, 'u1', "the user's identity survives the round trip");
+  assert.equal(copy.user?.subject.userId, 'u1', "the user's identity survives the round trip");
   assert.equal(copy.hasServiceToken, true, 'the copy still knows it has a service token');
   assert.equal(copy.invalidate(), false, "the copy cannot renew the user's token either");
   // The worker sends its own identity along, not the API process's.
@@ -173,5 +173,9 @@ test('fromJSON does not share or freeze the data it was given', () => {
   const copy = UserAuthPlugin.fromJSON(data);
   assert.equal(Object.isFrozen(data.user.body), false, "the caller's data is not frozen by fromJSON");
   data.user.body.token.roles.push({ id: 'r9', name: 'admin' });
-  assert.deepEqual(copy.user?.roleNames, ['member'], "changing the caller's data afterwards does not change the copy");
+  assert.deepEqual(
+    copy.user?.subject.roleNames,
+    ['member'],
+    "changing the caller's data afterwards does not change the copy",
+  );
 });

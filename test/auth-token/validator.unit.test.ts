@@ -76,7 +76,7 @@ function validator(session: Session, overrides: Partial<TokenValidatorOptions> =
     cache: new MemoryTokenCache({ maxEntries: 100, maxBytes: 1 << 20 }),
     invalidCache: new InvalidTokenCache({ ttlMs: 5000, max: 100, now: clock }),
     admission: new AdmissionControl({ maxInflight: 16, maxQueuedPerClient: 100, maxQueued: 100, maxWaitMs: 60_000 }),
-    context: new RequestScope(captureLogger('silent').logger),
+    scope: new RequestScope(captureLogger('silent').logger),
     metrics: NO_METRICS,
     identity: { interface: 'internal' },
     includeCatalog: true,
@@ -242,7 +242,7 @@ test("a rejected token is remembered for the TTL, keyed by token and allow_expir
   // After a failure the token is still judged on its merits.
   outcome = body(T0 + 3_600_000);
   assert.equal(
-    (await v.validate(`flaky-ServerError`)).userId,
+    (await v.validate(`flaky-ServerError`)).subject.userId,
     'u1',
     'after the failures the token is judged on its merits: valid',
   );
@@ -272,7 +272,7 @@ test('admission: past the limit a validation is shed before reaching Keystone; c
   );
   const otherClient = v.validate('b1', { client: 'B' });
   assert.equal(
-    (await v.validate('cached', { client: 'A' })).userId,
+    (await v.validate('cached', { client: 'A' })).subject.userId,
     'u1',
     'a cached token is answered while the one slot is held',
   );

@@ -439,6 +439,34 @@ test('server: an empty host and headers_timeout over request_timeout are refused
   );
 });
 
+test('a user or project with neither a domain name nor a domain ID is refused: Keystone would refuse every authentication', () => {
+  const load = (env: Record<string, string>) => () =>
+    loadConfig({ env: { ...secret, ...env }, configDir: '/nonexistent' });
+  assert.deepEqual(
+    problems(load({ OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME: '', OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME: '' })),
+    [
+      "keystone_authtoken.user_domain_name: the user's domain is needed: set user_domain_name or user_domain_id (env OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME, OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID)",
+      "keystone_authtoken.project_domain_name: the project's domain is needed: set project_domain_name or project_domain_id (env OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME, OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID)",
+    ],
+    'both domains missing: one problem each, naming both ways to fix it',
+  );
+  const byId = loadConfig({
+    env: {
+      ...secret,
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME: '',
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID: 'default',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME: '',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID: 'default',
+    },
+    configDir: '/nonexistent',
+  });
+  assert.deepEqual(
+    [byId.keystone_authtoken.user_domain_id, byId.keystone_authtoken.project_domain_id],
+    ['default', 'default'],
+    'an ID alone is enough',
+  );
+});
+
 test('a URL holding a password is refused without repeating it', () => {
   const found = problems(() =>
     loadConfig({

@@ -1,4 +1,4 @@
-// Valid settings that weaken the service: one warning each, naming the key and the env var.
+// Valid settings that weaken the service or have no effect: one warning each, naming the key and the env var.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.js';
@@ -66,4 +66,36 @@ test('an opt-in with nothing to allow, and a secret nobody uses, warn too', () =
     assert.match(line ?? '', /\(env OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY\)$/, 'names what to set');
     assert.doesNotMatch(unused.join('\n'), /a-secret-value/, 'never the secret itself');
   }
+});
+
+test('a domain name beside a domain ID: a warning that the name is not sent; the default name beside one is none', () => {
+  assert.deepEqual(
+    warningsFor({
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID: 'default',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID: 'default',
+    }),
+    [],
+    "kolla-ansible's IDs with user_domain_name and project_domain_name at their default: nothing to say",
+  );
+  assert.deepEqual(
+    warningsFor({
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME: 'acme',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME: 'acme',
+    }),
+    [],
+    'names without IDs are what is sent',
+  );
+  assert.deepEqual(
+    warningsFor({
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME: 'acme',
+      OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_ID: 'default',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME: 'acme',
+      OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_ID: '9b1f0c5e',
+    }),
+    [
+      'keystone_authtoken.user_domain_name: set to "acme", but user_domain_id ("default") is set too and is what Keystone gets, as with keystoneauth (env OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME)',
+      'keystone_authtoken.project_domain_name: set to "acme", but project_domain_id ("9b1f0c5e") is set too and is what Keystone gets, as with keystoneauth (env OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME)',
+    ],
+    'one warning per unused name, saying which ID is sent',
+  );
 });

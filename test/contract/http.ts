@@ -55,7 +55,7 @@ export async function call(
   const init = {
     method,
     headers: { ...JSON_HEADERS, ...(token ? { 'x-auth-token': token } : {}), ...extra },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   };
   let res: Response | undefined;
   for (let attempt = 0; res === undefined; attempt++) {

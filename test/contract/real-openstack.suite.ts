@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
@@ -245,7 +245,7 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
   test('the service user re-authenticates after its own token is revoked', async () => {
     const plugin = new PasswordPlugin(svcCredentials());
     const first = await plugin.getAccess(echo.session);
-    assert.equal(first.projectName, 'service', "the svc user's project is service");
+    assert.equal(first.subject.projectName, 'service', "the svc user's project is service");
     assert.equal(
       (await call('DELETE', `${KS}/auth/tokens`, fx.adminToken, undefined, { 'x-subject-token': first.authToken }))
         .status,
@@ -255,6 +255,21 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
     const res = await echo.session.request(`${KS}/auth/projects`, { auth: plugin, service: 'keystone' });
     assert.equal(res.status, 200, 'the request passes after re-authenticating');
     assert.notEqual((await plugin.getAccess(echo.session)).authToken, first.authToken, 'with a new token');
+  });
+
+  test('the service user by domain IDs, as kolla-ansible writes them: Keystone finds user and project by the IDs', async () => {
+    const ids = { userDomainId: 'default', projectDomainId: 'default' };
+    const svc = (await new PasswordPlugin({ ...svcCredentials(), ...ids }).getAccess(echo.session)).subject;
+    assert.deepEqual(
+      [svc.userId, svc.userDomainId, svc.projectDomainId],
+      [fx.users.svc.id, 'default', 'default'],
+      "svc in Keystone's default domain, whose ID is default",
+    );
+    // u3 and p3 live in another domain; the names stay Default, so only the IDs can find them.
+    const elsewhere = { userDomainId: fx.domainId, projectDomainId: fx.domainId, projectName: `${sfx}-p3` };
+    const u3 = new PasswordPlugin({ ...serviceCredentials(fx.users.u3.name, PASSWORD), ...elsewhere });
+    const subject = (await u3.getAccess(echo.session)).subject;
+    assert.deepEqual([subject.userId, subject.projectId], [fx.users.u3.id, fx.projects.p3], 'u3 on p3, by the IDs');
   });
 });
 
@@ -319,6 +334,27 @@ describeOrSkip('the service against the real Glance: exactly what Glance lists',
     const ours = await names(token);
     assert.deepEqual(ours, await glanceNames(token), 'u3: exactly what Glance lists');
     assert.ok(!ours.includes(`${sfx}-p1-shared`), 'the share pending for p3 stays invisible');
+  });
+
+  test('paging: walking the Link headers with limit=5 gives every name Glance lists, in order; an unknown marker is a 400', async () => {
+    const token = await tokenOf('u2');
+    const all = await names(token);
+    const paged: (string | null)[] = [];
+    let url: string | undefined = `${service.url}/images?limit=5`;
+    for (let pages = 0; url !== undefined; pages++) {
+      assert.ok(pages <= all.length / 5 + 1, 'the walk ends');
+      const res = await call('GET', url, undefined, undefined, { 'x-auth-token': token });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      paged.push(...(res.body as (string | null)[]));
+      const link = res.headers.get('link');
+      url = link === null ? undefined : new URL(/^<([^<>]*)>; rel="next"$/.exec(link)![1]!, url).href;
+    }
+    assert.deepEqual(paged, all, 'the pages together are the full list');
+    const unknown = await call('GET', `${service.url}/?limit=5&marker=${randomUUID()}`, undefined, undefined, {
+      'x-auth-token': token,
+    });
+    assert.equal(unknown.status, 400, "Glance's 400 for an unknown marker is the caller's 400");
+    assert.equal(unknown.body.error.parameter, 'marker', 'naming the marker');
   });
 
   test('sorting and filters give what Glance gives', async () => {
@@ -493,6 +529,30 @@ describeOrSkip('differential: the mocks answer like the real services', { skip }
         'keystone',
       );
       assert.equal(r.mock.status, r.real.status, method);
+    }
+  });
+
+  test("Keystone: a domain given by ID and name is looked up by its name (Keystone's _lookup_domain)", async () => {
+    const cases = [
+      ['by ID alone', { id: 'default' }, 201],
+      ['a name beside an unknown ID', { id: 'no-such-domain-id', name: 'Default' }, 201],
+      ['an ID beside an unknown name', { id: 'default', name: 'no-such-domain' }, 401],
+    ] as const;
+    for (const [name, domain, status] of cases) {
+      const r = await both(
+        (b) => `${b}/auth/tokens`,
+        () => ({
+          method: 'POST',
+          body: {
+            auth: {
+              identity: { methods: ['password'], password: { user: { name: 'admin', password: 'adminpw', domain } } },
+            },
+          },
+        }),
+        'keystone',
+      );
+      assert.equal(r.real.status, status, `the real Keystone, ${name}`);
+      assert.equal(r.mock.status, r.real.status, `the mock as the real Keystone, ${name}`);
     }
   });
 

@@ -1,8 +1,8 @@
 // deploy/k8s checked without a cluster: the example overlay rendered with `kubectl kustomize` (a copy of the
 // tree with throwaway secret files), every object validated against the Kubernetes API schemas
 // (kubernetes-models), and the manifests checked against the project: config keys and values, probe paths
-// and port, the image name compose builds, the drain, memcached's pod names, selectors, the locked-down pods,
-// and no secret in git.
+// and port, the image, the drain, memcached's pod names, selectors, the locked-down pods, no secret in git,
+// and the one name (components/name) that every object follows.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -99,7 +99,7 @@ describeOrSkip('deploy/k8s', { skip }, () => {
         file,
         fs
           .readFileSync(file, 'utf8')
-          .replace('# components:\n#   - ../../components/servicemonitor', 'components:\n  - ../../components/servicemonitor'),
+          .replace('  # - ../../components/servicemonitor', '  - ../../components/servicemonitor'),
       );
     });
     const monitor = withMonitor.find((o) => o.kind === 'ServiceMonitor');
@@ -155,19 +155,50 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.equal(annotations['prometheus.io/path'], '/metrics', 'at /metrics');
   });
 
-  test('the image is the one compose builds, retagged by the overlay', () => {
-    const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { image?: string }>;
-    };
-    const composeImage = compose.services.service!.image!;
-    const repo = composeImage.split(':')[0]!;
+  test("the image: the base's placeholder, which the overlay points at the registry; compose builds its target", () => {
     const base = yaml.loadAll(fs.readFileSync(path.join(K8S, 'base/deployment.yaml'), 'utf8'))[0] as K8sObject;
-    assert.equal(base.spec.template.spec.containers[0].image, composeImage, 'the base uses the image compose builds');
+    const placeholder = base.spec.template.spec.containers[0].image as string;
     const overlay = yaml.load(fs.readFileSync(path.join(K8S, 'overlays/example/kustomization.yaml'), 'utf8')) as {
       images: { name: string; newName: string; newTag: string }[];
     };
-    assert.equal(overlay.images[0]!.name, repo, 'the overlay retags that image');
-    assert.equal(container().image, `${overlay.images[0]!.newName}:${overlay.images[0]!.newTag}`, 'the container runs the overlay\'s image');
+    assert.equal(overlay.images[0]!.name, placeholder, "the overlay's images: entry names the base's placeholder");
+    assert.equal(container().image, `${overlay.images[0]!.newName}:${overlay.images[0]!.newTag}`, 'and replaces it');
+    // The production image: the Dockerfile's last stage (its default target), which compose's service builds.
+    const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { build?: { target?: string } }>;
+    };
+    const stages = [...fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM \S+ AS (\S+)$/gm)];
+    assert.equal(stages.at(-1)?.[1], 'runtime', "the Dockerfile's default target is the service's image");
+    assert.equal(compose.services.service?.build?.target, 'runtime', 'compose runs the service from that target');
+  });
+
+  test('one name: components/name/name.yaml renamed, every object follows, and no placeholder is left', () => {
+    const rendered = (objs: K8sObject[]) => yaml.dump(objs);
+    assert.ok(!rendered(objects).includes('SERVICE_NAME'), 'components/name fills every placeholder');
+    const renamed = render((dir) => {
+      const file = path.join(dir, 'components/name/name.yaml');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^ {2}name: image-names$/m, '  name: flavor-names'));
+    });
+    const names = renamed.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
+    assert.deepEqual(
+      names,
+      objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`.replace('image-names', 'flavor-names')).sort(),
+      'the same objects, each named after the new name where it was named after the old one',
+    );
+    for (const o of renamed) {
+      if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, 'flavor-names', `${o.kind} in the new namespace`);
+      assert.equal(o.metadata.labels?.['app.kubernetes.io/part-of'], 'flavor-names', `${o.kind} is part of it`);
+    }
+    const deployment = renamed.find((o) => o.kind === 'Deployment')!;
+    const config = renamed.find((o) => o.kind === 'ConfigMap')!.data as Record<string, string>;
+    assert.equal(config.OS_KEYSTONE_AUTHTOKEN__SERVICE_TYPE, 'flavor-names', 'its catalog type is the new name');
+    assert.deepEqual(deployment.spec.template.metadata.labels, { 'app.kubernetes.io/name': 'flavor-names' }, 'pods');
+    // Only the example site's registry path still says image-names: the site's choice, not the service's name.
+    const left = rendered(renamed)
+      .split('\n')
+      .filter((l) => l.includes('image-names') || l.includes('SERVICE_NAME'))
+      .map((l) => l.trim());
+    assert.deepEqual(left, ['image: registry.example.org/cloud/image-names:0.1.0'], 'nothing else has the old name');
   });
 
   test('the drain: preStop, then server.shutdown_grace, within terminationGracePeriodSeconds', () => {

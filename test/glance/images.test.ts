@@ -1,16 +1,23 @@
 // ImageClient against the mock Glance: every page size that matters, Glance's odd pages, catalog choices
 // and each failure as a typed error.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
-import { IMAGE_SERVICE, ImageClient, type Image, type ImageFilters } from '../../src/glance/images.js';
+import {
+  IMAGE_SERVICE,
+  ImageClient,
+  ListingTooLargeError,
+  type Image,
+  type ImageFilters,
+} from '../../src/glance/images.js';
 import { Adapter, type EndpointOptions } from '../../src/keystoneauth/adapter.js';
 import { defaultConfig } from '../../src/config/load.js';
 import {
   ConnectionError,
   EndpointNotFoundError,
   ForbiddenError,
+  HttpError,
   ProtocolError,
   ServerError,
   TimeoutError,
@@ -97,11 +104,25 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
 }
 
 /** An ImageClient acting as `auth`, the way createServices' factory builds one. */
-const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}, through = session) =>
-  new ImageClient(new Adapter(through, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), { pageSize });
+/** How an ImageClient is built beyond its page size: the listing bound and the session it sends through. */
+interface ClientOptions {
+  maxImages?: number;
+  through?: Session;
+}
 
-const client = (url: string, pageSize = 1000, through = session) =>
-  imageClient(demoAuth([{ url }]), pageSize, {}, through);
+const imageClient = (
+  auth: AuthPlugin,
+  pageSize = 1000,
+  endpoint: EndpointOptions = {},
+  { maxImages = 100_000, through = session }: ClientOptions = {},
+) =>
+  new ImageClient(new Adapter(through, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), {
+    pageSize,
+    maxImages,
+  });
+
+const client = (url: string, pageSize = 1000, options: ClientOptions = {}) =>
+  imageClient(demoAuth([{ url }]), pageSize, {}, options);
 
 describe('pagination', () => {
   for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
@@ -285,9 +306,136 @@ describe('failures are typed, with the upstream request id', () => {
     t.after(() => quick.close());
     const timedOut = (err: Error) => err instanceof TimeoutError && /did not answer within 1000 ms/.test(err.message);
     await setFaults(g.url, { latencyMs: 60_000 });
-    await assert.rejects(collect(client(g.url, 1000, quick)), timedOut, 'slow Glance: the 1 s timeout ends the call');
+    await assert.rejects(
+      collect(client(g.url, 1000, { through: quick })),
+      timedOut,
+      'slow Glance: the 1 s timeout ends the call',
+    );
     await setFaults(g.url, { hang: true });
-    await assert.rejects(collect(client(g.url, 1000, quick)), timedOut, 'hanging Glance: the 1 s timeout ends it');
+    await assert.rejects(
+      collect(client(g.url, 1000, { through: quick })),
+      timedOut,
+      'hanging Glance: the 1 s timeout ends it',
+    );
     await assert.rejects(collect(client(await closedUrl())), ConnectionError, 'nothing listening: a ConnectionError');
+  });
+});
+
+describe('a listing of every page is bounded by maxImages ([image] max_images)', () => {
+  test('a listing of exactly maxImages images is whole; one more is a ListingTooLargeError', async () => {
+    const g = await glanceWith(30);
+    const all = await collect(client(g.url, 7, { maxImages: 30 + SEED_VISIBLE_TO_DEMO }));
+    assert.equal(all.length, 30 + SEED_VISIBLE_TO_DEMO, 'every image when the listing fits max_images exactly');
+    await assert.rejects(
+      collect(client(g.url, 7, { maxImages: 30 + SEED_VISIBLE_TO_DEMO - 1 })),
+      (err: unknown) => err instanceof ListingTooLargeError && err.maxImages === 30 + SEED_VISIBLE_TO_DEMO - 1,
+      'one image over max_images ends the listing with the limit named',
+    );
+  });
+
+  test('a Glance sending empty pages with fresh next links forever is stopped after maxImages pages', async (t) => {
+    let pages = 0;
+    const glance = await listen((_req, res) => {
+      pages++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ images: [], next: `/v2/images?marker=m${pages}` }));
+    });
+    t.after(() => glance.close());
+    await assert.rejects(
+      collect(client(glance.url, 1000, { maxImages: 50 })),
+      ListingTooLargeError,
+      'endless empty pages end as a ListingTooLargeError',
+    );
+    assert.equal(pages, 51, 'each empty page costs one: max_images pages are read, then the next one ends it');
+  });
+});
+
+describe('one page (ImageClient.page): what a caller who pages gets', () => {
+  /** A Glance on a loopback port that answers every listing with `body`. */
+  async function glanceSending(t: TestContext, body: unknown) {
+    const glance = await listen((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+    });
+    t.after(() => glance.close());
+    return client(glance.url);
+  }
+  const ID = '1a2b3c4d-5e6f-4a0b-8c1d-00000000000a';
+
+  test("limit and marker go to Glance as given; the next page's marker comes from Glance's next link", async () => {
+    const g = await glanceWith(30);
+    const all = await collect(client(g.url));
+    const first = await client(g.url).page({}, { limit: 7 });
+    assert.deepEqual(
+      first.images.map((i) => i.id),
+      all.slice(0, 7).map((i) => i.id),
+      'the first seven, in order',
+    );
+    assert.equal(first.nextMarker, all[6]!.id, 'the next marker is the last image of the page');
+    const second = await client(g.url).page({}, { limit: 7, marker: first.nextMarker });
+    assert.deepEqual(
+      second.images.map((i) => i.id),
+      all.slice(7, 14).map((i) => i.id),
+      'the next seven',
+    );
+    const last = await client(g.url).page({}, { limit: 1000, marker: all.at(-3)!.id });
+    assert.deepEqual(
+      last.images.map((i) => i.id),
+      all.slice(-2).map((i) => i.id),
+      'the two after the marker',
+    );
+    assert.equal(last.nextMarker, undefined, 'a page short of its limit has no next');
+  });
+
+  test('an empty page that carries a next link is skipped to the first page with images', async () => {
+    const g = await glanceWith(30);
+    const all = await collect(client(g.url));
+    await setFaults(g.url, { shortPages: true });
+    const page = await client(g.url).page({}, { limit: 10 });
+    assert.ok(page.images.length > 0, 'the empty first page was not handed back');
+    assert.deepEqual(
+      page.images.map((i) => i.id),
+      all.slice(0, page.images.length).map((i) => i.id),
+      'in order',
+    );
+    assert.equal(page.nextMarker, page.images.at(-1)!.id, 'the next marker is the last image shown');
+  });
+
+  test("Glance's 400 for an unknown marker and 403 for an invisible one reach the caller typed", async () => {
+    const g = await glanceWith(0);
+    await assert.rejects(
+      client(g.url).page({}, { limit: 5, marker: '00000000-0000-4000-8000-000000000000' }),
+      (err: Error) => err instanceof HttpError && err.status === 400,
+      'an unknown marker is a 400 from Glance',
+    );
+    await assert.rejects(
+      client(g.url).page({}, { limit: 5, marker: '1a2b3c4d-5e6f-4a0b-8c1d-000000000009' }),
+      ForbiddenError,
+      'a marker the caller may not see is a 403 from Glance',
+    );
+  });
+
+  for (const [what, next] of [
+    ['no marker', '/v2/images?limit=1&page=2'],
+    ['a marker that is not an image id', '/v2/images?limit=1&marker=%3E%0D%0ALink%3A%20x'],
+    ['two markers, the first not an id', `/v2/images?limit=1&marker=x&marker=${ID}`],
+  ] as const) {
+    test(`a next link with ${what} is a ProtocolError, never a Link to the caller`, async (t) => {
+      const glanceClient = await glanceSending(t, { images: [{ id: ID, name: 'one' }], next });
+      await assert.rejects(
+        glanceClient.page({}, { limit: 1 }),
+        (err: Error) => err instanceof ProtocolError && /not an image id/.test(err.message),
+        `${what}: a ProtocolError saying the marker is not an image id`,
+      );
+    });
+  }
+
+  test('a next link that repeats the marker asked for is a ProtocolError: the caller would loop', async (t) => {
+    const glanceClient = await glanceSending(t, { images: [{ id: ID, name: 'one' }], next: `/v2/images?marker=${ID}` });
+    await assert.rejects(
+      glanceClient.page({}, { limit: 1, marker: ID }),
+      (err: Error) => err instanceof ProtocolError && /repeats/.test(err.message),
+      'a ProtocolError saying the next link repeats a page',
+    );
   });
 });

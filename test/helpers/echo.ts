@@ -95,7 +95,7 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
   const auth = authTokenMiddlewares(services);
   const app = new Koa<AuthState & RequestIdState>();
   app.silent = true;
-  app.use(requestScope({ context: services.scope, logger }));
+  app.use(requestScope({ scope: services.scope, logger }));
   app.use(auth.challenge);
   app.use(errorHandler(services.scope));
   app.use(auth.authToken);
@@ -111,8 +111,8 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
       headers: seen,
       hasUserToken: auth.hasUserToken,
       hasServiceToken: auth.hasServiceToken,
-      userId: auth.user?.userId,
-      projectId: auth.user?.projectId,
+      userId: auth.user?.subject.userId,
+      projectId: auth.user?.subject.projectId,
       serialized: auth.toJSON(),
     };
   });

@@ -1,5 +1,6 @@
 // The mock Keystone and mock Glance for tests: started on port 0 in this process, their seeded users,
 // tokens straight from them, and their /__mock/ controls (faults and counters).
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { PasswordPlugin } from '../../src/keystoneauth/password.js';
 import { completeImage } from '../../src/mocks/glance/store.js';
 import { startMockCloud, type MockCloud } from '../../src/mocks/cloud.js';
@@ -34,9 +35,10 @@ export const USERS = {
     userDomainName: 'Default',
     projectDomainName: 'Default',
   },
+  // This service's user: the mock Keystone names it after package.json's name (src/mocks/keystone/seed.json).
   service: {
-    username: 'image-names',
-    password: 'image-names-pw',
+    username: SERVICE_NAME,
+    password: `${SERVICE_NAME}-pw`,
     projectName: 'service',
     userDomainName: 'Default',
     projectDomainName: 'Default',
@@ -50,7 +52,7 @@ export const USERS = {
   },
 } as const;
 
-/** The seeded images the demo user sees, in Glance's order (newest first; config/mock-glance.json). */
+/** The seeded images the demo user sees, in Glance's order (newest first; src/mocks/glance/seed.json). */
 export const DEMO_SEED_NAMES: readonly (string | null)[] = [
   'rocky-9-queued',
   'alt-shared-accepted',
@@ -66,7 +68,7 @@ export const DEMO_SEED_NAMES: readonly (string | null)[] = [
 
 export type Mocks = MockCloud;
 
-/** The demo user's project in the mock seed (config/mock-keystone.json). */
+/** The demo user's project in the mock seed (src/mocks/keystone/seed.json). */
 export const DEMO_PROJECT_ID = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
 
 /** A token of demo on its project, issued straight from the mock Keystone's store (no HTTP), expiring at `expiresAt`. */
@@ -173,7 +175,7 @@ export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): Load
   });
 }
 
-/** A token from one of demo's seeded application credentials (config/mock-keystone.json; secret `<name>-secret`). */
+/** A token from one of demo's seeded application credentials (src/mocks/keystone/seed.json; secret `<name>-secret`). */
 export function appCredToken(
   keystoneUrl: string,
   name: 'demo-images-only' | 'demo-images-chain' | 'demo-compute-only' | 'demo-no-rules',

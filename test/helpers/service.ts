@@ -1,7 +1,8 @@
 // The service under test: built from options (the defaults, pointed at a (mock) Keystone, with a test's
 // overrides, through optionsFromConfig: the one mapping), and the app on port 0 in this process with its log
-// lines captured. `build(t, ...)` is the usual entry point: the service is closed when the test ends
-// (fastify's build(t) pattern); `startService` is for suite-wide `before`/`after` hooks.
+// lines captured and every response it sends checked against the OpenAPI document (openapi.ts). `build(t, ...)`
+// is the usual entry point: the service is closed when the test ends (fastify's build(t) pattern);
+// `startService` is for suite-wide `before`/`after` hooks.
 import type { TestContext } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -10,7 +11,9 @@ import type { Session } from '../../src/keystoneauth/session.js';
 import type { Readiness } from '../../src/readiness.js';
 import { createServices, optionsFromConfig, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
+import { USERS } from './mocks.js';
 import { listen } from './net.js';
+import { watchResponses } from './openapi.js';
 
 /** The service's config from defaults plus `overrides` (group → options), validating against `keystoneUrl`. */
 export function serviceConfig(keystoneUrl: string, overrides: Record<string, Record<string, unknown>> = {}): Config {
@@ -22,8 +25,8 @@ export function serviceConfig(keystoneUrl: string, overrides: Record<string, Rec
       server: { port: 0, ...overrides.server },
       keystone_authtoken: {
         auth_url: keystoneUrl,
-        username: 'image-names',
-        password: 'image-names-pw',
+        username: USERS.service.username,
+        password: USERS.service.password,
         ...overrides.keystone_authtoken,
       },
       communication: { retry_delay: 0.01, ...overrides.communication },
@@ -53,7 +56,7 @@ export interface StartOptions {
   /** Log level of the captured logger. */
   level?: string;
   /** A clock for token expiry and the caches (createServices' override). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** The service app on port 0 (no server.ts: tests own the listen). The caller closes it. */
@@ -64,6 +67,8 @@ export async function startService(
   const { logger, lines, raw } = captureLogger(level);
   const services = createServices(options, logger, { now });
   const served = await listen(createApp(services).callback());
+  // Every response it sends must be one the OpenAPI document describes (openapi.ts).
+  watchResponses(served.server);
   return {
     url: served.url,
     session: services.session,

@@ -24,27 +24,40 @@ const body = {
 test('parses a project-scoped v3 token into an immutable object', () => {
   const a = AccessInfo.fromBody(body, 'tok');
   assert.equal(a.authToken, 'tok', 'the token it was parsed from');
-  assert.equal(a.scope, 'project', 'a project-scoped token');
+  const who = a.subject;
+  assert.equal(who.scope, 'project', 'a project in the token: project-scoped');
   assert.deepEqual(
-    [a.userId, a.userDomainName, a.projectId, a.projectDomainId],
+    [who.userId, who.userDomainName, who.projectId, who.projectDomainId],
     ['u1', 'Default', 'p1', 'default'],
-    'user id, user domain name, project id, project domain id',
+    'the user and project, with their domains',
   );
-  assert.deepEqual(a.roleNames, ['member', 'Reader'], "role names in Keystone's order and case");
-  assert.equal(a.trustId, 't1', 'the trust id');
-  assert.equal(a.trusteeUserId, 'u2', 'the trustee');
-  assert.equal(a.applicationCredentialId, 'ac1', 'the application credential id');
-  assert.equal(a.isAdminProject, true, 'is_admin_project defaults to true when Keystone does not say');
+  assert.deepEqual(who.roleNames, ['member', 'Reader'], "role names in Keystone's order and case");
+  assert.equal(who.trustId, 't1', 'the trust id');
+  assert.equal(who.trusteeUserId, 'u2', 'the trustee');
+  assert.equal(who.applicationCredentialId, 'ac1', 'the application credential id');
+  assert.equal(who.isAdminProject, true, 'no is_admin_project: true, as keystonemiddleware assumes');
   // Role names match exactly, as keystonemiddleware's set intersection does.
-  assert.ok(a.hasRole(['Reader']), 'a role matches by its exact name');
-  assert.equal(a.hasRole(['reader']), false, "role names are case-sensitive, as keystonemiddleware's set intersection");
-  assert.equal(a.accessRules, undefined, 'a credential without access_rules has none');
-  assert.equal(a.systemAll, false, 'no system scope');
+  assert.ok(who.hasRole(['Reader']), 'the exact role name matches');
+  assert.equal(who.hasRole(['reader']), false, 'role names are case-sensitive');
+  assert.equal(who.accessRules, undefined, 'no access rules: not restricted');
+  assert.equal(who.systemAll, false, 'not system-scoped');
   assert.equal(a.expiresAt.toISOString(), '2030-01-01T00:00:00.000Z', 'the expiry, to the millisecond');
-  assert.ok(Object.isFrozen(a), 'the object is frozen');
-  assert.throws(() => {
-    (a as { userId: string }).userId = 'x';
-  }, 'assigning to a field of a frozen token throws');
+  assert.ok(Object.isFrozen(a), 'the token is immutable');
+  assert.ok(Object.isFrozen(who), 'its subject too');
+  assert.throws(
+    () => {
+      (who as { userId: string }).userId = 'x';
+    },
+    TypeError,
+    'assigning to a field of the frozen subject throws',
+  );
+  assert.throws(
+    () => {
+      (a as { authToken: string }).authToken = 'x';
+    },
+    TypeError,
+    'assigning to a field of the frozen token throws',
+  );
   assert.equal(a.isExpired(Date.parse('2030-01-01T00:00:01Z')), true, 'a second past expires_at it is expired');
   assert.equal(
     a.willExpireSoon(60_000, Date.parse('2029-12-31T23:59:30Z')),
@@ -56,11 +69,11 @@ test('parses a project-scoped v3 token into an immutable object', () => {
 test('domain scope and unscoped', () => {
   const { project: _p, ...rest } = body.token;
   assert.equal(
-    AccessInfo.fromBody({ token: { ...rest, domain: { id: 'd', name: 'D' } } }, 't').scope,
+    AccessInfo.fromBody({ token: { ...rest, domain: { id: 'd', name: 'D' } } }, 't').subject.scope,
     'domain',
-    'a domain in place of the project: domain-scoped',
+    'a domain and no project: domain-scoped',
   );
-  assert.equal(AccessInfo.fromBody({ token: rest }, 't').scope, 'unscoped', 'neither project nor domain: unscoped');
+  assert.equal(AccessInfo.fromBody({ token: rest }, 't').subject.scope, 'unscoped', 'neither: unscoped');
 });
 
 test('a body that is not a token is a ProtocolError', () => {
@@ -82,20 +95,20 @@ test('application-credential access rules: parsed, and unreadable ones refused r
     't',
   );
   assert.deepEqual(
-    withRules.accessRules,
+    withRules.subject.accessRules,
     [{ service: 'image', method: 'GET', path: '/v2/images' }],
     'the rules as service, method and path',
   );
   // null is "no rules" (upstream: `is None`); [] is "no request allowed".
   assert.equal(
     AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't')
-      .accessRules,
+      .subject.accessRules,
     undefined,
     'access_rules null is no rules (upstream: is None)',
   );
   assert.deepEqual(
     AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't')
-      .accessRules,
+      .subject.accessRules,
     [],
     'access_rules [] allows no request',
   );
@@ -181,7 +194,7 @@ describe('shared subjects and catalogs (AccessSharing)', () => {
       TypeError,
       'the shared catalog cannot be changed',
     );
-    assert.equal(a.userName, 'u1', 'the user name is unchanged');
+    assert.equal(a.subject.userName, 'u1', 'the shared subject is unchanged');
     // The empty catalog every token without one shares cannot be filled in through one of them.
     const empty = AccessInfo.fromBody({ token: { ...structuredClone(noCatalog), catalog: [] } }, 't', sharing);
     assert.throws(

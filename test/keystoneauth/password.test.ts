@@ -1,14 +1,15 @@
 // PasswordPlugin against the mock Keystone over real HTTP.
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../../src/config/load.js';
 import { UnauthorizedError } from '../../src/keystoneauth/errors.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session } from '../../src/keystoneauth/session.js';
 import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
-import { PasswordPlugin } from '../../src/keystoneauth/password.js';
+import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { captureLogger } from '../helpers/logs.js';
 import { passwordPlugin, startMocks, stats, type Mocks, USERS } from '../helpers/mocks.js';
+import { listen } from '../helpers/net.js';
 
 let mocks: Mocks;
 let session: Session;
@@ -30,7 +31,7 @@ test('authenticates, then reuses the token', async () => {
   const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
   const before = await issued();
   const first = await plugin.getAccess(session);
-  assert.equal(first.projectName, 'service', "the service user's project");
+  assert.equal(first.subject.projectName, 'service', "the service user's project");
   assert.deepEqual(
     await plugin.getHeaders(session),
     { 'X-Auth-Token': first.authToken },
@@ -83,5 +84,86 @@ test('wrong credentials: UnauthorizedError, and no token kept', async () => {
     (err: Error) =>
       err instanceof UnauthorizedError && err.service === 'keystone' && err.displayName === 'identity service',
     "named as every identity call names Keystone (IDENTITY_SERVICE): 'keystone' in logs, 'identity service' to callers",
+  );
+});
+
+/** The mock Keystone behind a proxy that keeps every request body: what the plugin sends, as Keystone gets it. */
+async function recordingKeystone(t: TestContext): Promise<{ url: string; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const proxy = await listen(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    bodies.push(JSON.parse(text));
+    const upstream = await fetch(`${mocks.keystone.url}${req.url}`, {
+      method: req.method!,
+      headers: { 'content-type': 'application/json' },
+      body: text,
+    });
+    res.writeHead(upstream.status, {
+      'content-type': 'application/json',
+      'x-subject-token': upstream.headers.get('x-subject-token') ?? '',
+    });
+    res.end(await upstream.text());
+  });
+  t.after(() => proxy.close());
+  return { url: `${proxy.url}/v3`, bodies };
+}
+
+const DEFAULT_DOMAIN_ID = 'default'; // Keystone's own, and the mock seed's (config/mock-keystone.json)
+const ACME_DOMAIN_ID = '9b1f0c5e3a7d4e2f8c6b5a4d3e2f1a0b'; // the seed's acme domain, wile's
+
+test("domains by ID or by name, as keystoneauth's v3.Password sends them; the mock Keystone takes either", async (t) => {
+  const keystone = await recordingKeystone(t);
+  const sent = async (credentials: Partial<PasswordCredentials>) => {
+    const plugin = new PasswordPlugin({ authUrl: keystone.url, ...USERS.glance, ...credentials });
+    const access = await plugin.getAccess(session);
+    const { auth } = keystone.bodies.at(-1) as {
+      auth: { identity: { password: { user: { domain: unknown } } }; scope: { project: { domain: unknown } } };
+    };
+    return {
+      user: auth.identity.password.user.domain,
+      project: auth.scope.project.domain,
+      token: [access.subject.userDomainId, access.subject.projectDomainId],
+    };
+  };
+  assert.deepEqual(
+    await sent({}),
+    { user: { name: 'Default' }, project: { name: 'Default' }, token: ['default', 'default'] },
+    'no IDs: the names, as before',
+  );
+  assert.deepEqual(
+    await sent({ userDomainId: DEFAULT_DOMAIN_ID, projectDomainId: DEFAULT_DOMAIN_ID }),
+    { user: { id: 'default' }, project: { id: 'default' }, token: ['default', 'default'] },
+    "kolla-ansible's IDs: each ID instead of its name, never both (keystoneauth's PasswordMethod and Auth)",
+  );
+  assert.deepEqual(
+    await sent({ userDomainId: DEFAULT_DOMAIN_ID, projectDomainId: '' }),
+    { user: { id: 'default' }, project: { name: 'Default' }, token: ['default', 'default'] },
+    "each domain on its own; an empty ID is no ID (keystoneauth tests truthiness, so does oslo's empty value)",
+  );
+});
+
+test('an ID wins over a name that disagrees with it: the user and project are found in the domain the ID names', async (t) => {
+  const keystone = await recordingKeystone(t);
+  const wile = { ...USERS.wile, userDomainName: 'Default', projectDomainName: 'Default' };
+  const byName = new PasswordPlugin({ authUrl: keystone.url, ...wile });
+  await assert.rejects(byName.getAccess(session), UnauthorizedError, 'wile is not in Default: the names alone fail');
+  const byId = new PasswordPlugin({
+    authUrl: keystone.url,
+    ...wile,
+    userDomainId: ACME_DOMAIN_ID,
+    projectDomainId: ACME_DOMAIN_ID,
+  });
+  const access = await byId.getAccess(session);
+  assert.deepEqual(
+    [
+      access.subject.userName,
+      access.subject.userDomainName,
+      access.subject.projectName,
+      access.subject.projectDomainName,
+    ],
+    ['wile', 'acme', 'dev', 'acme'],
+    "the IDs were sent, not the names: wile's token on dev in acme",
   );
 });

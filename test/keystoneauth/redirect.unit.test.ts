@@ -11,23 +11,18 @@ import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
 import { ConnectionError, RedirectRefusedError } from '../../src/keystoneauth/errors.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { createLogger } from '../../src/common/logger.js';
+import { attemptState } from '../helpers/attempt.js';
 
 function state(overrides: Partial<AttemptState> = {}): AttemptState {
-  return {
-    service: 'glance',
-    deadline: { timeoutMs: 1000, signal: new AbortController().signal, passed: false },
-    callerSignal: undefined,
-    started: 0,
+  return attemptState({
     headers: { accept: 'application/json', 'content-type': 'application/json', 'x-subject-token': 'subject' },
     requestedMethod: 'POST',
     method: 'POST',
     url: new URL('http://a.test/v3/things?x=1'),
     body: '{}',
-    stripTokens: false,
-    attempt: 0,
     retriesLeft: { connect: 0, status: 0, redirects: 2, reauth: 0 },
     ...overrides,
-  };
+  });
 }
 
 describe('redirect steps', () => {

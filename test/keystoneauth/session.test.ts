@@ -53,13 +53,13 @@ async function listen(
 
 function makeSession(overrides: Partial<Config['communication']> = {}, level = 'trace') {
   const capture = captureLogger(level);
-  const context = new RequestScope(capture.logger);
+  const scope = new RequestScope(capture.logger);
   const session = new Session(
     sessionOptionsFromConfig({ ...defaultConfig().communication, retry_delay: 0.01, ...overrides }),
-    context,
+    scope,
   );
   servers.push({ close: () => session.close() });
-  return { session, context, ...capture };
+  return { session, scope, ...capture };
 }
 
 const json =
@@ -527,9 +527,9 @@ describe('TLS', () => {
 describe('request ids and logs', () => {
   test('the current request id is sent upstream; tokens are logged only as {SHA256}', async () => {
     const server = await listen(json(200, {}));
-    const { session, context, logger, raw } = makeSession();
+    const { session, scope, logger, raw } = makeSession();
     const id = 'req-11111111-2222-4333-8444-555555555555';
-    await context.run({ requestId: id, log: logger.child({ request_id: id }) }, () =>
+    await scope.run({ requestId: id, log: logger.child({ request_id: id }) }, () =>
       session.request(`${server.url}/x?marker=abc`, {
         auth: new StaticAuth('super-secret-token'),
         headers: { 'X-Subject-Token': 'subject-secret' },

@@ -126,12 +126,38 @@ describe('listing parameters', () => {
       assert.equal(res.status, 400, q);
       assert.equal((res.body as any).code, '400 Bad Request', `${q}: webob's 400 code`);
     }
-    // A marker that exists but is not visible to the caller is unknown too.
-    assert.equal(
-      (await list('demo', '?marker=1a2b3c4d-5e6f-4a0b-8c1d-000000000009')).status,
-      400,
-      'a marker the caller cannot see is unknown: 400',
+    const tooLong = await list('demo', `?marker=${'a'.repeat(37)}`);
+    assert.equal(tooLong.status, 400, "an id longer than Glance's 36-character column is not found: 400");
+  });
+
+  test("a marker of an image the caller may not see is Glance's 403, not a 400", async () => {
+    const res = await list('demo', '?marker=1a2b3c4d-5e6f-4a0b-8c1d-000000000009');
+    assert.equal(res.status, 403, "Glance's image_get raises Forbidden for an image that is not visible");
+    assert.equal((res.body as any).code, '403 Forbidden', 'webob names the status');
+  });
+
+  test('a marker is a position in the sort order: it need not match the filters', async () => {
+    const all = ((await list('demo', '?limit=1000')).body as any).images as { id: string; name: string | null }[];
+    const evens = ((await list('demo', '?limit=1000&tag=even')).body as any).images as { id: string }[];
+    const odd = all.findIndex((i) => i.name === 'generated-000011');
+    const after = all.slice(odd + 1).filter((i) => evens.some((e) => e.id === i.id));
+    const res = await list('demo', `?limit=1000&tag=even&marker=${all[odd]!.id}`);
+    assert.equal(res.status, 200, 'an odd image is a valid marker for a listing of even ones');
+    assert.deepEqual(
+      (res.body as any).images.map((i: { id: string }) => i.id),
+      after.map((i) => i.id),
+      'the page holds the even images that sort after the odd marker',
     );
+  });
+
+  test('a full last page still has a next (Glance does not look ahead); the page after it is empty, without one', async () => {
+    const total = ((await list('demo', '?limit=1000')).body as any).images.length as number;
+    const full = (await list('demo', `?limit=${total}`)).body as any;
+    assert.equal(full.images.length, total, 'every image on one page');
+    assert.match(full.next, /^\/v2\/images\?limit=\d+&marker=[0-9a-f-]{36}$/, 'a full page gets a next link');
+    const after = (await list('demo', full.next.slice('/v2/images'.length))).body as any;
+    assert.deepEqual(after.images, [], 'nothing after the last image');
+    assert.equal(after.next, undefined, 'an empty page has no next');
   });
 
   test('sorting: sort=key:dir, sort_key/sort_dir, and their errors', async () => {

@@ -2,6 +2,7 @@
 // application credentials with access rules, and the validation concurrency counter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { releaseHeld, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
 
@@ -120,6 +121,34 @@ describe('POST /v3/auth/tokens', () => {
     assert.equal(unscoped.status, 201, 'unscoped: 201');
     assert.equal(unscoped.body.token.roles, undefined, 'no roles in an unscoped token');
     assert.equal(unscoped.body.token.catalog, undefined, 'no catalog in an unscoped token');
+  });
+
+  test("domains by ID as Keystone takes them; given both, the name is used (Keystone's _lookup_domain)", async () => {
+    const ACME_ID = '9b1f0c5e3a7d4e2f8c6b5a4d3e2f1a0b'; // config/mock-keystone.json
+    const auth = (userDomain: unknown, projectDomain: unknown) => ({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'glance', password: USERS.glance.password, domain: userDomain } },
+        },
+        scope: { project: { name: 'service', domain: projectDomain } },
+      },
+    });
+    const byId = await post('/auth/tokens', auth({ id: 'default' }, { id: 'default' }));
+    assert.equal(byId.status, 201, "Keystone's default domain has the ID default, as kolla-ansible writes it");
+    assert.deepEqual(byId.body.token.user.domain, { id: 'default', name: 'Default' }, 'the user in Default');
+    assert.deepEqual(byId.body.token.project.domain, { id: 'default', name: 'Default' }, 'the project in Default');
+    const nameWins = await post(
+      '/auth/tokens',
+      auth({ id: ACME_ID, name: 'Default' }, { id: ACME_ID, name: 'Default' }),
+    );
+    assert.equal(nameWins.status, 201, 'a name beside an ID: the name is looked up, so glance is found in Default');
+    const wrongName = await post('/auth/tokens', auth({ id: 'default', name: 'acme' }, { name: 'Default' }));
+    assert.equal(wrongName.status, 401, 'the name acme is looked up, not the ID default: no glance there');
+    const emptyName = await post('/auth/tokens', auth({ id: 'default', name: '' }, { id: 'default', name: '' }));
+    assert.equal(emptyName.status, 201, 'an empty name is no name: the ID is used');
+    const unknownId = await post('/auth/tokens', auth({ id: 'Default' }, { id: 'default' }));
+    assert.equal(unknownId.status, 401, 'an ID is matched exactly: Default is a name, not an ID');
   });
 
   test('token method rescopes an unscoped token and keeps its expiry', async () => {
@@ -306,7 +335,61 @@ describe('mock-only operations', () => {
   });
 });
 
-// The seeded credentials of config/mock-keystone.json (demo in project demo).
+test('the stats list the User-Agents received', async () => {
+  await fetch(`${ks}/`, { headers: { 'user-agent': 'probe-agent/1.0' } });
+  const seen = (await stats(mocks.keystone.url)) as unknown as { user_agents: string[] };
+  assert.ok(seen.user_agents.includes('probe-agent/1.0'), `the User-Agent is recorded: ${seen.user_agents.join()}`);
+});
+
+describe("the seed's placeholders: this project's service by its name", () => {
+  test('the service user, its type in the catalog and in access rules follow service_name', async () => {
+    const { startMockKeystone } = await import('../../src/mocks/keystone/main.js');
+    const { loadMockConfig } = await import('../../src/mocks/config.js');
+    const config = loadMockConfig({}, { mock_keystone: { port: 0, service_name: 'flavor-names' } }).mock_keystone;
+    const renamed = await startMockKeystone(config, { service_url: 'http://flavor-names.example' });
+    try {
+      const { users, assignments, services, application_credentials } = renamed.store.seed;
+      const user = users.find((u) => u.name === 'flavor-names');
+      assert.equal(user?.password, 'flavor-names-pw', 'the user is the name, its password the name and -pw');
+      assert.ok(!users.some((u) => u.name.includes('{')), 'no placeholder is left in user names');
+      assert.ok(
+        assignments.some((a) => a.user === 'flavor-names'),
+        "the service user's role follows it",
+      );
+      const own = services.find((s) => s.type === 'flavor-names');
+      assert.ok(own, 'the catalog has an entry of type service_name');
+      assert.equal(own.name, 'flavor-names', 'the catalog entry is named after it too');
+      assert.ok(
+        own.endpoints.every((e) => e.url === '{service_url}'),
+        'URLs stay catalog variables, filled per token',
+      );
+      const rules = (application_credentials ?? []).flatMap((c) => c.access_rules ?? []);
+      assert.ok(
+        rules.some((r) => r.service === 'flavor-names'),
+        'access rules name its type',
+      );
+      const text = JSON.stringify(renamed.store.seed);
+      assert.ok(!/\{service_(name|password)\}/.test(text), 'no name or password placeholder is left');
+    } finally {
+      await renamed.close();
+    }
+  });
+
+  test('service_password, when set, is the service user password', async () => {
+    const { startMockKeystone } = await import('../../src/mocks/keystone/main.js');
+    const { loadMockConfig } = await import('../../src/mocks/config.js');
+    const env = { OS_MOCK_KEYSTONE__SERVICE_PASSWORD: 'from-compose' };
+    const set = await startMockKeystone(loadMockConfig(env, { mock_keystone: { port: 0 } }).mock_keystone);
+    try {
+      const user = set.store.seed.users.find((u) => u.name === USERS.service.username);
+      assert.equal(user?.password, 'from-compose', 'the variable sets the password');
+    } finally {
+      await set.close();
+    }
+  });
+});
+
+// The seeded credentials of src/mocks/keystone/seed.json (demo in project demo).
 const DEMO_ID = '3d4e5f60718293a4b5c6d7e8f90a1b2c';
 const DEMO_PROJECT = '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
 const SEEDED = {
@@ -314,7 +397,7 @@ const SEEDED = {
   compute: { id: 'b2e4a6c8d0f2b4e6a8c0d2f4b6e8a0c2', name: 'demo-compute-only', secret: 'demo-compute-only-secret' },
   plain: { id: 'b3f5b7d9e1a3b5f7b9d1e3a5b7f9b1d3', name: 'demo-no-rules', secret: 'demo-no-rules-secret' },
 };
-const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: 'image-names', path: '/images', method: 'GET' };
+const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: SERVICE_NAME, path: '/images', method: 'GET' };
 
 const appCredBody = (block: unknown, scope?: unknown) => ({
   auth: {
@@ -669,7 +752,7 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     const res = await createAppCred(demo, {
       application_credential: {
         name: 'mine-images',
-        access_rules: [{ service: 'image-names', method: 'GET', path: '/images/*' }],
+        access_rules: [{ service: SERVICE_NAME, method: 'GET', path: '/images/*' }],
       },
     });
     assert.equal(res.status, 201, 'created: 201');
@@ -705,7 +788,7 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
       c.access_rules[0],
       {
         id: c.access_rules[0].id,
-        service: 'image-names',
+        service: SERVICE_NAME,
         path: '/images/*',
         method: 'GET',
       },
@@ -767,7 +850,7 @@ describe('application credentials: POST /v3/users/{user_id}/application_credenti
     const again = await createAppCred(demo, {
       application_credential: {
         name: 'mine-again',
-        access_rules: [{ service: 'image-names', method: 'GET', path: '/images' }],
+        access_rules: [{ service: SERVICE_NAME, method: 'GET', path: '/images' }],
       },
     });
     assert.equal(again.status, 201, 'the same rules again: 201');

@@ -2,6 +2,7 @@
 // Keystone and Glance for these calls, neither can any keystoneauth-based client.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
@@ -44,7 +45,7 @@ test('openstack token issue, catalog list, token revoke', { skip }, async () => 
   const catalog = (await openstack(['catalog', 'list'])) as { Type: string }[];
   assert.deepEqual(
     catalog.map((c) => c.Type).sort(),
-    ['identity', 'image', 'image-names'],
+    ['identity', 'image', SERVICE_NAME].sort(),
     "the CLI lists the catalog's service types",
   );
   const service = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { startService, type RunningService } from '../../src/server.js';
 import { captureLogger } from '../helpers/logs.js';
 import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { watchResponses } from '../helpers/openapi.js';
 import { serviceConfig } from '../helpers/service.js';
 
 let mocks: Mocks;
@@ -19,6 +20,7 @@ before(async () => {
     captureLogger('silent').logger,
   );
   port = Number(new URL(service.url).port);
+  watchResponses(service.server);
 });
 after(async () => {
   await service.shutdown('test');

@@ -2,8 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
+import { assertDocumented, type ObservedResponse } from '../helpers/openapi.js';
 import { startChild } from '../helpers/process.js';
 
 let mocks: Mocks;
@@ -18,8 +19,8 @@ test('SIGTERM under load: in-flight requests finish, then exit 0 within the grac
     // Far beyond the 1 s a drain takes here, so that a loaded machine cannot turn a drain into a cut-off.
     OS_SERVER__SHUTDOWN_GRACE: '60',
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
-    OS_KEYSTONE_AUTHTOKEN__USERNAME: 'image-names',
-    OS_KEYSTONE_AUTHTOKEN__PASSWORD: 'image-names-pw',
+    OS_KEYSTONE_AUTHTOKEN__USERNAME: USERS.service.username,
+    OS_KEYSTONE_AUTHTOKEN__PASSWORD: USERS.service.password,
     OS_LOG__LEVEL: 'info',
   });
   const { url } = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
@@ -29,6 +30,8 @@ test('SIGTERM under load: in-flight requests finish, then exit 0 within the grac
   const glanceBefore = await atGlance();
   const agent = new Agent({ connections: 20 });
   const results: { status?: number; error?: string; sentAfterSignal: boolean; doneAfterSignal: boolean }[] = [];
+  // Every response received, checked against the OpenAPI document once the load is over.
+  const responses: ObservedResponse[] = [];
   let sent = 0;
   let signalled = false;
   let exited = false;
@@ -52,7 +55,8 @@ test('SIGTERM under load: in-flight requests finish, then exit 0 within the grac
         sent++;
         try {
           const res = await request(`${url}/`, { headers: { 'x-auth-token': token }, dispatcher: agent });
-          await res.body.dump();
+          const body = await res.body.text();
+          responses.push({ method: 'GET', url, status: res.statusCode, headers: res.headers, body });
           results.push({ status: res.statusCode, sentAfterSignal, doneAfterSignal: signalled });
           if (results.length >= 40) loaded();
         } catch (err) {
@@ -75,6 +79,7 @@ test('SIGTERM under load: in-flight requests finish, then exit 0 within the grac
     child.proc.kill('SIGTERM');
     open();
     await Promise.all(workers);
+    for (const response of responses) assertDocumented(response);
     const { code } = await child.exited;
     assert.equal(code, 0, 'a drained shutdown exits 0');
     // Within the grace period: drained, not cut off when the 60 s were over (that exit is 0 as well).

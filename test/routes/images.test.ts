@@ -1,6 +1,7 @@
 // The service end to end over real HTTP: mock Keystone + mock Glance + the app, each on port 0.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { randomUUID } from 'node:crypto';
 import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
@@ -95,7 +96,8 @@ describe('image names', () => {
       ['status=happy', 'status'],
       ['sort=size:sideways', 'sort'],
       ['sort=password', 'sort'],
-      ['limit=5', 'limit'],
+      ['limit=0', 'limit'],
+      ['marker=x', 'marker'],
       ['name=', 'name'],
       [`name=${'x'.repeat(256)}`, 'name'],
       ['visibility=public&visibility=private', 'visibility'],
@@ -348,11 +350,11 @@ describe('X-Service-Token to Glance: [service_user] send_service_user_token', ()
   });
 });
 
-describe('an application credential restricted to GET /images (service_type image-names)', () => {
+describe('an application credential restricted to GET /images (service_type: the service name)', () => {
   let restricted: Service;
   let restrictedSending: Service;
   before(async () => {
-    const keystone_authtoken = { service_type: 'image-names' };
+    const keystone_authtoken = { service_type: SERVICE_NAME };
     restricted = await startService(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
     restrictedSending = await startService(
       serviceOptions(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
@@ -364,7 +366,7 @@ describe('an application credential restricted to GET /images (service_type imag
     await restrictedSending.close();
   });
 
-  test("rules that allow the whole chain (image-names GET /images, image GET /v2/images): the caller's images", async () => {
+  test("rules that allow the whole chain (this service's GET /images, image GET /v2/images): the caller's images", async () => {
     const token = await appCredToken(mocks.keystoneUrl, 'demo-images-chain');
     const res = await getJson(`${restricted.url}/images`, { 'X-Auth-Token': token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -411,5 +413,26 @@ describe('an application credential restricted to GET /images (service_type imag
       service.lines.some((l) => String(l.msg).includes('Set service_type in [keystone_authtoken]')),
       'and the log says to set service_type',
     );
+  });
+});
+
+describe('[image] max_images bounds a listing of every page', () => {
+  let capped: Service;
+  before(async () => {
+    capped = await startService(serviceOptions(mocks.keystoneUrl, { image: { max_images: 2000, page_size: 1000 } }), {
+      level: 'warn',
+    });
+  });
+  after(() => capped.close());
+
+  test('past it, the caller gets a 502 that says to page; with limit the same caller pages as usual', async () => {
+    const res = await getJson(`${capped.url}/`, { 'X-Auth-Token': tokens.demo! });
+    assert.equal(res.status, 502, 'demo sees 2510 images, more than max_images = 2000');
+    const error = (res.body as { error: { message: string } }).error;
+    assert.match(error.message, /more images than this service returns at once \(2000\)/, 'the limit is named');
+    assert.match(error.message, /limit and marker/, 'the caller is told how to get them');
+    const page = await getJson(`${capped.url}/?limit=5`, { 'X-Auth-Token': tokens.demo! });
+    assert.equal(page.status, 200, 'paging is not affected by max_images');
+    assert.equal((page.body as unknown[]).length, 5, 'a page of the limit asked for');
   });
 });

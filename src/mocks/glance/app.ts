@@ -10,7 +10,7 @@ import { SORT_KEYS, type GlanceStore, type ListQuery, type StoredImage, type Vie
 
 export interface MockGlanceOptions {
   store: GlanceStore;
-  control?: MockControl;
+  control?: MockControl | undefined;
   publicUrl: () => string;
   identity: MockIdentity;
   /** Advertised in WWW-Authenticate on 401 (Glance's keystonemiddleware adds it). */
@@ -136,6 +136,18 @@ export function parseListQuery(search: URLSearchParams): {
   return { query, limit: Math.min(limit, MAX_LIMIT), marker: one('marker'), extra };
 }
 
+/**
+ * The image a marker names, as Glance's image_get finds it: an id longer than Glance's 36-character column, or
+ * one it does not know, is a 400; an image the caller may not see is a 403.
+ */
+function markerImage(store: GlanceStore, viewer: Viewer, marker: string): StoredImage {
+  if (marker.length > 36) throw new MockError(400, 'Image with the given id %(image_id)s was not found');
+  const image = store.images.find((i) => i.id === marker);
+  if (!image) throw new MockError(400, `No image found with ID ${marker}`);
+  if (!store.canSee(image, viewer)) throw new MockError(403, `Forbidding request, image ${marker} not visible`);
+  return image;
+}
+
 export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
   const { store, control } = options;
   const app = new Koa<GlanceState>();
@@ -197,12 +209,7 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     let all = store.list(viewer, query);
     if (extra.length > 0)
       all = all.filter((i) => extra.every(([k, v]) => String((i as unknown as Record<string, unknown>)[k]) === v));
-    let start = 0;
-    if (marker !== undefined) {
-      const index = all.findIndex((i) => i.id === marker);
-      if (index < 0) throw new MockError(400, `No image found with ID ${marker}`);
-      start = index + 1;
-    }
+    const start = marker === undefined ? 0 : store.startAfter(all, markerImage(store, viewer, marker), query);
     const faults = control?.faults;
     // Fault mode: an empty page whose `next` continues where this one would have started.
     if (faults?.shortPages && search.get('_empty') === null && limit > 0 && start < all.length) {
@@ -225,8 +232,9 @@ export function createMockGlance(options: MockGlanceOptions): Koa<GlanceState> {
     for (const [k, v] of search) if (k !== 'marker' && k !== '_empty') firstParams.set(k, v); // Glance collapses repeats
     body.first = `/v2/images${firstParams.size > 0 ? `?${firstParams.toString()}` : ''}`;
     body.schema = '/v2/schemas/images';
-    const more = start + page.length < all.length;
-    if (page.length > 0 && (page.length === limit || short) && more) {
+    // Glance gives `next` whenever the page is full, without looking ahead: after a last page that is full
+    // comes an empty one without `next`.
+    if (page.length > 0 && (page.length === limit || short)) {
       // Glance: the request's parameters (repeats collapsed), then the marker.
       const nextParams = new URLSearchParams(firstParams);
       nextParams.set('marker', page.at(-1)!.id);

@@ -1,5 +1,5 @@
-// Runs the mock Glance alone: `npm run mock:glance` or `node dist/mocks/glance/main.js`. It validates tokens
-// with its own small client (identity.ts) against the Keystone at OS_MOCK_GLANCE__AUTH_URL.
+// Runs the mock Glance alone: `npm run mock:glance`, or `node dist/mocks/glance/main.js` in the mocks image.
+// It validates tokens with its own small client (identity.ts) against the Keystone at OS_MOCK_GLANCE__AUTH_URL.
 import fs from 'node:fs';
 import { isEntryPoint } from '../../common/entry-point.js';
 import { createLogger } from '../../common/logger.js';
@@ -53,7 +53,7 @@ export async function startMockGlance(
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const log = createLogger({ level: 'info' });
+  const log = createLogger({ level: 'info', service: 'mock-glance' });
   const config = loadMockConfig(process.env);
   const running = await startMockGlance(config.mock_glance);
   log.info(

@@ -168,22 +168,42 @@ export class GlanceStore {
         (q.owner === undefined || i.owner === q.owner) &&
         q.tags.every((t) => i.tags.includes(t)),
     );
-    const keys = [...q.sort];
-    // Glance always breaks ties with created_at and id, in the first key's direction.
-    const dir = keys[0]?.dir ?? 'desc';
-    if (!keys.some((k) => k.key === 'created_at')) keys.push({ key: 'created_at', dir });
-    if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir });
-    return matches.sort((a, b) => {
-      for (const { key, dir: d } of keys) {
-        const c = compare(
-          (a as unknown as Record<string, unknown>)[key],
-          (b as unknown as Record<string, unknown>)[key],
-        );
-        if (c !== 0) return d === 'asc' ? c : -c;
-      }
-      return 0;
-    });
+    return matches.sort(imageOrder(q));
   }
+
+  /** Glance's is_image_visible: whether the caller may see this image at all (a marker must be one it may). */
+  canSee(image: StoredImage, viewer: Viewer): boolean {
+    if (viewer.isAdmin || image.visibility === 'public' || image.visibility === 'community') return true;
+    if (viewer.projectId === undefined) return false;
+    if (image.owner === viewer.projectId) return true;
+    return image.visibility === 'shared' && image.members.some((m) => m.member === viewer.projectId);
+  }
+
+  /**
+   * Where the page after `marker` starts in `sorted` (a list made with `q`): at the first image that sorts after
+   * the marker. Glance's SQL pages by the sort keys' values, not by position, so a marker need not match the
+   * filters.
+   */
+  startAfter(sorted: readonly StoredImage[], marker: StoredImage, q: ListQuery): number {
+    const order = imageOrder(q);
+    const index = sorted.findIndex((image) => order(image, marker) > 0);
+    return index < 0 ? sorted.length : index;
+  }
+}
+
+/** Glance's order for a query: its sort keys, then created_at and id, in the first key's direction. */
+function imageOrder(q: ListQuery): (a: StoredImage, b: StoredImage) => number {
+  const keys = [...q.sort];
+  const dir = keys[0]?.dir ?? 'desc';
+  if (!keys.some((k) => k.key === 'created_at')) keys.push({ key: 'created_at', dir });
+  if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir });
+  return (a, b) => {
+    for (const { key, dir: d } of keys) {
+      const c = compare((a as unknown as Record<string, unknown>)[key], (b as unknown as Record<string, unknown>)[key]);
+      if (c !== 0) return d === 'asc' ? c : -c;
+    }
+    return 0;
+  };
 }
 
 function compare(a: unknown, b: unknown): number {

@@ -1,4 +1,4 @@
-// Runs the mock Keystone alone: `npm run mock:keystone` or `node dist/mocks/keystone/main.js`.
+// Runs the mock Keystone alone: `npm run mock:keystone`, or `node dist/mocks/keystone/main.js` in the mocks image.
 import fs from 'node:fs';
 import { isEntryPoint } from '../../common/entry-point.js';
 import { createLogger } from '../../common/logger.js';
@@ -17,10 +17,13 @@ export async function startMockKeystone(
   config: MockConfig['mock_keystone'],
   catalogVars: Record<string, string> = {},
 ): Promise<RunningMockKeystone> {
-  const seed = JSON.parse(fs.readFileSync(config.seed, 'utf8')) as Seed;
+  const seed = fillSeed(JSON.parse(fs.readFileSync(config.seed, 'utf8')), {
+    '{service_name}': config.service_name,
+    '{service_password}': config.service_password || `${config.service_name}-pw`,
+  }) as Seed;
   const vars: Record<string, string> = {
     glance_url: config.glance_url,
-    image_names_url: config.image_names_url,
+    service_url: config.service_url,
     ...catalogVars,
   };
   const store = new KeystoneStore(seed, vars, config.token_ttl * 1000);
@@ -33,8 +36,18 @@ export async function startMockKeystone(
   return { ...served, store, control };
 }
 
+/** The seed with every placeholder in its strings replaced: the service's user and type follow its name. */
+export function fillSeed(value: unknown, placeholders: Record<string, string>): unknown {
+  if (typeof value === 'string')
+    return Object.entries(placeholders).reduce((s, [from, to]) => s.replaceAll(from, to), value);
+  if (Array.isArray(value)) return value.map((v) => fillSeed(v, placeholders));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillSeed(v, placeholders)]));
+  return value;
+}
+
 if (isEntryPoint(import.meta.url)) {
-  const log = createLogger({ level: 'info' });
+  const log = createLogger({ level: 'info', service: 'mock-keystone' });
   const config = loadMockConfig(process.env);
   const running = await startMockKeystone(config.mock_keystone);
   log.info({ url: running.url, control: config.mock_keystone.control }, 'mock Keystone listening');

@@ -112,9 +112,11 @@ export class KeystoneStore {
     });
   }
 
+  /** A domain as Keystone's _lookup_domain finds one: by name when a non-empty name is given, else by ID. */
   domain(ref: { id?: unknown; name?: unknown } | undefined) {
     if (!ref) return undefined;
-    return this.seed.domains.find((d) => (ref.id !== undefined ? d.id === ref.id : d.name === ref.name));
+    const byName = typeof ref.name === 'string' && ref.name !== '';
+    return this.seed.domains.find((d) => (byName ? d.name === ref.name : d.id === ref.id));
   }
 
   /** A user by id, or by name within a domain given by id or name. */
@@ -161,11 +163,12 @@ export class KeystoneStore {
     description?: string | null;
     userId: string;
     projectId: string | null;
-    secret?: string;
+    /** undefined: a generated one. */
+    secret?: string | undefined;
     expiresAt?: number | null;
     roles: { id: string; name: string }[];
     unrestricted?: boolean | null;
-    accessRules?: { id?: string; service?: string; method?: string; path?: string }[];
+    accessRules?: { id?: string; service?: string; method?: string; path?: string }[] | undefined;
   }): AppCredential {
     let accessRules: AccessRule[] | undefined;
     if (input.accessRules && input.accessRules.length > 0) {
@@ -284,60 +287,4 @@ export class KeystoneStore {
       })),
     }));
   }
-
-  /** The token body Keystone returns for a record. */
-  render(record: TokenRecord, { catalog = true } = {}) {
-    const user = this.user(record.userId)!;
-    const userDomain = this.seed.domains.find((d) => d.id === user.domain_id)!;
-    const token: Record<string, unknown> = {
-      methods: record.methods,
-      user: {
-        domain: { id: userDomain.id, name: userDomain.name },
-        id: user.id,
-        name: user.name,
-        password_expires_at: null,
-      },
-      audit_ids: record.auditIds,
-      expires_at: keystoneTime(record.expiresAt),
-      issued_at: keystoneTime(record.issuedAt),
-    };
-    if ('project' in record.scope) {
-      const project = this.seed.projects.find((p) => p.id === (record.scope as { project: string }).project)!;
-      const domain = this.seed.domains.find((d) => d.id === project.domain_id)!;
-      token.project = { domain: { id: domain.id, name: domain.name }, id: project.id, name: project.name };
-      token.is_domain = false;
-    } else if ('domain' in record.scope) {
-      const domain = this.seed.domains.find((d) => d.id === (record.scope as { domain: string }).domain)!;
-      token.domain = { id: domain.id, name: domain.name };
-    }
-    if (!('unscoped' in record.scope)) {
-      token.roles = this.tokenRoles(record).map((r) => ({ id: r.id, name: r.name }));
-      if (catalog) token.catalog = this.catalog();
-    }
-    const cred = record.appCredId === undefined ? undefined : this.appCreds.get(record.appCredId);
-    if (cred) {
-      // Keystone's shape: id, name, restricted, and access_rules only when there are some.
-      token.application_credential = {
-        id: cred.id,
-        name: cred.name,
-        restricted: !cred.unrestricted,
-        ...(cred.accessRules
-          ? {
-              access_rules: cred.accessRules.map((r) => ({
-                id: r.id,
-                service: r.service,
-                path: r.path,
-                method: r.method,
-              })),
-            }
-          : {}),
-      };
-    }
-    return { token };
-  }
-}
-
-/** Keystone's Fernet timestamps: whole seconds, printed with six zero microseconds and a Z. */
-export function keystoneTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
 }
