@@ -3,9 +3,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { layers } from './eslint.layers.js';
+import local from './eslint-rules/assert-message.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-mocks/', 'node_modules/', 'coverage/', 'eslint.config.js', 'eslint.layers.js'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-mocks/',
+      'node_modules/',
+      'coverage/',
+      'eslint.config.js',
+      'eslint.layers.js',
+      'eslint-rules/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -34,10 +45,13 @@ export default tseslint.config(
   layers,
   // The demo and the benchmark print to the terminal on purpose; the mocks' entry points print their URL.
   { files: ['src/demo.ts', 'bench/**', 'scripts/**', 'test/**'], rules: { 'no-console': 'off' } },
-  // Tests poke at JSON bodies whose shape is the thing under test.
+  // Tests poke at JSON bodies whose shape is the thing under test. Every assertion says what it expected
+  // (eslint-rules/assert-message.js), so a failure under load reads as more than `false == true`.
   {
     files: ['test/**'],
+    plugins: { local },
     rules: {
+      'local/assert-message': 'error',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -1,6 +1,6 @@
 // The layers of src/, enforced: each folder may import only the folders listed for it (and itself). Lower
 // layers never import upper ones, and the mocks never import the code they exist to test. docs/
-// architecture.md draws the same table; test/lint/layers.test.ts proves a forbidden import fails the lint.
+// architecture.md draws the same table; test/lint/layers.unit.test.ts proves a forbidden import fails the lint.
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 

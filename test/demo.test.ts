@@ -10,11 +10,15 @@ test('the demo starts, serves the printed curl, and exits 0 on SIGINT', async ()
   assert.match(
     child.stdout(),
     /^export OS_AUTH_URL=http:\/\/127\.0\.0\.1:\d+\/v3 OS_USERNAME=demo OS_PASSWORD=demopw OS_PROJECT_NAME=demo /m,
+    'the demo prints the OS_* line for the openstack CLI, pointing at its mock Keystone',
   );
   const res = await fetch(url!, { headers: { 'X-Auth-Token': token! } });
-  assert.equal(res.status, 200);
+  assert.equal(res.status, 200, 'the printed curl line works: 200');
   const names = (await res.json()) as (string | null)[];
-  assert.ok(names.includes('demo-private') && names.includes(null));
+  assert.ok(
+    names.includes('demo-private') && names.includes(null),
+    "it lists the demo user's images, a null name among them",
+  );
   child.proc.kill('SIGINT');
   const { code } = await child.exited;
   assert.equal(code, 0, child.stderr());

@@ -1,9 +1,10 @@
 // The real process: SIGTERM drains in-flight requests, refuses new connections and exits 0; a second
-// signal exits at once. And every start logs the configuration's warnings.
+// signal exits at once. Every start logs the configuration's warnings; bad configuration exits 1 before listening.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { SERVICE_NAME } from '../src/common/package-info.js';
@@ -46,7 +47,11 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
   const listening = JSON.parse(await child.waitForLine(/service listening/)) as { url: string };
   const port = Number(new URL(listening.url).port);
   const token = await tokenFor(mocks.keystoneUrl, 'demo');
-  assert.equal((await getDocumented(`${listening.url}/`, { 'X-Auth-Token': token })).status, 200);
+  assert.equal(
+    (await getDocumented(`${listening.url}/`, { 'X-Auth-Token': token })).status,
+    200,
+    'the service answers before the signal',
+  );
 
   await setFaults(mocks.glance.url, { latencyMs: 1500, pathPrefix: '/v2/' });
   try {
@@ -54,18 +59,22 @@ test('SIGTERM: a slow in-flight request completes, new connections are refused, 
     const before = await arrived();
     const slow = getDocumented(`${listening.url}/`, { 'X-Auth-Token': token });
     // Signal only once the request is inside the service, waiting on Glance.
-    await waitFor(async () => (await arrived()) > before, 10_000);
+    await waitFor(async () => (await arrived()) > before, 'the slow request inside the service, waiting on Glance');
     child.proc.kill('SIGTERM');
     await child.waitForLine(/shutting down/);
-    // The listening socket closes asynchronously right after that line: poll, bounded.
-    await waitFor(() => refused(port), 5000);
+    // The listening socket closes asynchronously right after that line: poll.
+    await waitFor(() => refused(port), 'connections refused once the service is draining');
     assert.equal(await refused(port), true, 'new connections must be refused once draining');
     const res = await slow;
-    assert.equal(res.status, 200);
-    assert.ok((res.body as string[]).length > 0);
+    assert.equal(res.status, 200, 'the request in flight at SIGTERM completes with 200');
+    assert.ok((res.body as string[]).length > 0, "with the demo user's image names");
     const { code } = await child.exited;
-    assert.equal(code, 0);
-    assert.match(child.stdout(), /"outcome":"drained"/);
+    assert.equal(code, 0, 'a drained shutdown exits 0');
+    assert.match(
+      child.stdout(),
+      /"outcome":"drained"/,
+      'the shutdown log line says drained, not cut off at the grace period',
+    );
   } finally {
     await setFaults(mocks.glance.url, {});
   }
@@ -112,16 +121,16 @@ test('a second signal exits at once', async () => {
     const stuck = fetch(`${listening.url}/`, { headers: { 'X-Auth-Token': token } }).catch((e: Error) => e);
     const held = async () => (await stats(mocks.glance.url)).counters.held ?? 0;
     const start = await held();
-    await waitFor(async () => (await held()) > start, 10_000);
+    await waitFor(async () => (await held()) > start, 'the request held at Glance');
     child.proc.kill('SIGTERM');
     await child.waitForLine(/shutting down/);
     child.proc.kill('SIGINT');
     // Glance never answers, so the drain could only end with the 20 s grace period, and that exit is 0 after
     // "grace period over". Exit 1 with the second-signal line is the immediate exit; no stopwatch needed.
     const { code } = await child.exited;
-    assert.equal(code, 1);
-    assert.match(child.stdout(), /second signal: exiting now/);
-    assert.doesNotMatch(child.stdout(), /grace period over/);
+    assert.equal(code, 1, 'a second signal exits at once, with 1');
+    assert.match(child.stdout(), /second signal: exiting now/, 'the second signal is logged');
+    assert.doesNotMatch(child.stdout(), /grace period over/, 'it did not wait for the grace period');
     await stuck;
   } finally {
     await setFaults(mocks.glance.url, {});
@@ -144,4 +153,47 @@ test('every start logs each configuration warning as one warn line, before liste
     const listening = lines.findIndex((l) => l.msg === `${SERVICE_NAME} service listening`);
     assert.ok(lines.findIndex((l) => l.msg === expected[0]) < listening, 'warned before listening');
   }
+});
+
+test('the server exits 1 on bad configuration, one readable line per problem, no stack trace', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      OS_SERVER__PORT: 'seventy',
+      OS_KEYSTONE_AUTHTOKEN__AUTH_URL: 'not a url',
+      OS_KEYSTONE_AUTHTOKEN__AUTHURL: 'http://k/v3',
+      OS_COMMUNICATION__INSECURE: 'maybe',
+    },
+    encoding: 'utf8',
+    // Only a bound on a hung start, not the thing under test: generous for a loaded machine.
+    timeout: 120_000,
+  });
+  assert.equal(result.status, 1, 'bad configuration exits 1');
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines[0], `${SERVICE_NAME}: invalid configuration`, 'one headline naming the problem');
+  assert.ok(
+    lines.some((l) => l.includes('OS_SERVER__PORT')),
+    'the bad port is named by its env var',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__AUTH_URL')),
+    'the bad auth URL is named by its env var',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('OS_KEYSTONE_AUTHTOKEN__PASSWORD')),
+    'the missing password is named by its env var',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('unknown option (env OS_KEYSTONE_AUTHTOKEN__AUTHURL')),
+    'the stray variable is named',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('communication.insecure: must be true or false')),
+    'the bad boolean is named',
+  );
+  assert.doesNotMatch(
+    result.stderr,
+    /\n\s+at /,
+    "no stack trace: a configuration error is the operator's, not a crash",
+  );
 });

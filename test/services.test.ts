@@ -56,13 +56,20 @@ test('construction does no I/O: nothing reaches Keystone or memcached until some
   // itself) has fired, and the mock Keystone has had no request.
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   const statsCalls = calls()[4]! - before.calls[4]!; // the stats request's own socket, if a new one
-  assert.deepEqual(calls().slice(0, 4), before.calls.slice(0, 4));
+  assert.deepEqual(
+    calls().slice(0, 4),
+    before.calls.slice(0, 4),
+    'no session request, authentication or memcached call deferred to later turns of the event loop',
+  );
   assert.equal(await keystoneRequests(), before.keystone, 'something reached the mock Keystone'); // /__mock/ calls are not counted
-  assert.ok(statsCalls <= 1);
+  assert.ok(statsCalls <= 1, "at most the stats request's own socket was opened");
   // The spies do see I/O: the readiness check authenticates the service user against the mock Keystone.
   const report = await services.readiness.report();
-  assert.equal(report.checks.keystone?.ok, true);
-  assert.ok(spies[1]!.mock.callCount() > before.calls[1]! && spies[0]!.mock.callCount() > before.calls[0]!);
+  assert.equal(report.checks.keystone?.ok, true, 'the readiness check reaches the mock Keystone');
+  assert.ok(
+    spies[1]!.mock.callCount() > before.calls[1]! && spies[0]!.mock.callCount() > before.calls[0]!,
+    'the spies do see I/O: readiness authenticated the service user through the session',
+  );
 });
 
 test('the token cache and metrics the options ask for', async (t) => {
@@ -72,10 +79,16 @@ test('the token cache and metrics the options ask for', async (t) => {
     t.after(() => services.close());
     return services;
   };
-  assert.ok(build({}).tokenCache instanceof MemoryTokenCache);
-  assert.notEqual(build({}).metrics, NO_METRICS);
-  assert.ok(build({ keystone_authtoken: { token_cache_time: 0 } }).tokenCache instanceof NoTokenCache);
-  assert.ok(build({ keystone_authtoken: { token_cache_size: 0 } }).tokenCache instanceof NoTokenCache);
+  assert.ok(build({}).tokenCache instanceof MemoryTokenCache, 'by default the token cache is in memory');
+  assert.notEqual(build({}).metrics, NO_METRICS, 'by default metrics are on');
+  assert.ok(
+    build({ keystone_authtoken: { token_cache_time: 0 } }).tokenCache instanceof NoTokenCache,
+    'token_cache_time 0: no token cache',
+  );
+  assert.ok(
+    build({ keystone_authtoken: { token_cache_size: 0 } }).tokenCache instanceof NoTokenCache,
+    'token_cache_size 0: no token cache',
+  );
   const shared = build({
     keystone_authtoken: {
       memcached_servers: ['127.0.0.1:1'],
@@ -83,8 +96,8 @@ test('the token cache and metrics the options ask for', async (t) => {
       memcache_secret_key: 'a-test-secret-of-enough-length',
     },
   });
-  assert.ok(shared.tokenCache instanceof MemcacheTokenCache);
-  assert.equal(build({ server: { metrics_enabled: false } }).metrics, NO_METRICS);
+  assert.ok(shared.tokenCache instanceof MemcacheTokenCache, 'memcached_servers set: the shared memcached cache');
+  assert.equal(build({ server: { metrics_enabled: false } }).metrics, NO_METRICS, 'metrics_enabled false: no metrics');
 });
 
 test('close() releases the session and the shared cache; the session cannot be used after it', async (t) => {
@@ -101,11 +114,15 @@ test('close() releases the session and the shared cache; the session cannot be u
     logger,
   );
   const cacheClose = t.mock.method(services.tokenCache as MemcacheTokenCache, 'close');
-  assert.equal((await services.session.request(upstream.url)).status, 200);
+  assert.equal((await services.session.request(upstream.url)).status, 200, 'the session works before close()');
   await services.close();
-  assert.equal(cacheClose.mock.callCount(), 1);
+  assert.equal(cacheClose.mock.callCount(), 1, 'close() closes the shared cache once');
   // The same live upstream: refused by the closed session itself, never sent.
-  await assert.rejects(services.session.request(upstream.url), /closed|destroyed/i);
+  await assert.rejects(
+    services.session.request(upstream.url),
+    /closed|destroyed/i,
+    'after close() the session refuses to send, even to a live upstream',
+  );
 });
 
 // Read by server.ts (listening, logging) or only when the config is loaded (a start-time check), never mapped.

@@ -58,12 +58,20 @@ const attr = (span: OtlpSpan, key: string) => {
 };
 
 test('the environment turns tracing on only with a traces exporter, and OTEL_SDK_DISABLED wins', () => {
-  assert.equal(tracesRequested({}), false);
-  assert.equal(tracesRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }), false);
-  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'none' }), false);
-  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'otlp' }), true);
-  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'none, otlp' }), true);
-  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }), false);
+  assert.equal(tracesRequested({}), false, 'no exporter set: tracing off');
+  assert.equal(
+    tracesRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }),
+    false,
+    'an OTLP endpoint alone does not ask for traces',
+  );
+  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'none' }), false, 'the none exporter: tracing off');
+  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'otlp' }), true, 'the otlp exporter: tracing on');
+  assert.equal(tracesRequested({ OTEL_TRACES_EXPORTER: 'none, otlp' }), true, 'otlp among others: tracing on');
+  assert.equal(
+    tracesRequested({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }),
+    false,
+    'OTEL_SDK_DISABLED wins over any exporter',
+  );
 });
 
 test('propagation is W3C trace context whatever OTEL_PROPAGATORS asks, or none', () => {
@@ -100,8 +108,12 @@ describe('tracing', () => {
     const res = await fetch(`${service.url}/`, {
       headers: { 'X-Auth-Token': token, traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` },
     });
-    assert.equal(res.status, 200);
-    assert.deepEqual(await traceparents(mocks.glance.url), []);
+    assert.equal(res.status, 200, 'the request passes with tracing off');
+    assert.deepEqual(
+      await traceparents(mocks.glance.url),
+      [],
+      "with tracing off no traceparent reaches Glance, not even the caller's",
+    );
   });
 
   const baggageOf = async (base: string) =>
@@ -182,17 +194,21 @@ describe('tracing', () => {
     const server = spans.filter((s) => s.kind === SERVER);
     assert.equal(server.length, 1, JSON.stringify(spans.map((s) => s.name)));
     const root = server[0]!;
-    assert.equal(root.parentSpanId, callerSpanId);
-    assert.equal(root.name, 'GET /images');
-    assert.equal(attr(root, 'http.route'), '/images');
-    assert.equal(attr(root, 'http.response.status_code'), 200);
-    assert.equal(attr(root, 'openstack.request_id'), requestId);
+    assert.equal(root.parentSpanId, callerSpanId, "the request's span continues the caller's trace");
+    assert.equal(root.name, 'GET /images', 'the server span is named after the route');
+    assert.equal(attr(root, 'http.route'), '/images', 'the server span has the route');
+    assert.equal(attr(root, 'http.response.status_code'), 200, 'the server span has the status');
+    assert.equal(attr(root, 'openstack.request_id'), requestId, 'the server span carries the request id');
     const clients = spans.filter((s) => s.kind === CLIENT);
-    assert.deepEqual(clients.map((s) => attr(s, 'peer.service')).sort(), ['glance', 'keystone']);
+    assert.deepEqual(
+      clients.map((s) => attr(s, 'peer.service')).sort(),
+      ['glance', 'keystone'],
+      'one client span for Keystone and one for Glance',
+    );
     for (const c of clients) {
       assert.equal(c.parentSpanId, root.spanId, `${c.name} is a child of the request`);
-      assert.equal(attr(c, 'http.response.status_code'), 200);
-      assert.equal(attr(c, 'openstack.request_id'), requestId);
+      assert.equal(attr(c, 'http.response.status_code'), 200, `${c.name}: the upstream status`);
+      assert.equal(attr(c, 'openstack.request_id'), requestId, `${c.name}: the request id sent upstream`);
       assert.doesNotMatch(String(attr(c, 'url.full')), /\?/, 'no query in a span');
     }
     // The mocks received the trace context of the client spans, and not the caller's baggage.

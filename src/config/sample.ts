@@ -1,8 +1,8 @@
 // The sample configuration file (etc/<name>.conf.sample), rendered from the schema the way
 // oslo-config-generator renders a namespace (oslo_config/generator.py): [DEFAULT] first, then the groups in
 // name order; per option its help with the type in parentheses wrapped at 79 columns, the range, the choices,
-// the deprecated names this service still reads, and `#name = default`. test/config/sample.test.ts keeps it in
-// sync; `npm run docs:config` rewrites it.
+// the deprecated names this service still reads, and `#name = default`. test/config/sample.unit.test.ts keeps
+// it in sync; `npm run docs:config` rewrites it.
 import { SERVICE_NAME } from '../common/package-info.js';
 import { NUMBER_FORMATS } from './formats.js';
 import { describeOptions, schema, type ConfigOption, type GroupedSchema } from './schema.js';

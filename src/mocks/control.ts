@@ -13,7 +13,7 @@ export interface Faults {
   latencyMs: number;
   /** Answer every request with this status (500, 503, ...) instead. */
   failStatus: number;
-  /** Never answer: hold the request until the client gives up. */
+  /** Never answer: hold the request until the client gives up (or POST /__mock/release lets it go on). */
   hang: boolean;
   /** Glance only: serve pages shorter than asked (still with `next`), as per-image policy filtering does. */
   shortPages: boolean;
@@ -94,18 +94,65 @@ export class MockControl {
       }
       if (f.hang) {
         this.count('held');
-        // Hold the request until the client hangs up; nothing is ever written.
-        await new Promise<void>((resolve) => ctx.req.socket.once('close', resolve));
+        // Hold the request until the client hangs up, or until a test releases it (POST /__mock/release): then
+        // it goes on as if the upstream had recovered, so a test ends a hold when it chooses, not at a deadline.
+        if (!(await this.hold(ctx.res))) {
+          ctx.respond = false;
+          return;
+        }
+        await next();
+        return;
+      }
+      if (f.latencyMs > 0 && !(await this.delay(ctx.res, f.latencyMs))) {
         ctx.respond = false;
         return;
       }
-      if (f.latencyMs > 0) await sleep(f.latencyMs);
       if (f.failStatus > 0) return renderError(ctx, f.failStatus, 'Injected fault.');
       await next();
     };
   }
 
-  /** GET /__mock/stats, PUT /__mock/faults (JSON Faults, partial), DELETE /__mock/faults, POST /__mock/reset. */
+  /** Requests a `hang` holds, each with the function that releases it. */
+  private readonly held = new Set<() => void>();
+
+  /** Wait until the client hangs up (false) or a test releases the request (true). */
+  private hold(res: http.ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      const release = () => {
+        this.held.delete(release);
+        resolve(true);
+      };
+      this.held.add(release);
+      res.once('close', () => {
+        this.held.delete(release);
+        resolve(false);
+      });
+    });
+  }
+
+  /**
+   * Wait `ms`, or less when the client hangs up first (false): a latency far beyond any deadline holds no
+   * timer once its caller is gone.
+   */
+  private async delay(res: http.ServerResponse, ms: number): Promise<boolean> {
+    const gone = new AbortController();
+    const hungUp = () => gone.abort();
+    res.once('close', hungUp);
+    try {
+      await sleep(ms, undefined, { signal: gone.signal });
+      return true;
+    } catch {
+      this.count('latency_cut_short');
+      return false;
+    } finally {
+      res.off('close', hungUp);
+    }
+  }
+
+  /**
+   * GET /__mock/stats, PUT /__mock/faults (JSON Faults, partial), DELETE /__mock/faults, POST /__mock/reset,
+   * POST /__mock/release (every request a `hang` holds goes on to its answer).
+   */
   routes(extraStats: () => Record<string, unknown> = () => ({})): Router {
     const router = new Router({ prefix: '/__mock' });
     router.get('/stats', (ctx) => {
@@ -127,6 +174,11 @@ export class MockControl {
     router.delete('/faults', (ctx) => {
       this.faults = { ...NO_FAULTS };
       ctx.status = 204;
+    });
+    router.post('/release', (ctx) => {
+      const held = [...this.held];
+      for (const release of held) release();
+      ctx.body = { released: held.length };
     });
     router.post('/reset', (ctx) => {
       this.reset();

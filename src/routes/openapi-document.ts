@@ -1,8 +1,8 @@
 // The service's API as an OpenAPI 3.1 document: every route, its query parameters, and every response a caller
 // can get, errors and headers included. Served at GET /openapi.json (openapi.ts). The values callers may send
 // (visibilities, statuses, sort keys, lengths) come from the route's own constants, so the two cannot drift;
-// test/routes/openapi.test.ts validates the document, and every response the end-to-end tests receive is checked
-// against it (test/helpers/openapi.ts).
+// test/routes/openapi-document.unit.test.ts validates the document, and every response the end-to-end tests
+// receive is checked against it (test/helpers/openapi.ts).
 import { SERVICE_NAME, VERSION, type PackageInfo } from '../common/package-info.js';
 import { IMAGE_ID_LENGTH } from '../glance/image-id.js';
 import { MAX_TAGS, MAX_TEXT, SORT_KEYS, STATUSES, VISIBILITIES } from './images.js';

@@ -134,11 +134,13 @@ before(async () => {
   assert.equal(
     (await call('PUT', `${KS}/projects/${fx.project}/users/${userId}/roles/${member}`, fx.adminToken)).status,
     204,
+    'the user gets the member role on the project',
   );
   const svcId = await create('users', 'user', { name: `${sfx}-svc`, domain_id: 'default', password: PASSWORD });
   assert.equal(
     (await call('PUT', `${KS}/projects/${serviceProject}/users/${svcId}/roles/${service}`, fx.adminToken)).status,
     204,
+    'the svc user gets the service role on the service project',
   );
   fx.user = { id: userId, name: `${sfx}-u` };
   fx.svc = { id: svcId, name: `${sfx}-svc` };
@@ -184,26 +186,37 @@ describeOrSkip('the real Keystone: application credentials and the access-rules 
       'x-subject-token': fx.creds.images.token,
       [RULES_HEADER]: '1',
     });
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, 'with the header Keystone validates the restricted token');
     const t = res.body.token;
-    assert.deepEqual(t.methods, ['application_credential']);
-    assert.equal(t.project.id, fx.project);
-    assert.ok(t.roles.some((r: { name: string }) => r.name === 'member'));
+    assert.deepEqual(t.methods, ['application_credential'], 'an application-credential token');
+    assert.equal(t.project.id, fx.project, "the credential's project");
+    assert.ok(
+      t.roles.some((r: { name: string }) => r.name === 'member'),
+      'with the member role',
+    );
     const rule = t.application_credential.access_rules[0];
-    assert.deepEqual(t.application_credential, {
-      id: fx.creds.images.id,
-      name: `${sfx}-images`,
-      restricted: true,
-      access_rules: [{ id: rule.id, service: SERVICE_TYPE, path: '/images', method: 'GET' }],
-    });
-    assert.match(rule.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(
+      t.application_credential,
+      {
+        id: fx.creds.images.id,
+        name: `${sfx}-images`,
+        restricted: true,
+        access_rules: [{ id: rule.id, service: SERVICE_TYPE, path: '/images', method: 'GET' }],
+      },
+      "Keystone's application_credential block, the rule with its id",
+    );
+    assert.match(rule.id, /^[0-9a-f]{32}$/, 'a 32-hex rule id');
     const plain = await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.plain.token });
-    assert.equal(plain.status, 200);
-    assert.deepEqual(plain.body.token.application_credential, {
-      id: fx.creds.plain.id,
-      name: `${sfx}-plain`,
-      restricted: true,
-    });
+    assert.equal(plain.status, 200, 'a token of a credential without rules validates without the header');
+    assert.deepEqual(
+      plain.body.token.application_credential,
+      {
+        id: fx.creds.plain.id,
+        name: `${sfx}-plain`,
+        restricted: true,
+      },
+      'its block has no access_rules key',
+    );
   });
 
   test('without OpenStack-Identity-Access-Rules (or below 1.0) a token with rules is 404; without rules it does not matter', async () => {
@@ -213,7 +226,11 @@ describeOrSkip('the real Keystone: application credentials and the access-rules 
         ...extra,
       });
       assert.equal(res.status, 404, JSON.stringify(extra));
-      assert.deepEqual(res.body, { error: { code: 404, message: 'Failed to validate token', title: 'Not Found' } });
+      assert.deepEqual(
+        res.body,
+        { error: { code: 404, message: 'Failed to validate token', title: 'Not Found' } },
+        `${JSON.stringify(extra)}: Keystone's exact 404 body`,
+      );
     }
     for (const value of ['1', '1.0', '2']) {
       assert.equal(
@@ -230,6 +247,7 @@ describeOrSkip('the real Keystone: application credentials and the access-rules 
     assert.equal(
       (await call('GET', `${KS}/auth/tokens`, svc, undefined, { 'x-subject-token': fx.creds.plain.token })).status,
       200,
+      'a token without rules validates without the header',
     );
   });
 });
@@ -239,7 +257,8 @@ describeOrSkip('the middleware enforces access rules of real application credent
   let unset: Echo;
   let elsewhere: Echo;
   before(async () => {
-    const common = { credentials: svcCredentials(), cacheTimeMs: 0, timeoutMs: 5000, interface: 'public' };
+    // The config's 30 s validation timeout: nothing here is about time.
+    const common = { credentials: svcCredentials(), cacheTimeMs: 0, interface: 'public' };
     named = await echoApp({ ...common, serviceType: SERVICE_TYPE });
     unset = await echoApp(common);
     elsewhere = await echoApp({ ...common, serviceType: 'compute' }); // not in the catalog
@@ -263,8 +282,8 @@ describeOrSkip('the middleware enforces access rules of real application credent
     const t = fx.creds.images.token;
     const ok = await req(named, 'GET', '/images', t);
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    assert.equal(ok.body.headers['x-project-id'], fx.project);
-    assert.equal(ok.body.headers['x-user-id'], fx.user.id);
+    assert.equal(ok.body.headers['x-project-id'], fx.project, "the caller's project");
+    assert.equal(ok.body.headers['x-user-id'], fx.user.id, "the caller's user");
     assert.equal(
       (await req(named, 'GET', '/images?limit=1', t)).status,
       200,
@@ -294,19 +313,27 @@ describeOrSkip('the middleware enforces access rules of real application credent
   test('service_type unset: (a) and (b) refused, (c) passes', async () => {
     assertRefused(await req(unset, 'GET', '/images', fx.creds.images.token), '(a)');
     assertRefused(await req(unset, 'GET', '/v2.1/servers', fx.creds.compute.token), '(b)');
-    assert.equal((await req(unset, 'GET', '/images', fx.creds.plain.token)).status, 200);
+    assert.equal(
+      (await req(unset, 'GET', '/images', fx.creds.plain.token)).status,
+      200,
+      'service_type unset: a credential without rules passes',
+    );
   });
 
   test('a service_type missing from the catalog: rules for it are refused anyway (keystonemiddleware)', async () => {
     assertRefused(await req(elsewhere, 'GET', '/v2.1/servers', fx.creds.compute.token), '(b) at compute');
-    assert.equal((await req(elsewhere, 'GET', '/v2.1/servers', fx.creds.plain.token)).status, 200);
+    assert.equal(
+      (await req(elsewhere, 'GET', '/v2.1/servers', fx.creds.plain.token)).status,
+      200,
+      'a credential without rules passes there',
+    );
   });
 
   test('with a confirmed service token the rules are skipped (a chain of service calls), not the catalog check', async () => {
     const svc = await passwordToken(fx.svc, PASSWORD, { project: { name: 'service', domain: { name: 'Default' } } });
     const chained = await req(named, 'GET', '/v2.1/servers', fx.creds.compute.token, { 'x-service-token': svc });
     assert.equal(chained.status, 200, JSON.stringify(chained.body));
-    assert.equal(chained.body.headers['x-service-identity-status'], 'Confirmed');
+    assert.equal(chained.body.headers['x-service-identity-status'], 'Confirmed', 'the service token is confirmed');
     assertRefused(
       await req(unset, 'GET', '/images', fx.creds.images.token, { 'x-service-token': svc }),
       'service_type unset, with a service token',
@@ -356,6 +383,7 @@ describeOrSkip('differential: the mock Keystone and application credentials', { 
     assert.deepEqual(
       shape(mock.restricted.created.application_credential.access_rules),
       shape(real.restricted.created.application_credential.access_rules),
+      'the same access rule shape',
     );
   });
 
@@ -363,8 +391,8 @@ describeOrSkip('differential: the mock Keystone and application credentials', { 
     for (const kind of ['restricted', 'plain'] as const) {
       const r = await validate(KS!, real.service, real[kind].token, { [RULES_HEADER]: '1' });
       const m = await validate(mocks.keystoneUrl, mock.service, mock[kind].token, { [RULES_HEADER]: '1' });
-      assert.equal(r.status, 200);
-      assert.equal(m.status, 200);
+      assert.equal(r.status, 200, `${kind}: the real Keystone validates it`);
+      assert.equal(m.status, 200, `${kind}: so does the mock`);
       assert.deepEqual(Object.keys(m.body.token), Object.keys(r.body.token), kind);
       assert.deepEqual(shape(m.body.token.application_credential), shape(r.body.token.application_credential), kind);
       assert.deepEqual(
@@ -375,8 +403,12 @@ describeOrSkip('differential: the mock Keystone and application credentials', { 
       const realShape = new Set(shape(r.body));
       for (const path of shape(m.body))
         assert.ok(realShape.has(path), `${kind}: the mock sends ${path}, the real Keystone does not`);
-      assert.equal(m.body.token.application_credential.restricted, r.body.token.application_credential.restricted);
-      assert.deepEqual(m.body.token.methods, r.body.token.methods);
+      assert.equal(
+        m.body.token.application_credential.restricted,
+        r.body.token.application_credential.restricted,
+        `${kind}: the same restricted flag`,
+      );
+      assert.deepEqual(m.body.token.methods, r.body.token.methods, `${kind}: the same methods`);
     }
     // The issue body too.
     const r = await call(
@@ -391,8 +423,16 @@ describeOrSkip('differential: the mock Keystone and application credentials', { 
       undefined,
       appCredAuth({ id: mock.restricted.id, secret: mock.restricted.secret }),
     );
-    assert.deepEqual(Object.keys(m.body.token), Object.keys(r.body.token));
-    assert.deepEqual(shape(m.body.token.application_credential), shape(r.body.token.application_credential));
+    assert.deepEqual(
+      Object.keys(m.body.token),
+      Object.keys(r.body.token),
+      'the issued token: the same keys in the same order',
+    );
+    assert.deepEqual(
+      shape(m.body.token.application_credential),
+      shape(r.body.token.application_credential),
+      'the issued token: the same application_credential shape',
+    );
   });
 
   test('validation statuses with and without the access-rules header', async () => {
@@ -463,14 +503,14 @@ describeOrSkip('differential: the mock Keystone and application credentials', { 
       'x-subject-token': mock.restricted.token,
       [RULES_HEADER]: '1',
     });
-    assert.equal(m.status, r.status);
-    assert.deepEqual(m.body, r.body);
+    assert.equal(m.status, r.status, 'revoking a token with rules: the same status');
+    assert.deepEqual(m.body, r.body, 'and the same body');
     const rp = await call('DELETE', `${KS}/auth/tokens`, admin.real, undefined, {
       'x-subject-token': real.plain.token,
     });
     const mp = await call('DELETE', `${mocks.keystoneUrl}/auth/tokens`, admin.mock, undefined, {
       'x-subject-token': mock.plain.token,
     });
-    assert.equal(mp.status, rp.status);
+    assert.equal(mp.status, rp.status, 'revoking a token without rules: the same status');
   });
 });

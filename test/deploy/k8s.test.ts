@@ -88,8 +88,8 @@ describeOrSkip('deploy/k8s', { skip }, () => {
       'Service/memcached',
       'ServiceAccount/image-names',
       'StatefulSet/memcached',
-    ]);
-    for (const o of objects.filter((x) => x.kind !== 'Namespace')) assert.equal(o.metadata.namespace, 'image-names');
+    ], 'exactly the objects docs/deploy.md lists');
+    for (const o of objects.filter((x) => x.kind !== 'Namespace')) assert.equal(o.metadata.namespace, 'image-names', `${o.kind} ${o.metadata.name}: in the overlay's namespace`);
   });
 
   test('every object is valid against the Kubernetes API schemas (and the ServiceMonitor component too)', async () => {
@@ -116,16 +116,16 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     }
     // It scrapes the Service's named port at the path the server serves.
     const service = one('Service', 'image-names');
-    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'image-names' });
-    assert.ok(service.spec.ports.some((p: { name: string }) => p.name === monitor.spec.endpoints[0].port));
-    assert.ok(PROBE_PATHS.includes(monitor.spec.endpoints[0].path));
+    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'image-names' }, 'the ServiceMonitor selects the service\'s Service');
+    assert.ok(service.spec.ports.some((p: { name: string }) => p.name === monitor.spec.endpoints[0].port), 'it scrapes a port the Service names');
+    assert.ok(PROBE_PATHS.includes(monitor.spec.endpoints[0].path), 'at a path the server serves');
   });
 
   test('a broken manifest does fail the schema check', async () => {
     const broken = structuredClone(deployment());
     broken.spec.replicas = 'three';
     const Model = await modelFor(broken);
-    assert.throws(() => new Model(broken).validate());
+    assert.throws(() => new Model(broken).validate(), 'a Deployment with replicas "three" fails the schema check: the check can fail');
   });
 
   test('every OS_* variable is a real config key, and the values load', () => {
@@ -135,24 +135,24 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     for (const name of Object.keys(env)) assert.ok(known.has(name), `${name} is not a config key`);
     // The rendered settings pass the service's own validation (a typo'd value would stop start-up).
     const config = loadConfig({ env: { ...env, OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'a'.repeat(64) } });
-    assert.equal(config.keystone_authtoken.memcache_security_strategy, 'ENCRYPT');
-    assert.equal(config.server.host, '0.0.0.0');
+    assert.equal(config.keystone_authtoken.memcache_security_strategy, 'ENCRYPT', 'the rendered settings load, with ENCRYPT for memcached');
+    assert.equal(config.server.host, '0.0.0.0', 'listening on every address in the pod');
   });
 
   test('probes and the container port match the server; Prometheus scrapes /metrics on it', () => {
     const c = container();
     const port = Number(configMap().OS_SERVER__PORT);
-    assert.deepEqual(c.ports, [{ name: 'http', containerPort: port, protocol: 'TCP' }]);
-    assert.equal(c.livenessProbe.httpGet.path, '/healthz');
-    assert.equal(c.startupProbe.httpGet.path, '/healthz');
-    assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+    assert.deepEqual(c.ports, [{ name: 'http', containerPort: port, protocol: 'TCP' }], 'one named port: the server\'s, from the ConfigMap');
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz', 'liveness on /healthz');
+    assert.equal(c.startupProbe.httpGet.path, '/healthz', 'startup on /healthz');
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz', 'readiness on /readyz');
     for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
-      assert.ok(PROBE_PATHS.includes(probe.httpGet.path));
-      assert.equal(probe.httpGet.port, 'http');
+      assert.ok(PROBE_PATHS.includes(probe.httpGet.path), `${probe.httpGet.path}: a path the server serves`);
+      assert.equal(probe.httpGet.port, 'http', 'on the named port');
     }
     const annotations = deployment().spec.template.metadata.annotations;
-    assert.equal(Number(annotations['prometheus.io/port']), port);
-    assert.equal(annotations['prometheus.io/path'], '/metrics');
+    assert.equal(Number(annotations['prometheus.io/port']), port, 'Prometheus scrapes the server\'s port');
+    assert.equal(annotations['prometheus.io/path'], '/metrics', 'at /metrics');
   });
 
   test("the image: the base's placeholder, which the overlay points at the registry; compose builds its target", () => {
@@ -207,21 +207,21 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     const grace = Number(configMap().OS_SERVER__SHUTDOWN_GRACE);
     assert.ok(preStop >= 3, 'long enough for endpoint removal to propagate');
     assert.ok(spec.terminationGracePeriodSeconds > preStop + grace, 'SIGKILL never cuts the drain short');
-    assert.equal(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0);
+    assert.equal(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rolling update never takes a pod away before its replacement is ready');
   });
 
   test("memcached: the service lists every StatefulSet pod by its stable name, and ENCRYPT's key is a secret", () => {
     const sts = one('StatefulSet', 'memcached');
     const headless = one('Service', 'memcached');
-    assert.equal(headless.spec.clusterIP, 'None');
-    assert.equal(sts.spec.serviceName, headless.metadata.name);
+    assert.equal(headless.spec.clusterIP, 'None', 'memcached\'s Service is headless: each pod has its own name');
+    assert.equal(sts.spec.serviceName, headless.metadata.name, 'the StatefulSet names its headless Service');
     const port = sts.spec.template.spec.containers[0].ports[0].containerPort as number;
     const expected = Array.from(
       { length: sts.spec.replicas as number },
       (_, i) => `${sts.metadata.name}-${i}.${headless.metadata.name}:${port}`,
     );
-    assert.deepEqual(configMap().OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS!.split(','), expected);
-    assert.equal(configMap().OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY, 'ENCRYPT');
+    assert.deepEqual(configMap().OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS!.split(','), expected, 'the service lists every memcached pod by its stable DNS name');
+    assert.equal(configMap().OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECURITY_STRATEGY, 'ENCRYPT', 'ENCRYPT for memcached entries');
     const secretRefs = (container().env as { name: string; valueFrom: { secretKeyRef: { name: string } } }[]).map(
       (e) => [e.name, e.valueFrom.secretKeyRef.name],
     );
@@ -229,50 +229,50 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.deepEqual(secretRefs, [
       ['OS_KEYSTONE_AUTHTOKEN__PASSWORD', secretName],
       ['OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY', secretName],
-    ]);
+    ], 'the password and the memcached key come from the generated Secret');
   });
 
   test('selectors: Service, PDB, HPA, spreading and the NetworkPolicies all find the pods they mean', () => {
     const podLabels = deployment().spec.template.metadata.labels as Record<string, string>;
     const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
       Object.entries(selector).every(([k, v]) => labels[k] === v);
-    assert.ok(matches(one('Service', 'image-names').spec.selector, podLabels));
-    assert.ok(matches(one('PodDisruptionBudget', 'image-names').spec.selector.matchLabels, podLabels));
+    assert.ok(matches(one('Service', 'image-names').spec.selector, podLabels), 'the Service selects the service\'s pods');
+    assert.ok(matches(one('PodDisruptionBudget', 'image-names').spec.selector.matchLabels, podLabels), 'the PDB selects them too');
     const hpa = one('HorizontalPodAutoscaler', 'image-names');
-    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'image-names' });
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'image-names' }, 'the HPA scales the Deployment');
     // The HPA alone owns the replica count: a `replicas` here would be reset by every `kubectl apply -k`.
-    assert.equal(deployment().spec.replicas, undefined);
-    assert.ok(hpa.spec.minReplicas >= 3);
+    assert.equal(deployment().spec.replicas, undefined, 'no replicas in the Deployment: the HPA owns the count');
+    assert.ok(hpa.spec.minReplicas >= 3, 'at least three replicas');
     const keys = deployment().spec.template.spec.topologySpreadConstraints.map(
       (t: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }) => {
-        assert.ok(matches(t.labelSelector.matchLabels, podLabels));
+        assert.ok(matches(t.labelSelector.matchLabels, podLabels), `${t.topologyKey}: spreading counts the service's pods`);
         return t.topologyKey;
       },
     );
-    assert.deepEqual(keys, ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    assert.deepEqual(keys, ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'], 'spread over nodes and zones');
     // Only the service's pods reach memcached, on its port.
     const mcPolicy = one('NetworkPolicy', 'memcached');
     const memcachedLabels = one('StatefulSet', 'memcached').spec.template.metadata.labels as Record<string, string>;
-    assert.ok(matches(mcPolicy.spec.podSelector.matchLabels, memcachedLabels));
-    assert.equal(mcPolicy.spec.ingress.length, 1);
-    assert.deepEqual(mcPolicy.spec.ingress[0].from, [{ podSelector: { matchLabels: podLabels } }]);
-    assert.deepEqual(mcPolicy.spec.ingress[0].ports, [{ protocol: 'TCP', port: 11211 }]);
+    assert.ok(matches(mcPolicy.spec.podSelector.matchLabels, memcachedLabels), 'the memcached policy selects memcached\'s pods');
+    assert.equal(mcPolicy.spec.ingress.length, 1, 'one ingress rule');
+    assert.deepEqual(mcPolicy.spec.ingress[0].from, [{ podSelector: { matchLabels: podLabels } }], 'from the service\'s pods only');
+    assert.deepEqual(mcPolicy.spec.ingress[0].ports, [{ protocol: 'TCP', port: 11211 }], 'on memcached\'s port');
     const own = one('NetworkPolicy', 'image-names');
-    assert.ok(matches(own.spec.podSelector.matchLabels, podLabels));
-    assert.deepEqual(own.spec.ingress, [{ ports: [{ protocol: 'TCP', port: Number(configMap().OS_SERVER__PORT) }] }]);
+    assert.ok(matches(own.spec.podSelector.matchLabels, podLabels), 'the service\'s policy selects its pods');
+    assert.deepEqual(own.spec.ingress, [{ ports: [{ protocol: 'TCP', port: Number(configMap().OS_SERVER__PORT) }] }], 'ingress only on the server\'s port');
   });
 
   test('every pod is locked down (the restricted Pod Security Standard)', () => {
     for (const workload of [deployment(), one('StatefulSet', 'memcached')]) {
       const pod = workload.spec.template.spec;
       assert.equal(pod.automountServiceAccountToken, false, workload.metadata.name);
-      assert.equal(pod.securityContext.runAsNonRoot, true);
-      assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+      assert.equal(pod.securityContext.runAsNonRoot, true, `${workload.metadata.name}: runs as non-root`);
+      assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault', `${workload.metadata.name}: the runtime's default seccomp profile`);
       for (const c of pod.containers) {
-        assert.equal(c.securityContext.allowPrivilegeEscalation, false);
-        assert.equal(c.securityContext.readOnlyRootFilesystem, true);
-        assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
-        assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
+        assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${c.name}: no privilege escalation`);
+        assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${c.name}: a read-only root filesystem`);
+        assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], `${c.name}: every capability dropped`);
+        assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, `${c.name}: CPU and memory requests and a memory limit`);
       }
     }
     const tokenCacheMiB = Number(configMap().OS_KEYSTONE_AUTHTOKEN__TOKEN_CACHE_MEMORY_MB);

@@ -41,14 +41,19 @@ let token: string;
 let session: Session;
 const glances: RunningMockGlance[] = [];
 
+/** A session with the config's communication options, but for `timeout` (seconds) and a short retry delay. */
+const sessionWith = (timeout: number) =>
+  new Session(
+    sessionOptionsFromConfig({ ...defaultConfig().communication, timeout, retry_delay: 0.01 }),
+    new RequestScope(captureLogger('silent').logger),
+  );
+
 before(async () => {
   mocks = await startMocks();
   token = await tokenFor(mocks.keystoneUrl, 'demo');
-  const { logger } = captureLogger('silent');
-  session = new Session(
-    sessionOptionsFromConfig({ ...defaultConfig().communication, timeout: 2, retry_delay: 0.01 }),
-    new RequestScope(logger),
-  );
+  // The default 30 s timeout: thousands of images on a loaded machine must never meet a deadline here. The
+  // one test about the timeout has a session of its own.
+  session = sessionWith(defaultConfig().communication.timeout);
 });
 after(async () => {
   await Promise.all(glances.map((g) => g.close()));
@@ -99,14 +104,25 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
 }
 
 /** An ImageClient acting as `auth`, the way createServices' factory builds one. */
-const imageClient = (auth: AuthPlugin, pageSize = 1000, endpoint: EndpointOptions = {}, maxImages = 100_000) =>
-  new ImageClient(new Adapter(session, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), {
+/** How an ImageClient is built beyond its page size: the listing bound and the session it sends through. */
+interface ClientOptions {
+  maxImages?: number;
+  through?: Session;
+}
+
+const imageClient = (
+  auth: AuthPlugin,
+  pageSize = 1000,
+  endpoint: EndpointOptions = {},
+  { maxImages = 100_000, through = session }: ClientOptions = {},
+) =>
+  new ImageClient(new Adapter(through, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), {
     pageSize,
     maxImages,
   });
 
-const client = (url: string, pageSize = 1000, maxImages = 100_000) =>
-  imageClient(demoAuth([{ url }]), pageSize, {}, maxImages);
+const client = (url: string, pageSize = 1000, options: ClientOptions = {}) =>
+  imageClient(demoAuth([{ url }]), pageSize, {}, options);
 
 describe('pagination', () => {
   for (const generated of [0, 1, 25, 1000, 1001, 5000]) {
@@ -114,39 +130,55 @@ describe('pagination', () => {
       const g = await glanceWith(generated);
       const before = ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests ?? 0;
       const images = await collect(client(g.url));
-      assert.equal(images.length, generated + SEED_VISIBLE_TO_DEMO);
+      assert.equal(
+        images.length,
+        generated + SEED_VISIBLE_TO_DEMO,
+        'every image once: the generated and the seeded ones',
+      );
       assert.equal(new Set(images.map((i) => i.id)).size, images.length, 'an image came twice');
       const gen = images.filter((i) => i.name?.startsWith('generated-')).map((i) => i.name);
       assert.deepEqual(
         gen,
         Array.from({ length: generated }, (_, k) => `generated-${String(generated - 1 - k).padStart(6, '0')}`),
+        'the generated images newest first, as Glance orders them',
       );
       const pages =
         ((await fetch(`${g.url}/__mock/stats`).then((r) => r.json())) as any).counters.list_requests - before;
-      assert.equal(pages, Math.max(1, Math.ceil((generated + SEED_VISIBLE_TO_DEMO) / 1000)));
+      assert.equal(
+        pages,
+        Math.max(1, Math.ceil((generated + SEED_VISIBLE_TO_DEMO) / 1000)),
+        'one list call per page of 1000',
+      );
     });
   }
 
   test('small pages, and repeated tags that the next link collapses are re-applied', async () => {
     const g = await glanceWith(30);
-    assert.equal((await collect(client(g.url, 7))).length, 40);
+    assert.equal((await collect(client(g.url, 7))).length, 40, 'pages of 7: all 40 images');
     const evens = await collect(client(g.url, 4), { tag: ['even', 'generated'] });
-    assert.equal(evens.length, 15);
-    assert.ok(evens.every((i) => (i.tags as string[]).includes('even')));
+    assert.equal(evens.length, 15, 'the 15 images tagged both even and generated, over pages of 4');
+    assert.ok(
+      evens.every((i) => (i.tags as string[]).includes('even')),
+      'every image listed has the even tag: the repeated tag filter is applied on every page',
+    );
   });
 
   test('short pages and empty pages that carry a next link are not the end', async () => {
     const g = await glanceWith(60);
     await setFaults(g.url, { shortPages: true });
     const images = await collect(client(g.url, 10));
-    assert.equal(images.length, 70);
-    assert.equal(new Set(images.map((i) => i.id)).size, 70);
+    assert.equal(images.length, 70, 'short and empty pages with a next link: all 70 images');
+    assert.equal(new Set(images.map((i) => i.id)).size, 70, 'none twice');
   });
 
   test('a next link that repeats a page stops with a ProtocolError', async () => {
     const g = await glanceWith(30);
     await setFaults(g.url, { loopNext: true });
-    await assert.rejects(collect(client(g.url, 10)), ProtocolError);
+    await assert.rejects(
+      collect(client(g.url, 10)),
+      ProtocolError,
+      'a next link back to the same page stops with a ProtocolError',
+    );
   });
 
   test('markers are percent-encoded', async () => {
@@ -154,7 +186,7 @@ describe('pagination', () => {
     const [first] = g.store.images;
     first!.id = 'odd id/with&chars?=#';
     const images = await collect(client(g.url, 1));
-    assert.equal(images.length, 13);
+    assert.equal(images.length, 13, 'a marker with /, &, ?, = and # still pages through all 13');
   });
 });
 
@@ -174,13 +206,14 @@ describe('endpoint from the catalog', () => {
       { url: 'http://127.0.0.1:9/public-region-two', interface: 'public', region: 'RegionTwo' },
     ]);
     const internal = imageClient(auth, 1000, { interface: 'internalURL', regionName: 'RegionTwo' });
-    assert.equal((await collect(internal)).length, 12);
+    assert.equal((await collect(internal)).length, 12, 'the internal endpoint in RegionTwo, where this Glance is');
     const missing = imageClient(auth, 1000, { interface: 'admin', regionName: 'RegionThree' });
     await assert.rejects(
       collect(missing),
       (err: Error) =>
         err instanceof EndpointNotFoundError &&
         /admin endpoint for image service in region RegionThree not found/.test(err.message),
+      'no admin endpoint in RegionThree: a typed error naming interface, service and region',
     );
   });
 
@@ -202,8 +235,11 @@ describe('endpoint from the catalog', () => {
     const images = imageClient(auth);
     assert.equal(calls(), 0, 'the constructor did I/O');
     // The spies do see I/O: listing asks the plugin for the endpoint and the session for a page.
-    assert.equal((await collect(images)).length, SEED_VISIBLE_TO_DEMO);
-    assert.ok(auth.getEndpoint.mock.callCount() > 0 && request.mock.callCount() > 0);
+    assert.equal((await collect(images)).length, SEED_VISIBLE_TO_DEMO, 'the spies see the listing: the seeded images');
+    assert.ok(
+      auth.getEndpoint.mock.callCount() > 0 && request.mock.callCount() > 0,
+      'listing asked the plugin for the endpoint and the session for a page',
+    );
   });
 });
 
@@ -226,9 +262,9 @@ describe('failures are typed, with the upstream request id', () => {
       ),
       10,
     );
-    await assert.rejects(collect(badToken), UnauthorizedError);
+    await assert.rejects(collect(badToken), UnauthorizedError, "Glance's 401: UnauthorizedError");
     await setFaults(g.url, { failStatus: 403 });
-    await assert.rejects(collect(client(g.url)), ForbiddenError);
+    await assert.rejects(collect(client(g.url)), ForbiddenError, "Glance's 403: ForbiddenError");
     await setFaults(g.url, { failStatus: 500 });
     await assert.rejects(
       collect(client(g.url)),
@@ -262,23 +298,36 @@ describe('failures are typed, with the upstream request id', () => {
     assert.deepEqual(elsewhere, [], 'nothing reached the other origin');
   });
 
-  test('Glance too slow, hanging, or not listening', async () => {
+  test('Glance too slow, hanging, or not listening', async (t) => {
     const g = await glanceWith(0);
-    await setFaults(g.url, { latencyMs: 5000 });
-    await assert.rejects(collect(client(g.url)), TimeoutError);
+    // A 1 s timeout; Glance's latency is 60 times that, so no stall of a loaded machine lets its answer arrive
+    // first (the mock drops the wait when the session hangs up). The message names the deadline that fired.
+    const quick = sessionWith(1);
+    t.after(() => quick.close());
+    const timedOut = (err: Error) => err instanceof TimeoutError && /did not answer within 1000 ms/.test(err.message);
+    await setFaults(g.url, { latencyMs: 60_000 });
+    await assert.rejects(
+      collect(client(g.url, 1000, { through: quick })),
+      timedOut,
+      'slow Glance: the 1 s timeout ends the call',
+    );
     await setFaults(g.url, { hang: true });
-    await assert.rejects(collect(client(g.url)), TimeoutError);
-    await assert.rejects(collect(client(await closedUrl())), ConnectionError);
+    await assert.rejects(
+      collect(client(g.url, 1000, { through: quick })),
+      timedOut,
+      'hanging Glance: the 1 s timeout ends it',
+    );
+    await assert.rejects(collect(client(await closedUrl())), ConnectionError, 'nothing listening: a ConnectionError');
   });
 });
 
 describe('a listing of every page is bounded by maxImages ([image] max_images)', () => {
   test('a listing of exactly maxImages images is whole; one more is a ListingTooLargeError', async () => {
     const g = await glanceWith(30);
-    const all = await collect(client(g.url, 7, 30 + SEED_VISIBLE_TO_DEMO));
+    const all = await collect(client(g.url, 7, { maxImages: 30 + SEED_VISIBLE_TO_DEMO }));
     assert.equal(all.length, 30 + SEED_VISIBLE_TO_DEMO, 'every image when the listing fits max_images exactly');
     await assert.rejects(
-      collect(client(g.url, 7, 30 + SEED_VISIBLE_TO_DEMO - 1)),
+      collect(client(g.url, 7, { maxImages: 30 + SEED_VISIBLE_TO_DEMO - 1 })),
       (err: unknown) => err instanceof ListingTooLargeError && err.maxImages === 30 + SEED_VISIBLE_TO_DEMO - 1,
       'one image over max_images ends the listing with the limit named',
     );
@@ -293,7 +342,7 @@ describe('a listing of every page is bounded by maxImages ([image] max_images)',
     });
     t.after(() => glance.close());
     await assert.rejects(
-      collect(client(glance.url, 1000, 50)),
+      collect(client(glance.url, 1000, { maxImages: 50 })),
       ListingTooLargeError,
       'endless empty pages end as a ListingTooLargeError',
     );

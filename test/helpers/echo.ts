@@ -19,6 +19,7 @@ export interface EchoOptions {
   /** The service's own identity: where Keystone is and who validates. */
   credentials: PasswordCredentials;
   cacheTimeMs?: number;
+  /** Validation and service-user timeout: the config's 30 s unless a test about a timeout sets one. */
   timeoutMs?: number;
   delayAuthDecision?: boolean;
   serviceTokenRolesRequired?: boolean;
@@ -52,7 +53,7 @@ export interface Echo {
 function servicesOptions(options: EchoOptions): ServicesOptions {
   const base = optionsFromConfig(defaultConfig());
   const a = options.admission ?? {};
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   return {
     ...base,
     session: { ...base.session, retryDelayMs: 10 },

@@ -37,8 +37,11 @@ export async function startMemcached({ megabytes = 32 } = {}): Promise<Memcached
         stdio: 'ignore',
       },
     );
-    // Polled until it listens, with a deadline in time (not a number of tries, which a fast refusal uses up).
-    await waitFor(() => accepting(port), 10_000);
+    // Polled until it listens, or until it exits (its port taken meanwhile by another process): then fail
+    // rather than take whatever else listens there for our memcached.
+    const started = proc;
+    await waitFor(async () => started.exitCode !== null || (await accepting(port)), `memcached listening on ${port}`);
+    if (started.exitCode !== null) throw new Error(`memcached exited with ${started.exitCode} (port ${port} taken?)`);
   };
   await launch();
   return {

@@ -120,6 +120,16 @@ export async function setFaults(baseUrl: string, faults: Record<string, unknown>
   if (!res.ok) throw new Error(`set faults: ${res.status}`);
 }
 
+/**
+ * POST /__mock/release on a mock (its base URL): every request its `hang` fault holds goes on to its answer now,
+ * as if the upstream had recovered. A test that holds a request ends the hold with this, not at a deadline.
+ */
+export async function releaseHeld(baseUrl: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/__mock/release`, { method: 'POST' });
+  if (!res.ok) throw new Error(`release: ${res.status}`);
+  return ((await res.json()) as { released: number }).released;
+}
+
 /** GET /__mock/stats on a mock (its base URL). */
 export async function stats(baseUrl: string): Promise<{ counters: Record<string, number> }> {
   return (await (await fetch(`${baseUrl}/__mock/stats`)).json()) as { counters: Record<string, number> };

@@ -64,13 +64,18 @@ export async function closedUrl(path = ''): Promise<string> {
   return `http://127.0.0.1:${await freePort()}${path}`;
 }
 
-/** Poll `condition` (no fixed sleeps) until it holds, failing after `deadlineMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+/**
+ * The bound on waitFor, only so that a wait that can never end fails with its reason before the runner's
+ * 300 s timeout. Generous: how long a condition takes on a loaded machine is never what a test checks.
+ */
+const WAIT_LIMIT_MS = 120_000;
+
+/** Poll `condition` (no fixed sleeps) until it holds; `what` says what is awaited, for the failure. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const until = Date.now() + WAIT_LIMIT_MS;
+  while (!(await condition())) {
+    if (Date.now() > until) assert.fail(`still waiting after ${WAIT_LIMIT_MS / 1000} s: ${what}`);
+    // A few ms between polls, so a poll (often an HTTP call to a mock) does not compete with what it awaits.
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  if (await condition()) return;
-  assert.fail(`condition not met within ${deadlineMs} ms`);
 }

@@ -20,7 +20,10 @@ export interface Child {
   proc: ChildProcess;
   stdout: () => string;
   stderr: () => string;
-  /** Resolves with the first stdout line matching `pattern` (or rejects when the process exits first). */
+  /**
+   * Resolves with the first stdout line matching `pattern` (or rejects when the process exits first). The
+   * timeout only turns a start that never comes into a failure; it is generous for a loaded machine.
+   */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -55,7 +58,7 @@ export function startChild(args: string[], env: Record<string, string | undefine
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForLine(pattern, timeoutMs = 30_000) {
+    waitForLine(pattern, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () =>

@@ -31,11 +31,19 @@ test('authenticates, then reuses the token', async () => {
   const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
   const before = await issued();
   const first = await plugin.getAccess(session);
-  assert.equal(first.subject.projectName, 'service');
-  assert.deepEqual(await plugin.getHeaders(session), { 'X-Auth-Token': first.authToken });
-  assert.equal((await plugin.getAccess(session)).authToken, first.authToken);
-  assert.equal((await issued()) - before, 1);
-  assert.match(await plugin.getEndpoint(session, { serviceType: 'identity', interface: 'internal' }), /\/v3\/$/);
+  assert.equal(first.subject.projectName, 'service', "the service user's project");
+  assert.deepEqual(
+    await plugin.getHeaders(session),
+    { 'X-Auth-Token': first.authToken },
+    "the plugin's header is the token it holds",
+  );
+  assert.equal((await plugin.getAccess(session)).authToken, first.authToken, 'a second call reuses the token');
+  assert.equal((await issued()) - before, 1, 'one authentication for all of it');
+  assert.match(
+    await plugin.getEndpoint(session, { serviceType: 'identity', interface: 'internal' }),
+    /\/v3\/$/,
+    "the internal identity endpoint from the token's catalog",
+  );
 });
 
 test('re-authenticates shortly before expiry', async () => {
@@ -44,15 +52,15 @@ test('re-authenticates shortly before expiry', async () => {
   const first = await plugin.getAccess(session);
   now = first.expiresAt.getTime() - 10_000; // inside the margin
   const second = await plugin.getAccess(session);
-  assert.notEqual(second.authToken, first.authToken);
+  assert.notEqual(second.authToken, first.authToken, 'inside the expiry margin the plugin authenticates again');
 });
 
 test('100 concurrent callers share one authentication', async () => {
   const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
   const before = await issued();
   const tokens = await Promise.all(Array.from({ length: 100 }, () => plugin.getAccess(session)));
-  assert.equal(new Set(tokens.map((t) => t.authToken)).size, 1);
-  assert.equal((await issued()) - before, 1);
+  assert.equal(new Set(tokens.map((t) => t.authToken)).size, 1, 'all 100 got the same token');
+  assert.equal((await issued()) - before, 1, 'one authentication for 100 concurrent callers');
 });
 
 test('after a 401 the session invalidates and the plugin gets a new token', async () => {
@@ -60,13 +68,17 @@ test('after a 401 the session invalidates and the plugin gets a new token', asyn
   const old = (await plugin.getAccess(session)).authToken;
   mocks.keystone.store.revoke(old);
   const res = await session.request(`${mocks.keystoneUrl}/auth/projects`, { auth: plugin, service: 'keystone' });
-  assert.equal(res.status, 200);
-  assert.notEqual((await plugin.getAccess(session)).authToken, old);
+  assert.equal(res.status, 200, 'the request passes after the session re-authenticated');
+  assert.notEqual((await plugin.getAccess(session)).authToken, old, 'the revoked token was replaced');
 });
 
 test('wrong credentials: UnauthorizedError, and no token kept', async () => {
   const plugin = new PasswordPlugin({ authUrl: mocks.keystoneUrl, ...USERS.service, password: 'wrong' });
-  await assert.rejects(plugin.getAccess(session), UnauthorizedError);
+  await assert.rejects(
+    plugin.getAccess(session),
+    UnauthorizedError,
+    "wrong credentials: Keystone's 401 as UnauthorizedError",
+  );
   await assert.rejects(
     plugin.getAccess(session),
     (err: Error) =>

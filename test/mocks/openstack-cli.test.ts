@@ -39,15 +39,19 @@ async function openstack(args: string[], user = { name: 'demo', password: 'demop
 
 test('openstack token issue, catalog list, token revoke', { skip }, async () => {
   const token = (await openstack(['token', 'issue'])) as Record<string, string>;
-  assert.equal(token.project_id, '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e');
-  assert.equal(token.user_id, '3d4e5f60718293a4b5c6d7e8f90a1b2c');
-  assert.match(token.id!, /^gAAAAA/);
+  assert.equal(token.project_id, '7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e', "the CLI's token is scoped to demo's project");
+  assert.equal(token.user_id, '3d4e5f60718293a4b5c6d7e8f90a1b2c', 'for the demo user');
+  assert.match(token.id!, /^gAAAAA/, 'a Fernet-looking token id');
   const catalog = (await openstack(['catalog', 'list'])) as { Type: string }[];
-  assert.deepEqual(catalog.map((c) => c.Type).sort(), ['identity', 'image', SERVICE_NAME].sort());
+  assert.deepEqual(
+    catalog.map((c) => c.Type).sort(),
+    ['identity', 'image', SERVICE_NAME].sort(),
+    "the CLI lists the catalog's service types",
+  );
   const service = await fetch(`${mocks.keystoneUrl}/auth/tokens`, {
     headers: { 'x-auth-token': token.id!, 'x-subject-token': token.id! },
   });
-  assert.equal(service.status, 200);
+  assert.equal(service.status, 200, "the CLI's token validates");
   await run('openstack', ['token', 'revoke', token.id!], {
     env: {
       PATH: process.env.PATH,
@@ -73,8 +77,11 @@ test('openstack image list pages through the mock Glance', { skip }, async () =>
     ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters
       .list_requests ?? 0;
   const images = (await openstack(['image', 'list'])) as { Name: string | null; ID: string }[];
-  assert.equal(images.length, 70);
-  assert.ok(images.some((i) => i.Name === 'Ünïcødé 镜像 ☁'));
+  assert.equal(images.length, 70, 'the CLI lists every image: 60 generated and 10 seeded');
+  assert.ok(
+    images.some((i) => i.Name === 'Ünïcødé 镜像 ☁'),
+    'a non-ASCII name survives the CLI',
+  );
   const pages =
     (((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as { counters: Record<string, number> }).counters
       .list_requests ?? 0) - before;

@@ -19,24 +19,29 @@ after(async () => {
 
 test('healthz needs no token and is not access-logged', async () => {
   const res = await getJson(`${service.url}/healthz`, { 'X-Roles': 'admin' });
-  assert.equal(res.status, 200);
-  assert.deepEqual(res.body, { status: 'ok' });
+  assert.equal(res.status, 200, 'healthz answers without a token');
+  assert.deepEqual(res.body, { status: 'ok' }, 'with a body that says ok and nothing else');
   assert.equal(
     service.lines.filter((l) => l.msg === 'request completed' && (l.req as { url: string }).url === '/healthz').length,
     0,
+    'probes do not fill the access log',
   );
 });
 
 test('readyz reports Keystone; 503 once shutting down', async () => {
   const ready = await getJson(`${service.url}/readyz`);
-  assert.equal(ready.status, 200);
+  assert.equal(ready.status, 200, 'ready while Keystone answers');
   const body = ready.body as { status: string; checks: Record<string, { ok: boolean; critical: boolean }> };
-  assert.equal(body.status, 'ready');
-  assert.deepEqual([body.checks.keystone!.ok, body.checks.keystone!.critical], [true, false]);
+  assert.equal(body.status, 'ready', 'the status says ready');
+  assert.deepEqual(
+    [body.checks.keystone!.ok, body.checks.keystone!.critical],
+    [true, false],
+    'Keystone checked, and passing; not critical',
+  );
   service.readiness.markShuttingDown();
   const draining = await getJson(`${service.url}/readyz`);
-  assert.equal(draining.status, 503);
-  assert.equal((draining.body as { status: string }).status, 'shutting_down');
+  assert.equal(draining.status, 503, 'shutting down: 503, so the load balancer stops sending');
+  assert.equal((draining.body as { status: string }).status, 'shutting_down', 'the status says shutting_down');
 });
 
 /** The /readyz body's text has nothing of `url` (host, port, scheme) and no error code or upstream status. */
@@ -102,11 +107,23 @@ test('metrics: Prometheus text with auth and cache counters', async () => {
   await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': token } });
   await fetch(`${service.url}/`, { headers: { 'X-Auth-Token': token } });
   const res = await fetch(`${service.url}/metrics`);
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+  assert.equal(res.status, 200, 'metrics are served');
+  assert.match(res.headers.get('content-type') ?? '', /text\/plain/, 'in Prometheus text format');
   const text = await res.text();
-  assert.match(text, /auth_token_decisions_total\{outcome="confirmed"\} [1-9]/);
-  assert.match(text, /auth_token_cache_lookups_total\{result="hit"\} [1-9]/);
-  assert.match(text, /keystone_token_validations_total\{outcome="valid"\} [1-9]/);
-  assert.match(text, /http_request_duration_seconds_count\{method="GET",route="\/",status="200"\} [1-9]/);
+  assert.match(text, /auth_token_decisions_total\{outcome="confirmed"\} [1-9]/, 'a confirmed auth decision counted');
+  assert.match(
+    text,
+    /auth_token_cache_lookups_total\{result="hit"\} [1-9]/,
+    'a token cache hit counted (the second request)',
+  );
+  assert.match(
+    text,
+    /keystone_token_validations_total\{outcome="valid"\} [1-9]/,
+    'a valid Keystone validation counted',
+  );
+  assert.match(
+    text,
+    /http_request_duration_seconds_count\{method="GET",route="\/",status="200"\} [1-9]/,
+    "the request's duration counted under its route and status",
+  );
 });

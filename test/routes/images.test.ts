@@ -7,7 +7,7 @@ import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { ApiError } from '../../src/common/api-error.js';
 import { DEMO_SEED_NAMES, appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { serviceOptions, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 
 let mocks: Mocks;
@@ -16,7 +16,7 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   mocks = await startMocks({ generate: 2500 });
-  service = await startService(serviceOptions(mocks.keystoneUrl, { communication: { timeout: 2 } }));
+  service = await startService(serviceOptions(mocks.keystoneUrl));
   for (const user of ['demo', 'alt', 'wile'] as const) tokens[user] = await tokenFor(mocks.keystoneUrl, user);
 });
 after(async () => {
@@ -29,48 +29,64 @@ const names = (user: string, path = '/') => getJson(`${service.url}${path}`, { '
 describe('image names', () => {
   test('demo: 2510 names across three Glance pages, in order, with null and non-ASCII names', async () => {
     const res = await names('demo');
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(res.status, 200, "the demo user's names");
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', 'as JSON');
     const body = res.body as (string | null)[];
-    assert.equal(body.length, 2510);
-    assert.deepEqual(body.slice(0, DEMO_SEED_NAMES.length), DEMO_SEED_NAMES);
-    assert.equal(body[10], 'generated-002499');
-    assert.equal(body.at(-1), 'generated-000000');
+    assert.equal(body.length, 2510, '2510 names: all 2500 generated images and the 10 seeded ones, across three pages');
+    assert.deepEqual(
+      body.slice(0, DEMO_SEED_NAMES.length),
+      DEMO_SEED_NAMES,
+      'the seeded images first (newest), a null and a non-ASCII name among them',
+    );
+    assert.equal(body[10], 'generated-002499', 'then the newest generated image');
+    assert.equal(body.at(-1), 'generated-000000', 'and the oldest last');
   });
 
   test('alt and wile see their own, different lists; GET /images is the same as GET /', async () => {
-    assert.deepEqual((await names('alt')).body, [
-      'rocky-9-queued',
-      'alt-community',
-      'alt-shared-pending',
-      'alt-shared-accepted',
-      'alt-private',
-      'demo-shared',
-      'debian-12-genericcloud',
-      'ubuntu-24.04-server',
-      'cirros-0.6.2-x86_64-disk',
-    ]);
-    assert.deepEqual((await names('wile')).body, [
-      'rocky-9-queued',
-      'dev-private',
-      'debian-12-genericcloud',
-      'ubuntu-24.04-server',
-      'cirros-0.6.2-x86_64-disk',
-    ]);
-    assert.deepEqual((await names('wile', '/images')).body, (await names('wile')).body);
+    assert.deepEqual(
+      (await names('alt')).body,
+      [
+        'rocky-9-queued',
+        'alt-community',
+        'alt-shared-pending',
+        'alt-shared-accepted',
+        'alt-private',
+        'demo-shared',
+        'debian-12-genericcloud',
+        'ubuntu-24.04-server',
+        'cirros-0.6.2-x86_64-disk',
+      ],
+      "alt's own list",
+    );
+    assert.deepEqual(
+      (await names('wile')).body,
+      ['rocky-9-queued', 'dev-private', 'debian-12-genericcloud', 'ubuntu-24.04-server', 'cirros-0.6.2-x86_64-disk'],
+      "wile's own list",
+    );
+    assert.deepEqual((await names('wile', '/images')).body, (await names('wile')).body, 'GET /images is GET /');
   });
 
   test('filters pass through to Glance', async () => {
-    assert.deepEqual((await names('demo', '/images?visibility=community')).body, ['alt-community', 'demo-community']);
-    assert.deepEqual((await names('demo', '/images?tag=ubuntu&tag=lts')).body, ['ubuntu-24.04-server']);
-    assert.deepEqual((await names('wile', '/images?sort=name:asc')).body, [
-      'cirros-0.6.2-x86_64-disk',
-      'debian-12-genericcloud',
-      'dev-private',
-      'rocky-9-queued',
-      'ubuntu-24.04-server',
-    ]);
-    assert.deepEqual((await names('demo', '/?name=demo-private&status=active')).body, ['demo-private']);
+    assert.deepEqual(
+      (await names('demo', '/images?visibility=community')).body,
+      ['alt-community', 'demo-community'],
+      'visibility=community reaches Glance',
+    );
+    assert.deepEqual(
+      (await names('demo', '/images?tag=ubuntu&tag=lts')).body,
+      ['ubuntu-24.04-server'],
+      'repeated tags: images with both',
+    );
+    assert.deepEqual(
+      (await names('wile', '/images?sort=name:asc')).body,
+      ['cirros-0.6.2-x86_64-disk', 'debian-12-genericcloud', 'dev-private', 'rocky-9-queued', 'ubuntu-24.04-server'],
+      'sort=name:asc reaches Glance',
+    );
+    assert.deepEqual(
+      (await names('demo', '/?name=demo-private&status=active')).body,
+      ['demo-private'],
+      'name and status together',
+    );
   });
 
   test('bad filter values: 400 naming the parameter, never forwarded', async () => {
@@ -88,31 +104,43 @@ describe('image names', () => {
     ] as const) {
       const res = await names('demo', `/images?${query}`);
       assert.equal(res.status, 400, query);
-      assert.equal((res.body as any).error.parameter, parameter);
-      assert.match((res.body as any).error.message, new RegExp(parameter));
+      assert.equal((res.body as any).error.parameter, parameter, `${query}: the error names ${parameter}`);
+      assert.match((res.body as any).error.message, new RegExp(parameter), `${query}: the message names ${parameter}`);
     }
-    assert.equal((await stats(mocks.glance.url)).counters.list_requests ?? 0, before);
+    assert.equal(
+      (await stats(mocks.glance.url)).counters.list_requests ?? 0,
+      before,
+      'a bad filter never reaches Glance',
+    );
   });
 
   test('no token: 401 with the keystonemiddleware body', async () => {
     const res = await getJson(`${service.url}/`);
-    assert.equal(res.status, 401);
-    assert.deepEqual((res.body as any).error, {
-      code: 401,
-      title: 'Unauthorized',
-      message: 'The request you have made requires authentication.',
-    });
-    assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
+    assert.equal(res.status, 401, 'no token: refused');
+    assert.deepEqual(
+      (res.body as any).error,
+      {
+        code: 401,
+        title: 'Unauthorized',
+        message: 'The request you have made requires authentication.',
+      },
+      "keystonemiddleware's 401 body",
+    );
+    assert.equal(
+      res.headers.get('www-authenticate'),
+      `Keystone uri="${mocks.keystoneUrl}"`,
+      "with Keystone's challenge",
+    );
   });
 
   test('unknown paths are JSON 404s (after authentication), other methods JSON 405s', async () => {
     const missing = await names('demo', '/nope');
-    assert.equal(missing.status, 404);
-    assert.equal((missing.body as any).error.code, 404);
+    assert.equal(missing.status, 404, 'an unknown path is a 404');
+    assert.equal((missing.body as any).error.code, 404, 'as a JSON error');
     const res = await fetch(`${service.url}/images`, { method: 'DELETE', headers: { 'X-Auth-Token': tokens.demo! } });
-    assert.equal(res.status, 405);
-    assert.match(res.headers.get('allow') ?? '', /GET/);
-    assert.equal(((await res.json()) as any).error.code, 405);
+    assert.equal(res.status, 405, 'DELETE on the route is a 405');
+    assert.match(res.headers.get('allow') ?? '', /GET/, 'Allow names GET');
+    assert.equal(((await res.json()) as any).error.code, 405, 'as a JSON error');
   });
 });
 
@@ -121,32 +149,54 @@ describe('request ids', () => {
     const id = 'req-0f1e2d3c-4b5a-4968-8776-655443322110';
     const fresh = await tokenFor(mocks.keystoneUrl, 'wile');
     const res = await getJson(`${service.url}/`, { 'X-Auth-Token': fresh, 'X-OpenStack-Request-ID': id });
-    assert.equal(res.headers.get('x-openstack-request-id'), id);
-    assert.ok(((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as any).request_ids.includes(id));
-    assert.ok(((await (await fetch(`${mocks.keystone.url}/__mock/stats`)).json()) as any).request_ids.includes(id));
+    assert.equal(res.headers.get('x-openstack-request-id'), id, "the caller's request id is returned");
+    assert.ok(
+      ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as any).request_ids.includes(id),
+      'and sent to Glance',
+    );
+    assert.ok(
+      ((await (await fetch(`${mocks.keystone.url}/__mock/stats`)).json()) as any).request_ids.includes(id),
+      'and to Keystone',
+    );
     const line = service.lines.find((l) => l.msg === 'request completed' && l.request_id === id);
     assert.ok(line, 'no access-log line with the request id');
-    assert.equal(line.route, '/');
+    assert.equal(line.route, '/', 'the access-log line names the route');
   });
 
   test('a malformed id is replaced; an absent one is created', async () => {
     const bad = await getJson(`${service.url}/healthz`, { 'X-OpenStack-Request-ID': 'req-<script>' });
-    assert.match(bad.headers.get('x-openstack-request-id')!, /^req-[0-9a-f-]{36}$/);
+    assert.match(
+      bad.headers.get('x-openstack-request-id')!,
+      /^req-[0-9a-f-]{36}$/,
+      'a malformed id is replaced by a fresh one',
+    );
     const none = await getJson(`${service.url}/healthz`);
-    assert.notEqual(none.headers.get('x-openstack-request-id'), bad.headers.get('x-openstack-request-id'));
+    assert.notEqual(
+      none.headers.get('x-openstack-request-id'),
+      bad.headers.get('x-openstack-request-id'),
+      'each request gets its own id',
+    );
   });
 });
 
 describe('upstream failures map to gateway errors with the request id', () => {
-  const expectError = async (faults: Record<string, unknown>, status: number, token = tokens.wile!) => {
+  const expectError = async (faults: Record<string, unknown>, status: number, token = tokens.wile!, at = service) => {
     await setFaults(mocks.glance.url, faults);
     try {
-      const res = await getJson(`${service.url}/`, { 'X-Auth-Token': token });
+      const res = await getJson(`${at.url}/`, { 'X-Auth-Token': token });
       assert.equal(res.status, status, JSON.stringify(res.body));
       const body = res.body as any;
-      assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'title']);
-      assert.equal(body.request_id, res.headers.get('x-openstack-request-id'));
-      assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+|Error:/);
+      assert.deepEqual(
+        Object.keys(body.error).sort(),
+        ['code', 'message', 'title'],
+        'the usual error body: code, message, title',
+      );
+      assert.equal(
+        body.request_id,
+        res.headers.get('x-openstack-request-id'),
+        'the body carries the request id returned in the header',
+      );
+      assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+|Error:/, 'no stack or error class leaks into the body');
       return body;
     } finally {
       await setFaults(mocks.glance.url, {});
@@ -162,26 +212,37 @@ describe('upstream failures map to gateway errors with the request id', () => {
     await setFaults(mocks.glance.url, { failStatus: 401, pathPrefix: '/v2/' });
     try {
       const res = await getJson(`${service.url}/`, { 'X-Auth-Token': tokens.wile! });
-      assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${mocks.keystoneUrl}"`);
+      assert.equal(
+        res.headers.get('www-authenticate'),
+        `Keystone uri="${mocks.keystoneUrl}"`,
+        "a 401 from Glance gets Keystone's challenge too",
+      );
     } finally {
       await setFaults(mocks.glance.url, {});
     }
     await expectError({ failStatus: 403, pathPrefix: '/v2/' }, 403);
   });
-  test('Glance too slow or hanging: 504 within the session timeout', async () => {
+  test('Glance too slow or hanging: 504 within the session timeout', async (t) => {
+    // A service of its own with a 2 s session timeout; the others keep the default 30 s, so that paging on a
+    // loaded machine never meets a deadline.
+    const quick = await build(t, serviceOptions(mocks.keystoneUrl, { communication: { timeout: 2 } }));
     const abandoned = async () => (await stats(mocks.glance.url)).counters.abandoned ?? 0;
-    // Glance answers (200) after 5 s: a 504 means the service stopped waiting before that (its timeout is
-    // 2 s), and Glance saw it hang up. No stopwatch: the 5 s latency is the clock.
+    // Glance answers (200) after 60 s: a 504 means the service stopped waiting before that (its timeout is
+    // 2 s), and Glance saw it hang up. No stopwatch: the latency is the clock, 30 times the timeout so that no
+    // stall of a loaded machine lets Glance's answer arrive first (the mock drops the wait on a hang-up).
     let before = await abandoned();
-    await expectError({ latencyMs: 5000, pathPrefix: '/v2/' }, 504);
-    await waitFor(async () => (await abandoned()) > before, 10_000);
-    // Glance never answers, so only a bound shows the deadline: generous (5 times the 2 s timeout) so
-    // that a loaded machine does not fail it, and still far below what the session would wait by default (30 s).
+    await expectError({ latencyMs: 60_000, pathPrefix: '/v2/' }, 504, tokens.wile, quick);
+    await waitFor(async () => (await abandoned()) > before, 'Glance sees the slow call abandoned');
+    // Glance never answers: the log says which deadline ended the wait (the 2 s session timeout). No stopwatch.
     before = await abandoned();
-    const started = Date.now();
-    await expectError({ hang: true, pathPrefix: '/v2/' }, 504);
-    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
-    await waitFor(async () => (await abandoned()) > before, 10_000);
+    await expectError({ hang: true, pathPrefix: '/v2/' }, 504, tokens.wile, quick);
+    const failed = quick.lines.findLast((l) => l.msg === 'request failed');
+    assert.match(
+      String((failed?.error as { message?: string } | undefined)?.message),
+      /did not answer within 2000 ms/,
+      'the 2 s session timeout ended the wait',
+    );
+    await waitFor(async () => (await abandoned()) > before, 'Glance sees the hanging call abandoned');
   });
   test('Glance unreachable: 502', async () => {
     const vars = mocks.keystone.store.catalogVars;
@@ -190,7 +251,7 @@ describe('upstream failures map to gateway errors with the request id', () => {
     try {
       const token = await tokenFor(mocks.keystoneUrl, 'alt');
       const body = await expectError({}, 502, token);
-      assert.match(body.error.message, /cannot be reached/);
+      assert.match(body.error.message, /cannot be reached/, 'the message says the image service cannot be reached');
     } finally {
       vars.glance_url = saved;
     }
@@ -200,7 +261,7 @@ describe('upstream failures map to gateway errors with the request id', () => {
     try {
       const token = `${tokens.alt}x`; // never validated: not cached
       const res = await getJson(`${service.url}/`, { 'X-Auth-Token': token });
-      assert.equal(res.status, 503);
+      assert.equal(res.status, 503, 'Keystone failing: 503');
     } finally {
       await setFaults(mocks.keystone.url, {});
     }
@@ -218,12 +279,12 @@ describe('a client that hangs up', () => {
         headers: { 'X-Auth-Token': tokens.demo! },
         signal: controller.signal,
       }).catch((e: Error) => e);
-      await waitFor(async () => (await held()) > before, 5000); // the service is now waiting on Glance
+      await waitFor(async () => (await held()) > before, 'the service waiting on Glance');
       controller.abort();
       await pending;
       await waitFor(
         async () => service.lines.some((l) => (l.upstream as { error?: string } | undefined)?.error === 'aborted'),
-        5000,
+        'the upstream call logged as aborted',
       );
     } finally {
       await setFaults(mocks.glance.url, {});
@@ -241,14 +302,17 @@ describe('parseImageFilters', () => {
         sort: 'name:asc,created_at',
         tag: ['a', 'b'],
       },
+      'the documented filters, parsed',
     );
     assert.throws(
       () => parseImageFilters(new URLSearchParams('marker=x')),
       (e: ApiError) => e.status === 400 && e.parameter === 'marker',
+      'marker is not a filter a caller may set: 400 naming it',
     );
     assert.throws(
       () => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))),
       ApiError,
+      'more than 20 tags are refused',
     );
   });
 });
@@ -331,17 +395,24 @@ describe('an application credential restricted to GET /images (service_type: the
     const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
     const requestId = `req-${randomUUID()}`;
     const res = await getJson(`${restricted.url}/`, { 'X-Auth-Token': token, 'X-OpenStack-Request-ID': requestId });
-    assert.equal(res.status, 401);
-    assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri="/);
+    assert.equal(res.status, 401, 'GET / is not allowed by the rules: 401');
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri="/, "with Keystone's challenge");
     // The mock Glance records the request ids it receives: this one never arrived.
     const seen = (await stats(mocks.glance.url)) as unknown as { request_ids: string[] };
-    assert.ok(!seen.request_ids.includes(requestId));
+    assert.ok(!seen.request_ids.includes(requestId), 'the request never reached Glance');
   });
 
   test('the default service (service_type unset) refuses the token and logs why', async () => {
     const token = await appCredToken(mocks.keystoneUrl, 'demo-images-only');
-    assert.equal((await getJson(`${service.url}/images`, { 'X-Auth-Token': token })).status, 401);
-    assert.ok(service.lines.some((l) => String(l.msg).includes('Set service_type in [keystone_authtoken]')));
+    assert.equal(
+      (await getJson(`${service.url}/images`, { 'X-Auth-Token': token })).status,
+      401,
+      'service_type unset: a token with access rules is refused',
+    );
+    assert.ok(
+      service.lines.some((l) => String(l.msg).includes('Set service_type in [keystone_authtoken]')),
+      'and the log says to set service_type',
+    );
   });
 });
 

@@ -28,21 +28,29 @@ function state(overrides: Partial<AttemptState> = {}): AttemptState {
 describe('redirect steps', () => {
   test('which answers are followed', () => {
     for (const status of [301, 302, 303, 307, 308])
-      assert.equal(redirectLocation(status, { location: '/next' }, 1), '/next');
-    assert.equal(redirectLocation(300, { location: '/next' }, 1), undefined);
+      assert.equal(
+        redirectLocation(status, { location: '/next' }, 1),
+        '/next',
+        `${status} with a Location is followed`,
+      );
+    assert.equal(redirectLocation(300, { location: '/next' }, 1), undefined, '300 (multiple choices) is not followed');
     assert.equal(redirectLocation(302, { location: '/next' }, 0), undefined, 'no redirects left');
     assert.equal(redirectLocation(302, {}, 1), undefined, 'no Location');
-    assert.equal(redirectLocation(302, { location: ['/first', '/second'] }, 1), '/first');
+    assert.equal(
+      redirectLocation(302, { location: ['/first', '/second'] }, 1),
+      '/first',
+      'repeated Location headers: the first',
+    );
   });
 
   test('same origin: tokens kept, method and body kept by 307', () => {
     const s = state();
     followRedirect(s, 307, '/v3/elsewhere');
-    assert.equal(s.url.href, 'http://a.test/v3/elsewhere');
-    assert.equal(s.stripTokens, false);
-    assert.equal(s.method, 'POST');
-    assert.equal(s.body, '{}');
-    assert.equal(s.retriesLeft.redirects, 1);
+    assert.equal(s.url.href, 'http://a.test/v3/elsewhere', 'resolved against the current URL');
+    assert.equal(s.stripTokens, false, 'same origin: the tokens stay');
+    assert.equal(s.method, 'POST', '307 keeps the method');
+    assert.equal(s.body, '{}', '307 keeps the body');
+    assert.equal(s.retriesLeft.redirects, 1, 'one redirect used');
   });
 
   test('303, and 301/302 after a POST, become a bodiless GET', () => {
@@ -50,13 +58,13 @@ describe('redirect steps', () => {
       const s = state();
       followRedirect(s, status, '/v3/result');
       assert.equal(s.method, 'GET', String(status));
-      assert.equal(s.body, undefined);
-      assert.equal(s.headers['content-type'], undefined);
-      assert.equal(s.requestedMethod, 'POST');
+      assert.equal(s.body, undefined, `${status}: the body is dropped`);
+      assert.equal(s.headers['content-type'], undefined, `${status}: no Content-Type without a body`);
+      assert.equal(s.requestedMethod, 'POST', `${status}: the method asked for is remembered`);
     }
     const put = state({ method: 'PUT', requestedMethod: 'PUT' });
     followRedirect(put, 302, '/v3/result');
-    assert.equal(put.method, 'PUT');
+    assert.equal(put.method, 'PUT', '302 after a PUT keeps PUT: only POST becomes GET');
   });
 
   test('same origin: 308 keeps method and body too', () => {
@@ -83,6 +91,7 @@ describe('redirect steps', () => {
             assert.equal(err.code, 'redirect_refused', 'a stable code');
             return true;
           },
+          `${method} ${status}: refused with a RedirectRefusedError`,
         );
         assert.equal(s.url.href, 'http://a.test/v3/things?x=1', 'the call still points where it was');
       }
@@ -103,32 +112,41 @@ describe('redirect steps', () => {
       headers: { accept: 'application/json', 'x-subject-token': 'subject' },
     });
     followRedirect(s, 302, 'http://b.test/landing');
-    assert.equal(s.stripTokens, true);
+    assert.equal(s.stripTokens, true, 'another origin: tokens are stripped');
     followRedirect(s, 302, 'http://b.test/again');
     assert.equal(s.stripTokens, true, 'coming back to one origin does not make it safe again');
     const headers = attemptHeaders(s, { 'X-Auth-Token': 'tok', 'X-Service-Token': 'svc', Authorization: 'Bearer x' });
-    assert.deepEqual(Object.keys(headers).sort(), ['accept']);
+    assert.deepEqual(
+      Object.keys(headers).sort(),
+      ['accept'],
+      'only the accept header is left: no token header of any spelling',
+    );
   });
 
   test("attempt headers: the plugin's win over the caller's, names lower-cased", () => {
     const headers = attemptHeaders(state({ headers: { 'x-auth-token': 'caller' } }), { 'X-Auth-Token': 'plugin' });
-    assert.deepEqual(headers, { 'x-auth-token': 'plugin' });
+    assert.deepEqual(
+      headers,
+      { 'x-auth-token': 'plugin' },
+      "the plugin's token replaces the caller's header of the same name",
+    );
   });
 
   test('GET and HEAD are dispatched without a body', () => {
-    assert.equal(dispatchOptions(state(), {}).body, '{}');
-    assert.equal(dispatchOptions(state({ method: 'GET' }), {}).body, undefined);
-    assert.equal(dispatchOptions(state({ method: 'HEAD' }), {}).body, undefined);
-    assert.equal(dispatchOptions(state(), {}).path, '/v3/things?x=1');
+    assert.equal(dispatchOptions(state(), {}).body, '{}', 'a POST carries its body');
+    assert.equal(dispatchOptions(state({ method: 'GET' }), {}).body, undefined, 'a GET carries none');
+    assert.equal(dispatchOptions(state({ method: 'HEAD' }), {}).body, undefined, 'a HEAD carries none');
+    assert.equal(dispatchOptions(state(), {}).path, '/v3/things?x=1', 'the path with its query');
   });
 });
 
 describe('the session over a mocked dispatcher', () => {
   const options: SessionOptions = {
-    timeoutMs: 2000,
-    connectTimeoutMs: 1000,
-    headersTimeoutMs: 1000,
-    bodyTimeoutMs: 1000,
+    // The mocked dispatcher answers at once: deadlines far from anything a loaded machine could reach.
+    timeoutMs: 30_000,
+    connectTimeoutMs: 10_000,
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 10_000,
     connectionsPerOrigin: 4,
     keepAliveTimeoutMs: 1000,
     connectRetries: 2,
@@ -179,14 +197,14 @@ describe('the session over a mocked dispatcher', () => {
       auth,
       headers: { 'X-Subject-Token': 'subject', 'X-Service-Token': 'svc' },
     });
-    assert.deepEqual(res.json(), { ok: true });
-    assert.equal(res.url, 'http://b.test/landing');
+    assert.deepEqual(res.json(), { ok: true }, "the landing page's answer");
+    assert.equal(res.url, 'http://b.test/landing', "the answer's URL is the final one");
     const [first, second] = calls();
-    assert.equal(first!.headers!['x-auth-token'], 'secret');
+    assert.equal(first!.headers!['x-auth-token'], 'secret', "the first origin got the plugin's token");
     for (const name of ['x-auth-token', 'x-subject-token', 'x-service-token'])
       assert.equal(second!.headers![name], undefined, name);
-    assert.equal(second!.headers!['user-agent'], 'probe/1.0');
-    assert.equal(auth.asked, 1);
+    assert.equal(second!.headers!['user-agent'], 'probe/1.0', "the new origin still gets the session's user agent");
+    assert.equal(auth.asked, 1, 'the plugin was asked once, not again for the new origin');
   });
 
   test('a POST with a body answered 307 by another origin: refused, nothing sent there', async () => {
@@ -218,14 +236,18 @@ describe('the session over a mocked dispatcher', () => {
       .intercept({ path: '/create', method: 'POST' })
       .reply(303, '', { headers: { location: '/result' } });
     agent.get('http://a.test').intercept({ path: '/result', method: 'GET' }).reply(200, { done: true });
-    assert.deepEqual((await session.request('http://a.test/create', { method: 'post', json: { a: 1 } })).json(), {
-      done: true,
-    });
+    assert.deepEqual(
+      (await session.request('http://a.test/create', { method: 'post', json: { a: 1 } })).json(),
+      {
+        done: true,
+      },
+      'the GET after the 303 answered',
+    );
     const [post, get] = calls();
-    assert.equal(post!.method, 'POST');
-    assert.equal(post!.body, '{"a":1}');
-    assert.equal(get!.method, 'GET');
-    assert.equal(get!.headers!['content-type'], undefined);
+    assert.equal(post!.method, 'POST', 'the first call was the POST');
+    assert.equal(post!.body, '{"a":1}', 'with its body');
+    assert.equal(get!.method, 'GET', 'the second was a GET');
+    assert.equal(get!.headers!['content-type'], undefined, 'without a Content-Type');
   });
 
   test('a refused POST is resent (never sent); a reset POST is not (maybe processed)', async () => {
@@ -235,12 +257,20 @@ describe('the session over a mocked dispatcher', () => {
       .intercept({ path: '/refused', method: 'POST' })
       .replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
     pool.intercept({ path: '/refused', method: 'POST' }).reply(201, {});
-    assert.equal((await session.request('http://a.test/refused', { method: 'POST', json: {} })).status, 201);
-    assert.equal(calls().length, 2);
+    assert.equal(
+      (await session.request('http://a.test/refused', { method: 'POST', json: {} })).status,
+      201,
+      'a refused POST was never sent: resent, and answered 201',
+    );
+    assert.equal(calls().length, 2, 'the refused attempt and the resent one');
     pool
       .intercept({ path: '/reset', method: 'POST' })
       .replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
-    await assert.rejects(session.request('http://a.test/reset', { method: 'POST', json: {} }), ConnectionError);
-    assert.equal(calls().length, 3);
+    await assert.rejects(
+      session.request('http://a.test/reset', { method: 'POST', json: {} }),
+      ConnectionError,
+      'a reset POST may have been processed: not resent, a ConnectionError',
+    );
+    assert.equal(calls().length, 3, 'one attempt only for the reset POST');
   });
 });

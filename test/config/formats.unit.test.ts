@@ -109,8 +109,16 @@ test('seconds never exceed what a timer holds once converted to milliseconds', (
   assert.equal(MAX_TIMER_SECONDS, 2147483, 'the largest whole number of seconds under 2^31-1 ms');
   assert.ok(MAX_TIMER_SECONDS * 1000 <= 2 ** 31 - 1, 'the ceiling in ms fits a timer');
   assert.equal(check({ OS_T__SECONDS: '2147483' }), undefined, 'the ceiling itself is accepted');
-  assert.match(check({ OS_T__SECONDS: '2147483.648' }) ?? 'valid', /t\.seconds: must be a number from 0 to 2147483/);
-  assert.match(check({ OS_T__POSITIVE_SECONDS: '2147484' }) ?? 'valid', /t\.positive_seconds: must be a number/);
+  assert.match(
+    check({ OS_T__SECONDS: '2147483.648' }) ?? 'valid',
+    /t\.seconds: must be a number from 0 to 2147483/,
+    '2147483.648 s would not fit a timer once in ms: refused with the range',
+  );
+  assert.match(
+    check({ OS_T__POSITIVE_SECONDS: '2147484' }) ?? 'valid',
+    /t\.positive_seconds: must be a number/,
+    'positive seconds above 2147483 are refused too',
+  );
 });
 
 test('values from files and overrides: JSON values, or strings parsed as the environment is', () => {
@@ -119,7 +127,15 @@ test('values from files and overrides: JSON values, or strings parsed as the env
   assert.match(check({}, { flag: 1 }) ?? 'valid', /t\.flag: must be true or false/, 'a JSON number is no boolean');
   assert.match(check({}, { flag: 'maybe' }) ?? 'valid', /t\.flag: must be true or false/, 'nor is "maybe"');
   assert.match(check({}, { port: 80.5 }) ?? 'valid', /t\.port: must be an integer/, 'a fraction is no port');
-  assert.match(check({}, { list: ['a', ' b'] }) ?? 'valid', /t\.list: must not hold .* surrounding spaces/);
-  assert.match(check({}, { list: [''] }) ?? 'valid', /t\.list: must not hold empty items/);
+  assert.match(
+    check({}, { list: ['a', ' b'] }) ?? 'valid',
+    /t\.list: must not hold .* surrounding spaces/,
+    "a file's list item with surrounding spaces is refused, as in the environment",
+  );
+  assert.match(
+    check({}, { list: [''] }) ?? 'valid',
+    /t\.list: must not hold empty items/,
+    "a file's list with an empty item is refused",
+  );
   assert.match(check({}, { list: 5 }) ?? 'valid', /t\.list: must be a list of strings/, 'a number is no list');
 });

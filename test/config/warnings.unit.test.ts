@@ -34,7 +34,11 @@ test('unprotected memcached, opted in: a warning naming the opt-in', () => {
     OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED: 'true',
   });
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0]!, /^keystone_authtoken\.memcache_allow_unprotected: .* whoever can write to memcached/);
+  assert.match(
+    warnings[0]!,
+    /^keystone_authtoken\.memcache_allow_unprotected: .* whoever can write to memcached/,
+    'the opt-in warns that whoever can write to memcached can forge tokens',
+  );
   assert.match(warnings[0]!, /\(env OS_KEYSTONE_AUTHTOKEN__MEMCACHE_ALLOW_UNPROTECTED\)$/, 'names the variable');
 });
 
@@ -46,7 +50,11 @@ test('an opt-in with nothing to allow, and a secret nobody uses, warn too', () =
     OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY: 'k',
   });
   assert.equal(idle.length, 1, idle.join('\n'));
-  assert.match(idle[0]!, /^keystone_authtoken\.memcache_allow_unprotected: set, but has no effect/);
+  assert.match(
+    idle[0]!,
+    /^keystone_authtoken\.memcache_allow_unprotected: set, but has no effect/,
+    'an opt-in with nothing to allow warns that it has no effect',
+  );
   for (const servers of ['', 'mc:11211']) {
     const unused = warningsFor({
       OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS: servers,

@@ -28,28 +28,41 @@ const typed: [
 ] = [true, true, true, true, true, true, true, true];
 
 test('enum options keep their literal types', () => {
-  assert.ok(typed.every(Boolean));
+  assert.ok(typed.every(Boolean), 'every enum option keeps its literal union type in Config');
 });
 
 test('environment names follow oslo.config: OS_<GROUP>__<OPTION>', () => {
-  assert.equal(envVarName('keystone_authtoken', 'memcached_servers'), 'OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS');
+  assert.equal(
+    envVarName('keystone_authtoken', 'memcached_servers'),
+    'OS_KEYSTONE_AUTHTOKEN__MEMCACHED_SERVERS',
+    'OS_<GROUP>__<OPTION>, upper-cased',
+  );
   const named = withEnvNames(schema);
-  assert.equal(named.communication?.cafile?.env, 'OS_COMMUNICATION__CAFILE');
-  assert.equal(named.communication?.cafile?.doc, schema.communication.cafile.doc);
+  assert.equal(named.communication?.cafile?.env, 'OS_COMMUNICATION__CAFILE', 'each option named with its variable');
+  assert.equal(
+    named.communication?.cafile?.doc,
+    schema.communication.cafile.doc,
+    "each option described with the schema's doc",
+  );
 });
 
 test('describeOptions lists every option once, with its format and sensitivity', () => {
   const options = describeOptions();
   const count = Object.values(schema).reduce((n, group) => n + Object.keys(group).length, 0);
-  assert.equal(options.length, count);
-  assert.equal(new Set(options.map((o) => o.env)).size, count);
+  assert.equal(options.length, count, 'one entry per option of the schema');
+  assert.equal(new Set(options.map((o) => o.env)).size, count, 'every option has its own variable');
   const byName = new Map(options.map((o) => [`${o.group}.${o.key}`, o]));
-  assert.equal(byName.get('server.host')?.format, 'string');
-  assert.equal(byName.get('server.port')?.format, 'port');
-  assert.equal(byName.get('keystone_authtoken.memcache_security_strategy')?.format, 'one of None, MAC, ENCRYPT');
+  assert.equal(byName.get('server.host')?.format, 'string', 'a plain string option');
+  assert.equal(byName.get('server.port')?.format, 'port', 'a port option');
+  assert.equal(
+    byName.get('keystone_authtoken.memcache_security_strategy')?.format,
+    'one of None, MAC, ENCRYPT',
+    'an enum lists its values',
+  );
   assert.deepEqual(
     options.filter((o) => o.sensitive).map((o) => `${o.group}.${o.key}`),
     ['keystone_authtoken.password', 'keystone_authtoken.memcache_secret_key'],
+    'exactly the two secrets are marked sensitive',
   );
 });
 

@@ -77,6 +77,7 @@ test("the lines oslo.config refuses are refused, at oslo's line, without repeati
         assert.ok(!err.message.includes('hunter2'), 'the line itself (a password?) is never repeated');
         return true;
       },
+      `${JSON.stringify(text)} is refused as oslo.config refuses it`,
     );
   }
 });

@@ -16,25 +16,35 @@ const catalog = new ServiceCatalog([
 ]);
 
 test('interface, with publicURL style and preference lists', () => {
-  assert.equal(catalog.urlFor({ serviceType: 'image' }), 'http://public-one');
-  assert.equal(catalog.urlFor({ serviceType: 'image', interface: 'internalURL' }), 'http://internal-one');
+  assert.equal(catalog.urlFor({ serviceType: 'image' }), 'http://public-one', 'public by default, first region');
+  assert.equal(
+    catalog.urlFor({ serviceType: 'image', interface: 'internalURL' }),
+    'http://internal-one',
+    'internalURL is the internal interface',
+  );
   assert.equal(
     catalog.urlFor({ serviceType: 'image', interface: ['admin', 'internal', 'public'] }),
     'http://internal-one',
+    'the first interface of the list that exists',
   );
 });
 
 test('region matches region_id or region', () => {
-  assert.equal(catalog.urlFor({ serviceType: 'image', regionName: 'RegionTwo' }), 'http://public-two');
+  assert.equal(
+    catalog.urlFor({ serviceType: 'image', regionName: 'RegionTwo' }),
+    'http://public-two',
+    'a region named by region only',
+  );
   assert.equal(
     catalog.urlFor({ serviceType: 'image', regionName: 'RegionOne', interface: 'internal' }),
     'http://internal-one',
+    'a region named by region_id',
   );
 });
 
 test('official service types find their aliases, and the other way round', () => {
-  assert.equal(catalog.urlFor({ serviceType: 'block-storage' }), 'http://cinder');
-  assert.equal(catalog.urlFor({ serviceType: 'volume' }), 'http://cinder');
+  assert.equal(catalog.urlFor({ serviceType: 'block-storage' }), 'http://cinder', 'block-storage finds volumev3');
+  assert.equal(catalog.urlFor({ serviceType: 'volume' }), 'http://cinder', 'volume finds volumev3 too');
 });
 
 test('misses are clear errors', () => {
@@ -43,7 +53,16 @@ test('misses are clear errors', () => {
     (e: Error) =>
       e instanceof EndpointNotFoundError &&
       e.message === 'admin endpoint for image service in region RegionTwo not found',
+    'a miss names interface, type and region',
   );
-  assert.throws(() => catalog.urlFor({ serviceType: 'compute' }), /public endpoint for compute service not found/);
-  assert.throws(() => new ServiceCatalog(undefined).urlFor({ serviceType: 'image' }), EmptyCatalogError);
+  assert.throws(
+    () => catalog.urlFor({ serviceType: 'compute' }),
+    /public endpoint for compute service not found/,
+    'no interface given: the public one is named as missing',
+  );
+  assert.throws(
+    () => new ServiceCatalog(undefined).urlFor({ serviceType: 'image' }),
+    EmptyCatalogError,
+    'no catalog at all: EmptyCatalogError',
+  );
 });

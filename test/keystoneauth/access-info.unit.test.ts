@@ -23,7 +23,7 @@ const body = {
 
 test('parses a project-scoped v3 token into an immutable object', () => {
   const a = AccessInfo.fromBody(body, 'tok');
-  assert.equal(a.authToken, 'tok');
+  assert.equal(a.authToken, 'tok', 'the token it was parsed from');
   const who = a.subject;
   assert.equal(who.scope, 'project', 'a project in the token: project-scoped');
   assert.deepEqual(
@@ -31,7 +31,7 @@ test('parses a project-scoped v3 token into an immutable object', () => {
     ['u1', 'Default', 'p1', 'default'],
     'the user and project, with their domains',
   );
-  assert.deepEqual(who.roleNames, ['member', 'Reader'], 'role names in Keystone order');
+  assert.deepEqual(who.roleNames, ['member', 'Reader'], "role names in Keystone's order and case");
   assert.equal(who.trustId, 't1', 'the trust id');
   assert.equal(who.trusteeUserId, 'u2', 'the trustee');
   assert.equal(who.applicationCredentialId, 'ac1', 'the application credential id');
@@ -41,17 +41,29 @@ test('parses a project-scoped v3 token into an immutable object', () => {
   assert.equal(who.hasRole(['reader']), false, 'role names are case-sensitive');
   assert.equal(who.accessRules, undefined, 'no access rules: not restricted');
   assert.equal(who.systemAll, false, 'not system-scoped');
-  assert.equal(a.expiresAt.toISOString(), '2030-01-01T00:00:00.000Z');
+  assert.equal(a.expiresAt.toISOString(), '2030-01-01T00:00:00.000Z', 'the expiry, to the millisecond');
   assert.ok(Object.isFrozen(a), 'the token is immutable');
   assert.ok(Object.isFrozen(who), 'its subject too');
-  assert.throws(() => {
-    (who as { userId: string }).userId = 'x';
-  }, TypeError);
-  assert.throws(() => {
-    (a as { authToken: string }).authToken = 'x';
-  }, TypeError);
-  assert.equal(a.isExpired(Date.parse('2030-01-01T00:00:01Z')), true);
-  assert.equal(a.willExpireSoon(60_000, Date.parse('2029-12-31T23:59:30Z')), true);
+  assert.throws(
+    () => {
+      (who as { userId: string }).userId = 'x';
+    },
+    TypeError,
+    'assigning to a field of the frozen subject throws',
+  );
+  assert.throws(
+    () => {
+      (a as { authToken: string }).authToken = 'x';
+    },
+    TypeError,
+    'assigning to a field of the frozen token throws',
+  );
+  assert.equal(a.isExpired(Date.parse('2030-01-01T00:00:01Z')), true, 'a second past expires_at it is expired');
+  assert.equal(
+    a.willExpireSoon(60_000, Date.parse('2029-12-31T23:59:30Z')),
+    true,
+    '30 s before the expiry it will expire within 60 s',
+  );
 });
 
 test('domain scope and unscoped', () => {
@@ -72,7 +84,7 @@ test('a body that is not a token is a ProtocolError', () => {
     { token: { user: { id: 'u' }, expires_at: 'never' } },
     { token: { user: { id: 'u' }, expires_at: '2030-01-01T00:00:00Z', roles: 'admin' } },
   ]) {
-    assert.throws(() => AccessInfo.fromBody(bad, 't'), ProtocolError);
+    assert.throws(() => AccessInfo.fromBody(bad, 't'), ProtocolError, `${JSON.stringify(bad)} is not a token`);
   }
 });
 
@@ -82,17 +94,23 @@ test('application-credential access rules: parsed, and unreadable ones refused r
     { token: { ...body.token, application_credential: { id: 'ac1', restricted: true, access_rules: rules } } },
     't',
   );
-  assert.deepEqual(withRules.subject.accessRules, [{ service: 'image', method: 'GET', path: '/v2/images' }]);
+  assert.deepEqual(
+    withRules.subject.accessRules,
+    [{ service: 'image', method: 'GET', path: '/v2/images' }],
+    'the rules as service, method and path',
+  );
   // null is "no rules" (upstream: `is None`); [] is "no request allowed".
   assert.equal(
     AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: null } } }, 't')
       .subject.accessRules,
     undefined,
+    'access_rules null is no rules (upstream: is None)',
   );
   assert.deepEqual(
     AccessInfo.fromBody({ token: { ...body.token, application_credential: { id: 'ac1', access_rules: [] } } }, 't')
       .subject.accessRules,
     [],
+    'access_rules [] allows no request',
   );
   for (const bad of ['image', [{ service: 'image', method: 'GET' }], [null]]) {
     assert.throws(
@@ -102,6 +120,7 @@ test('application-credential access rules: parsed, and unreadable ones refused r
           't',
         ),
       ProtocolError,
+      `access_rules ${JSON.stringify(bad)} cannot be read: refused, not ignored`,
     );
   }
 });
@@ -128,17 +147,17 @@ describe('shared subjects and catalogs (AccessSharing)', () => {
     const a = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00.000000Z', 'a1'), 't1', sharing);
     const b = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T01:00:00.000000Z', 'a2'), 't2', sharing);
     const c = AccessInfo.fromBody(bodyOf('u2', '2030-01-01T00:00:00.000000Z', 'a3'), 't3', sharing);
-    assert.equal(a.subject, b.subject);
+    assert.equal(a.subject, b.subject, 'the same user, project and roles: one subject object');
     assert.notEqual(a.subject, c.subject, 'another user: another subject');
-    assert.equal(a.catalog, b.catalog);
+    assert.equal(a.catalog, b.catalog, 'the same catalog: one catalog object');
     assert.equal(a.catalog, c.catalog, 'another user of the project: the same catalog');
-    assert.deepEqual([a.authToken, b.authToken], ['t1', 't2']);
-    assert.deepEqual([a.auditIds, b.auditIds], [['a1'], ['a2']]);
-    assert.notEqual(a.expiresAt.getTime(), b.expiresAt.getTime());
+    assert.deepEqual([a.authToken, b.authToken], ['t1', 't2'], 'each token keeps its own token string');
+    assert.deepEqual([a.auditIds, b.auditIds], [['a1'], ['a2']], 'each token keeps its own audit ids');
+    assert.notEqual(a.expiresAt.getTime(), b.expiresAt.getTime(), 'each token keeps its own expiry');
     // Without sharing, each token has its own.
     const own = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00.000000Z', 'a1'), 't1');
-    assert.notEqual(own.subject, a.subject);
-    assert.notEqual(own.catalog, a.catalog);
+    assert.notEqual(own.subject, a.subject, 'without sharing each token has its own subject');
+    assert.notEqual(own.catalog, a.catalog, 'without sharing each token has its own catalog');
   });
 
   test('body gives back what Keystone sent; shared parts cannot be changed through it', () => {
@@ -146,38 +165,62 @@ describe('shared subjects and catalogs (AccessSharing)', () => {
     const sent = bodyOf('u1', '2030-01-01T00:00:00.123456Z', 'a1');
     const expected = structuredClone(sent);
     const a = AccessInfo.fromBody(sent, 't1', sharing);
-    assert.deepEqual(a.body, expected);
+    assert.deepEqual(a.body, expected, 'body is the body Keystone sent, timestamp digits included');
     const { catalog: _c, ...noCatalog } = expected.token;
-    assert.deepEqual(AccessInfo.fromBody({ token: structuredClone(noCatalog) }, 't', sharing).body, {
-      token: noCatalog,
-    });
+    assert.deepEqual(
+      AccessInfo.fromBody({ token: structuredClone(noCatalog) }, 't', sharing).body,
+      {
+        token: noCatalog,
+      },
+      'a token sent without a catalog comes back without one',
+    );
     assert.deepEqual(
       AccessInfo.fromBody({ token: { ...structuredClone(noCatalog), catalog: [] } }, 't', sharing).body.token.catalog,
       [],
+      'a token sent with an empty catalog comes back with []',
     );
     const body = a.body;
-    assert.throws(() => {
-      (body.token.user as { name: string }).name = 'root';
-    }, TypeError);
-    assert.throws(() => {
-      (a.catalog.entries as unknown[]).push({});
-    }, TypeError);
+    assert.throws(
+      () => {
+        (body.token.user as { name: string }).name = 'root';
+      },
+      TypeError,
+      'the shared subject cannot be changed through body',
+    );
+    assert.throws(
+      () => {
+        (a.catalog.entries as unknown[]).push({});
+      },
+      TypeError,
+      'the shared catalog cannot be changed',
+    );
     assert.equal(a.subject.userName, 'u1', 'the shared subject is unchanged');
     // The empty catalog every token without one shares cannot be filled in through one of them.
     const empty = AccessInfo.fromBody({ token: { ...structuredClone(noCatalog), catalog: [] } }, 't', sharing);
-    assert.throws(() => {
-      (empty.body.token.catalog as unknown[]).push({ type: 'image', endpoints: [] });
-    }, TypeError);
-    assert.equal(AccessInfo.fromBody({ token: structuredClone(noCatalog) }, 't2').catalog.isEmpty, true);
+    assert.throws(
+      () => {
+        (empty.body.token.catalog as unknown[]).push({ type: 'image', endpoints: [] });
+      },
+      TypeError,
+      'the shared empty catalog cannot be filled in through one token',
+    );
+    assert.equal(
+      AccessInfo.fromBody({ token: structuredClone(noCatalog) }, 't2').catalog.isEmpty,
+      true,
+      'a token without a catalog has an empty one',
+    );
   });
 
   test('catalog identity: a content hash and a size estimate, the same for equal content', () => {
     const sharing = createAccessSharing();
     const a = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00Z', 'a'), 't1', sharing);
     const own = AccessInfo.fromBody(bodyOf('u1', '2030-01-01T00:00:00Z', 'a'), 't1');
-    assert.equal(a.catalog.contentHash, own.catalog.contentHash);
-    assert.match(a.catalog.contentHash, /^[0-9a-f]{64}$/);
-    assert.ok(a.catalog.approxBytes > JSON.stringify(catalog).length);
-    assert.ok(a.ownBytes > 't1'.length && a.ownBytes < 2048);
+    assert.equal(a.catalog.contentHash, own.catalog.contentHash, 'equal catalogs, shared or not, hash alike');
+    assert.match(a.catalog.contentHash, /^[0-9a-f]{64}$/, 'the hash is SHA-256 hex');
+    assert.ok(a.catalog.approxBytes > JSON.stringify(catalog).length, 'the size estimate counts at least the JSON');
+    assert.ok(
+      a.ownBytes > 't1'.length && a.ownBytes < 2048,
+      "a token's own part is small: its fields, not the shared ones",
+    );
   });
 });

@@ -41,48 +41,68 @@ const tooLarge = (err: unknown) => err instanceof ProtocolError && err.message =
 describe('readBody', () => {
   test('HEAD: drained, empty', async () => {
     const { res, seen } = source(['ignored'], { 'content-length': '7' });
-    assert.equal((await readBody(res, 'HEAD', 10)).length, 0);
-    assert.deepEqual(seen, { dumped: true, iterated: false, arrayBuffer: false });
+    assert.equal((await readBody(res, 'HEAD', 10)).length, 0, 'a HEAD answer has no body');
+    assert.deepEqual(seen, { dumped: true, iterated: false, arrayBuffer: false }, 'drained, never read');
   });
 
   test('a declared length over the limit is refused before reading', async () => {
     const { res, seen } = source(['x'.repeat(11)], { 'content-length': '11' });
-    await assert.rejects(readBody(res, 'GET', 10), tooLarge);
-    assert.deepEqual(seen, { dumped: true, iterated: false, arrayBuffer: false });
+    await assert.rejects(readBody(res, 'GET', 10), tooLarge, 'a declared length over the limit is refused');
+    assert.deepEqual(seen, { dumped: true, iterated: false, arrayBuffer: false }, 'drained without reading a byte');
   });
 
   test('a declared length within the limit is read in one go', async () => {
     const { res, seen } = source(['0123', '456789'], { 'content-length': '10' });
-    assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789');
-    assert.deepEqual(seen, { dumped: false, iterated: false, arrayBuffer: true });
+    assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789', 'read whole');
+    assert.deepEqual(seen, { dumped: false, iterated: false, arrayBuffer: true }, 'in one arrayBuffer call');
   });
 
   test('without a usable length, chunks are counted up to the limit', async () => {
     for (const headers of [{}, { 'content-length': 'abc' }]) {
       const { res, seen } = source(['0123', '456789'], headers);
-      assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789');
-      assert.deepEqual(seen, { dumped: false, iterated: true, arrayBuffer: false });
+      assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789', 'counted chunk by chunk up to the limit');
+      assert.deepEqual(seen, { dumped: false, iterated: true, arrayBuffer: false }, 'read by iterating');
     }
-    await assert.rejects(readBody(source(['0123', '4567', '89A']).res, 'GET', 10), tooLarge);
+    await assert.rejects(
+      readBody(source(['0123', '4567', '89A']).res, 'GET', 10),
+      tooLarge,
+      'one byte over the limit is refused',
+    );
   });
 
   test('a single chunk is returned without copying', async () => {
     const { res } = source(['{"a":1}']);
-    assert.equal(await readBody(res, 'GET', 10), res.buffers[0]);
+    assert.equal(await readBody(res, 'GET', 10), res.buffers[0], 'the one chunk itself, not a copy');
   });
 
   test('an empty body', async () => {
-    assert.equal((await readBody(source([]).res, 'GET', 10)).length, 0);
-    assert.equal((await readBody(source([], { 'content-length': '0' }).res, 'GET', 10)).length, 0);
+    assert.equal((await readBody(source([]).res, 'GET', 10)).length, 0, 'no chunks: empty');
+    assert.equal(
+      (await readBody(source([], { 'content-length': '0' }).res, 'GET', 10)).length,
+      0,
+      'Content-Length 0: empty',
+    );
   });
 });
 
 describe('the response', () => {
   test("the upstream's request id: OpenStack's, else Nova's older header; the first of repeats", () => {
-    assert.equal(upstreamRequestId({ 'x-openstack-request-id': 'req-a', 'x-compute-request-id': 'req-b' }), 'req-a');
-    assert.equal(upstreamRequestId({ 'x-compute-request-id': 'req-b' }), 'req-b');
-    assert.equal(upstreamRequestId({ 'x-openstack-request-id': ['req-1', 'req-2'] }), 'req-1');
-    assert.equal(upstreamRequestId({}), undefined);
+    assert.equal(
+      upstreamRequestId({ 'x-openstack-request-id': 'req-a', 'x-compute-request-id': 'req-b' }),
+      'req-a',
+      "X-OpenStack-Request-ID wins over Nova's header",
+    );
+    assert.equal(
+      upstreamRequestId({ 'x-compute-request-id': 'req-b' }),
+      'req-b',
+      "Nova's X-Compute-Request-ID when it is the only one",
+    );
+    assert.equal(
+      upstreamRequestId({ 'x-openstack-request-id': ['req-1', 'req-2'] }),
+      'req-1',
+      'the first of repeated ids',
+    );
+    assert.equal(upstreamRequestId({}), undefined, 'no id header: none');
   });
 
   test('JSON parsed on demand; not JSON is a ProtocolError that names the service', () => {
@@ -94,9 +114,9 @@ describe('the response', () => {
       service: 'glance',
     };
     const ok = makeResponse({ ...parts, body: Buffer.from('{"images":[]}') });
-    assert.deepEqual(ok.json(), { images: [] });
-    assert.equal(ok.text(), '{"images":[]}');
-    assert.equal(ok.url, 'http://g.test/v2/images?marker=m');
+    assert.deepEqual(ok.json(), { images: [] }, 'the parsed JSON');
+    assert.equal(ok.text(), '{"images":[]}', 'the raw text');
+    assert.equal(ok.url, 'http://g.test/v2/images?marker=m', 'the URL the answer came from');
     const bad = makeResponse({ ...parts, body: Buffer.from('<html>') });
     assert.throws(
       () => bad.json(),
@@ -106,6 +126,7 @@ describe('the response', () => {
         err.status === 200 &&
         err.requestId === 'req-x' &&
         err.url === 'http://g.test/v2/images',
+      'not JSON: a ProtocolError naming the service, with the status, request id and URL without query',
     );
   });
 });

@@ -247,7 +247,11 @@ test("keystonemiddleware's sample options: as generated it sets nothing; with it
   assert.equal(config.communication.insecure, false, 'insecure, through its alias');
   const ignored = names.filter((n) => AUTHTOKEN_IGNORED.has(n) || Object.hasOwn(AUTHTOKEN_REFUSED, n));
   assert.equal(warnings.length, 2, warnings.join('\n'));
-  assert.match(warnings[0]!, /: \[keystone_authtoken\] insecure: deprecated name, use \[communication\] insecure/);
+  assert.match(
+    warnings[0]!,
+    /: \[keystone_authtoken\] insecure: deprecated name, use \[communication\] insecure/,
+    'insecure under [keystone_authtoken]: a warning naming [communication] insecure',
+  );
   assert.equal(
     warnings[1]!.replace(/ \([^)]*:\d+\)/g, ''),
     `keystone_authtoken: keystonemiddleware options this service does not implement, ignored (docs/upstream-differences.md): ${ignored.join(', ')}`,

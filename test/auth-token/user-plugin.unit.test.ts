@@ -53,14 +53,22 @@ function ownIdentity(token = 'own-token') {
 test("acts as the caller: the user's token, and this service's own token as X-Service-Token when given one", async () => {
   const own = ownIdentity();
   const plugin = new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined, own.plugin);
-  assert.deepEqual(await plugin.getHeaders(noSession), {
-    'X-Auth-Token': 'user-token',
-    'X-Service-Token': 'own-token',
-  });
-  assert.equal(own.calls.headers, 1);
+  assert.deepEqual(
+    await plugin.getHeaders(noSession),
+    {
+      'X-Auth-Token': 'user-token',
+      'X-Service-Token': 'own-token',
+    },
+    "the user's token, and this service's own token as X-Service-Token",
+  );
+  assert.equal(own.calls.headers, 1, "this service's own token is asked for once");
   // Without a service identity ([service_user] send_service_user_token off, the default), only the user's token.
   const bare = new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined);
-  assert.deepEqual(await bare.getHeaders(noSession), { 'X-Auth-Token': 'user-token' });
+  assert.deepEqual(
+    await bare.getHeaders(noSession),
+    { 'X-Auth-Token': 'user-token' },
+    "without a service identity, only the user's token",
+  );
 });
 
 test("the caller's X-Service-Token is never forwarded as this service's", async () => {
@@ -68,15 +76,24 @@ test("the caller's X-Service-Token is never forwarded as this service's", async 
     AccessInfo.fromBody(body(), 'user-token'),
     AccessInfo.fromBody(body(), 'callers-service-token'),
   );
-  assert.deepEqual(await plugin.getHeaders(noSession), { 'X-Auth-Token': 'user-token' });
+  assert.deepEqual(
+    await plugin.getHeaders(noSession),
+    { 'X-Auth-Token': 'user-token' },
+    "the caller's service token is theirs: it is not sent onwards as ours",
+  );
 });
 
 test("endpoints come from the caller's catalog, by interface and region", async () => {
   const plugin = new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined);
-  assert.equal(await plugin.getEndpoint(noSession, { serviceType: 'image', interface: 'public' }), 'http://glance.one');
+  assert.equal(
+    await plugin.getEndpoint(noSession, { serviceType: 'image', interface: 'public' }),
+    'http://glance.one',
+    "the public image endpoint of the caller's catalog",
+  );
   assert.equal(
     await plugin.getEndpoint(noSession, { serviceType: 'image', interface: 'internal', regionName: 'Two' }),
     'http://glance.two.internal',
+    'the internal image endpoint in region Two',
   );
 });
 
@@ -86,18 +103,22 @@ test('without a confirmed user token (a service token alone, or anonymous): no h
     new UserAuthPlugin(undefined, AccessInfo.fromBody(body(), 'service-token'), own.plugin),
     new UserAuthPlugin(undefined, undefined, own.plugin),
   ]) {
-    assert.equal(plugin.hasUserToken, false);
-    await assert.rejects(plugin.getHeaders(noSession), InvalidTokenError);
-    await assert.rejects(plugin.getEndpoint(noSession, { serviceType: 'image' }), InvalidTokenError);
+    assert.equal(plugin.hasUserToken, false, 'no user token: hasUserToken is false');
+    await assert.rejects(plugin.getHeaders(noSession), InvalidTokenError, 'no user token: no headers to act as anyone');
+    await assert.rejects(
+      plugin.getEndpoint(noSession, { serviceType: 'image' }),
+      InvalidTokenError,
+      'no user token: no endpoint either',
+    );
   }
   // The service's own token is not fetched for a request that cannot be made.
-  assert.equal(own.calls.headers, 0);
+  assert.equal(own.calls.headers, 0, "this service's token is not fetched for a request that cannot be made");
 });
 
 test("a user's token is never renewed on their behalf, and the plugin cannot be changed", () => {
   const plugin = new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined);
-  assert.equal(plugin.invalidate(), false);
-  assert.ok(Object.isFrozen(plugin));
+  assert.equal(plugin.invalidate(), false, "the caller's token is not renewed: invalidate() refuses");
+  assert.ok(Object.isFrozen(plugin), 'the plugin is frozen: a route cannot change whom it acts as');
 });
 
 test('round-trips through JSON; the serialized form carries tokens, never the service credentials', async () => {
@@ -108,26 +129,40 @@ test('round-trips through JSON; the serialized form carries tokens, never the se
     ownIdentity('api-own-token').plugin,
   );
   const json = JSON.stringify(plugin);
-  assert.doesNotMatch(json, /api-own-token/);
+  assert.doesNotMatch(json, /api-own-token/, "the API process's own service token is not serialized");
   const copy = UserAuthPlugin.fromJSON(JSON.parse(json), own.plugin);
-  assert.equal(copy.user?.authToken, 'user-token');
-  assert.equal(copy.service?.authToken, 'service-token');
-  assert.equal(copy.user?.subject.userId, 'u1');
-  assert.equal(copy.hasServiceToken, true);
-  assert.equal(copy.invalidate(), false);
+  assert.equal(copy.user?.authToken, 'user-token', "the user's token survives the round trip");
+  assert.equal(copy.service?.authToken, 'service-token', "the caller's service token survives the round trip");
+  assert.equal(copy.user?.subject.userId, 'u1', "the user's identity survives the round trip");
+  assert.equal(copy.hasServiceToken, true, 'the copy still knows it has a service token');
+  assert.equal(copy.invalidate(), false, "the copy cannot renew the user's token either");
   // The worker sends its own identity along, not the API process's.
-  assert.deepEqual(await copy.getHeaders(noSession), {
-    'X-Auth-Token': 'user-token',
-    'X-Service-Token': 'worker-own-token',
-  });
-  assert.equal(await copy.getEndpoint(noSession, { serviceType: 'image' }), 'http://glance.one');
+  assert.deepEqual(
+    await copy.getHeaders(noSession),
+    {
+      'X-Auth-Token': 'user-token',
+      'X-Service-Token': 'worker-own-token',
+    },
+    "the copy sends the worker's own token as X-Service-Token, not the API process's",
+  );
+  assert.equal(
+    await copy.getEndpoint(noSession, { serviceType: 'image' }),
+    'http://glance.one',
+    "the copy's endpoints come from the same catalog",
+  );
 });
 
 test('fromJSON refuses anything that is not a version-1 serialization, and bodies that are not tokens', () => {
-  for (const bad of [null, {}, { version: 2 }, 'x']) assert.throws(() => UserAuthPlugin.fromJSON(bad), ProtocolError);
+  for (const bad of [null, {}, { version: 2 }, 'x'])
+    assert.throws(
+      () => UserAuthPlugin.fromJSON(bad),
+      ProtocolError,
+      `not a version-1 serialization: ${JSON.stringify(bad)}`,
+    );
   assert.throws(
     () => UserAuthPlugin.fromJSON({ version: 1, user: { token: 't', body: { token: {} } } }),
     ProtocolError,
+    'a version-1 serialization whose body is not a token is refused',
   );
 });
 
@@ -136,7 +171,11 @@ test('fromJSON does not share or freeze the data it was given', () => {
     user: { body: { token: { roles: unknown[] } } };
   };
   const copy = UserAuthPlugin.fromJSON(data);
-  assert.equal(Object.isFrozen(data.user.body), false);
+  assert.equal(Object.isFrozen(data.user.body), false, "the caller's data is not frozen by fromJSON");
   data.user.body.token.roles.push({ id: 'r9', name: 'admin' });
-  assert.deepEqual(copy.user?.subject.roleNames, ['member']);
+  assert.deepEqual(
+    copy.user?.subject.roleNames,
+    ['member'],
+    "changing the caller's data afterwards does not change the copy",
+  );
 });

@@ -65,25 +65,33 @@ describe('classify', () => {
     test(`${code} -> ${expected.name}`, () => {
       for (const err of [nodeError(code), undiciError(code)]) {
         const error = classify(err, context());
-        assert.equal(error.constructor, expected);
-        assert.match(error.message, message);
-        assert.equal(error.cause, err);
+        assert.equal(error.constructor, expected, `${code} (${err.constructor.name}): a ${expected.name}`);
+        assert.match(error.message, message, `${code}: the message names the service, the call and the code`);
+        assert.equal(error.cause, err, `${code}: the original error is kept as the cause`);
       }
     });
   }
 
   test('without a code: the message, else "unknown error"', () => {
-    assert.match(classify(new Error('boom'), context()).message, /failed \(boom\)$/);
-    assert.match(classify(null, context()).message, /failed \(unknown error\)$/);
-    assert.match(classify({ code: 42 }, context()).message, /failed \(unknown error\)$/);
+    assert.match(
+      classify(new Error('boom'), context()).message,
+      /failed \(boom\)$/,
+      "no code: the error's own message",
+    );
+    assert.match(classify(null, context()).message, /failed \(unknown error\)$/, 'null: unknown error');
+    assert.match(
+      classify({ code: 42 }, context()).message,
+      /failed \(unknown error\)$/,
+      'a code that is not a string: unknown error',
+    );
   });
 
   test('details: method, service, and the URL without userinfo or query', () => {
     const error = classify(nodeError('ECONNRESET'), context({ method: 'POST' }));
-    assert.equal(error.method, 'POST');
-    assert.equal(error.service, 'glance');
-    assert.equal(error.url, 'http://glance.test:9292/v2/images');
-    assert.doesNotMatch(error.message, /secret|pw@/);
+    assert.equal(error.method, 'POST', 'the method of the call');
+    assert.equal(error.service, 'glance', 'the service of the call');
+    assert.equal(error.url, 'http://glance.test:9292/v2/images', 'the URL without userinfo or query');
+    assert.doesNotMatch(error.message, /secret|pw@/, 'no password or query value in the message');
   });
 
   test('the deadline wins over any code, then the caller abort', () => {
@@ -92,29 +100,34 @@ describe('classify', () => {
       nodeError('ECONNREFUSED'),
       context({ deadline: { timeoutMs: 500, passed: true }, callerSignal: abortedCaller }),
     );
-    assert.ok(late instanceof TimeoutError);
-    assert.match(late.message, /did not answer within 500 ms/);
+    assert.ok(late instanceof TimeoutError, "the deadline passed: a timeout, whatever the code and the caller's abort");
+    assert.match(late.message, /did not answer within 500 ms/, 'the message names the deadline');
     const aborted = classify(nodeError('ECONNREFUSED'), context({ callerSignal: abortedCaller }));
-    assert.ok(aborted instanceof RequestAbortedError);
-    assert.match(aborted.message, /aborted by the caller/);
+    assert.ok(aborted instanceof RequestAbortedError, 'the caller aborted (deadline not passed): an abort');
+    assert.match(aborted.message, /aborted by the caller/, 'the message says the caller aborted');
     assert.ok(
       classify(nodeError('ECONNREFUSED'), context({ callerSignal: new AbortController().signal })) instanceof
         ConnectionError,
+      "a caller's signal that did not abort changes nothing: the code decides",
     );
   });
 
   test('an UpstreamError is passed through as it is', () => {
     const own = new NotFoundError('gone', { status: 404 });
-    assert.equal(classify(own, context({ deadline: { timeoutMs: 1, passed: true } })), own);
+    assert.equal(
+      classify(own, context({ deadline: { timeoutMs: 1, passed: true } })),
+      own,
+      'an UpstreamError already classified is returned as it is',
+    );
   });
 });
 
 describe('never sent, and connection failures', () => {
   test('errorCode reads the error or its cause', () => {
-    assert.equal(errorCode(nodeError('EPIPE')), 'EPIPE');
-    assert.equal(errorCode(undiciError('EPIPE')), 'EPIPE');
-    assert.equal(errorCode(new Error('x')), undefined);
-    assert.equal(errorCode(undefined), undefined);
+    assert.equal(errorCode(nodeError('EPIPE')), 'EPIPE', 'the code on the error');
+    assert.equal(errorCode(undiciError('EPIPE')), 'EPIPE', 'the code on the cause, as undici wraps it');
+    assert.equal(errorCode(new Error('x')), undefined, 'no code');
+    assert.equal(errorCode(undefined), undefined, 'nothing at all');
   });
 
   test('only failures before the first byte are "never sent"', () => {
@@ -138,29 +151,61 @@ describe('never sent, and connection failures', () => {
     ]) {
       assert.equal(wasNeverSent(undiciError(code)), false, code);
     }
-    assert.equal(wasNeverSent(new Error('no code')), false);
+    assert.equal(
+      wasNeverSent(new Error('no code')),
+      false,
+      'no code: not known to be unsent, so never resent as unsent',
+    );
   });
 
   test('connect_retries applies to connection failures and connect timeouts only', () => {
     const failed = (err: unknown, overrides: Partial<FailureContext> = {}) =>
       classifyDispatchFailure(err, context(overrides));
-    assert.deepEqual(pick(failed(nodeError('ECONNREFUSED'))), { neverSent: true, connectionFailed: true });
-    assert.deepEqual(pick(failed(nodeError('ECONNRESET'))), { neverSent: false, connectionFailed: true });
-    assert.deepEqual(pick(failed(nodeError('UND_ERR_CONNECT_TIMEOUT'))), { neverSent: true, connectionFailed: true });
-    assert.deepEqual(pick(failed(nodeError('UND_ERR_HEADERS_TIMEOUT'))), { neverSent: false, connectionFailed: false });
-    assert.deepEqual(pick(failed(nodeError('DEPTH_ZERO_SELF_SIGNED_CERT'))), {
-      neverSent: false,
-      connectionFailed: false,
-    });
+    assert.deepEqual(
+      pick(failed(nodeError('ECONNREFUSED'))),
+      { neverSent: true, connectionFailed: true },
+      'refused: never sent, a connection failure',
+    );
+    assert.deepEqual(
+      pick(failed(nodeError('ECONNRESET'))),
+      { neverSent: false, connectionFailed: true },
+      'reset: maybe sent, a connection failure (resent only if idempotent)',
+    );
+    assert.deepEqual(
+      pick(failed(nodeError('UND_ERR_CONNECT_TIMEOUT'))),
+      { neverSent: true, connectionFailed: true },
+      'connect timeout: never sent, a connection failure',
+    );
+    assert.deepEqual(
+      pick(failed(nodeError('UND_ERR_HEADERS_TIMEOUT'))),
+      { neverSent: false, connectionFailed: false },
+      'headers timeout: sent, not a connection failure',
+    );
+    assert.deepEqual(
+      pick(failed(nodeError('DEPTH_ZERO_SELF_SIGNED_CERT'))),
+      {
+        neverSent: false,
+        connectionFailed: false,
+      },
+      'a TLS failure: not retried',
+    );
     // Refused, but the deadline or the caller ended the call: a timeout or an abort, never resent.
-    assert.deepEqual(pick(failed(nodeError('ECONNREFUSED'), { deadline: { timeoutMs: 1, passed: true } })), {
-      neverSent: true,
-      connectionFailed: false,
-    });
-    assert.deepEqual(pick(failed(nodeError('ECONNREFUSED'), { callerSignal: AbortSignal.abort() })), {
-      neverSent: true,
-      connectionFailed: false,
-    });
+    assert.deepEqual(
+      pick(failed(nodeError('ECONNREFUSED'), { deadline: { timeoutMs: 1, passed: true } })),
+      {
+        neverSent: true,
+        connectionFailed: false,
+      },
+      'refused after the deadline: a timeout, not retried',
+    );
+    assert.deepEqual(
+      pick(failed(nodeError('ECONNREFUSED'), { callerSignal: AbortSignal.abort() })),
+      {
+        neverSent: true,
+        connectionFailed: false,
+      },
+      "refused after the caller's abort: not retried",
+    );
   });
 });
 

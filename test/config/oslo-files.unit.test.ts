@@ -57,7 +57,11 @@ test('values stay strings; groups compare in lower case; a later file wins', () 
     { keystone_authtoken: { username: 'second', token_cache_time: '60' }, server: { port: '1000' } },
     'the later file wins for username; strings for convict to parse',
   );
-  assert.equal(r.origins.get('keystone_authtoken.username'), `${r.dir}/2.conf:2 [keystone_authtoken] username`);
+  assert.equal(
+    r.origins.get('keystone_authtoken.username'),
+    `${r.dir}/2.conf:2 [keystone_authtoken] username`,
+    'the origin of username is the later file, with its line and section',
+  );
 });
 
 test('unknown groups and keys are errors naming file, line, group and key, with a hint', () => {
@@ -95,8 +99,13 @@ test("keystonemiddleware's names: TLS options as deprecated aliases, a warning n
   assert.match(
     r.warnings[0]!,
     /1\.conf:2: \[keystone_authtoken\] cafile: deprecated name, use \[communication\] cafile/,
+    "keystonemiddleware's cafile: a warning naming the file, line and the option to use",
   );
-  assert.match(r.warnings[2]!, /memcache_servers: deprecated name, use \[keystone_authtoken\] memcached_servers/);
+  assert.match(
+    r.warnings[2]!,
+    /memcache_servers: deprecated name, use \[keystone_authtoken\] memcached_servers/,
+    'memcache_servers: a warning naming memcached_servers',
+  );
 });
 
 test('in one file the current name beats a deprecated one whatever the order; across files the later file wins', () => {
@@ -148,7 +157,11 @@ test('$: escapes read, substitutions refused without showing the value', () => {
   const r = read('[keystone_authtoken]\npassword = pa$$word\nusername = $my_user\n');
   assert.equal(r.values.keystone_authtoken?.password, 'pa$word', '$$ is a $');
   assert.equal(r.problems.length, 1, r.problems.join('\n'));
-  assert.match(r.problems[0]!, /1\.conf:3: \[keystone_authtoken\] username: holds a \$name or \$\{group\.name\}/);
+  assert.match(
+    r.problems[0]!,
+    /1\.conf:3: \[keystone_authtoken\] username: holds a \$name or \$\{group\.name\}/,
+    'a substitution is refused, naming the file, line and key',
+  );
   assert.ok(!r.problems[0]!.includes('my_user'), 'the value is not repeated');
 });
 
