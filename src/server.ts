@@ -19,6 +19,7 @@ import { SERVICE_NAME, VERSION } from './common/package-info.js';
 import { ConfigError, loadConfiguration, maskedConfig, type LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
+import { isCredentialRefusal } from './keystoneauth/password.js';
 import { createServices, optionsFromConfig, type ServiceOverrides } from './services.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -69,11 +70,18 @@ export async function startService(
   // Authenticate the service user early so a credentials problem shows in the log at start-up.
   serviceAuth.getAccess(session).then(
     (access) => logger.info({ project_id: access.subject.projectId }, 'service user authenticated with Keystone'),
-    (err: Error) =>
-      logger.warn(
-        { reason: err.message },
-        'service user could not authenticate yet; requests will get 503 until it can',
-      ),
+    (err: Error) => {
+      if (isCredentialRefusal(err))
+        logger.error(
+          { reason: err.message },
+          "Keystone refused the service user's credentials: not ready, and requests get 503, until they are fixed",
+        );
+      else
+        logger.warn(
+          { reason: err.message },
+          'service user could not authenticate yet; requests will get 503 until it can',
+        );
+    },
   );
 
   let stopping: Promise<void> | undefined;
