@@ -72,6 +72,8 @@ export interface ServicesOptions {
   readonly admission: AdmissionOptions;
   readonly authToken: AuthTokenSettings;
   readonly metricsEnabled: boolean;
+  /** /metrics on a listener of its own (server.ts listens on [server] metrics_port), not on the API port. */
+  readonly metricsOnOwnPort: boolean;
   /** The Glance client of the image-names route. */
   readonly image: ImageOptions;
 }
@@ -85,6 +87,7 @@ export function optionsFromConfig(config: Config): ServicesOptions {
   // Options with two consumers are read once: test/services.test.ts counts the reads.
   const authUrl = ka.auth_url;
   const timeoutMs = ka.timeout * 1000;
+  const metricsEnabled = config.server.metrics_enabled;
   return {
     session: sessionOptionsFromConfig(config.communication),
     serviceUser: {
@@ -119,7 +122,8 @@ export function optionsFromConfig(config: Config): ServicesOptions {
       trustedProxies: config.server.trusted_proxies,
       sendServiceToken: config.service_user.send_service_user_token,
     },
-    metricsEnabled: config.server.metrics_enabled,
+    metricsEnabled,
+    metricsOnOwnPort: metricsEnabled && config.server.metrics_port !== -1,
     image: { endpoint: endpointOptionsFromConf(config.image), pageSize: config.image.page_size },
   };
 }

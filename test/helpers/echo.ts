@@ -84,6 +84,7 @@ function servicesOptions(options: EchoOptions): ServicesOptions {
       trustedProxies: options.trustedProxies ?? [],
     },
     metricsEnabled: false,
+    metricsOnOwnPort: false,
   };
 }
 
