@@ -5,7 +5,7 @@
 // receive is checked against it (test/helpers/openapi.ts).
 import { SERVICE_NAME, VERSION, type PackageInfo } from '../common/package-info.js';
 import { IMAGE_ID_LENGTH } from '../glance/image-id.js';
-import { MAX_TAGS, MAX_TEXT, SORT_KEYS, STATUSES, VISIBILITIES } from './images.js';
+import { MAX_TAGS, MAX_TEXT, SORT_KEYS, STATUSES, VISIBILITIES } from './image-query.js';
 
 /** A JSON value, as the document is written and served. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };

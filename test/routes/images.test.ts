@@ -3,9 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { randomUUID } from 'node:crypto';
-import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
-import { ApiError } from '../../src/common/api-error.js';
 import { DEMO_SEED_NAMES, appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
@@ -289,31 +287,6 @@ describe('a client that hangs up', () => {
     } finally {
       await setFaults(mocks.glance.url, {});
     }
-  });
-});
-
-describe('parseImageFilters', () => {
-  test('accepts the documented filters and rejects the rest', () => {
-    assert.deepEqual(
-      parseImageFilters(new URLSearchParams('visibility=all&status=active&tag=a&tag=b&sort=name:asc,created_at')),
-      {
-        visibility: 'all',
-        status: 'active',
-        sort: 'name:asc,created_at',
-        tag: ['a', 'b'],
-      },
-      'the documented filters, parsed',
-    );
-    assert.throws(
-      () => parseImageFilters(new URLSearchParams('marker=x')),
-      (e: ApiError) => e.status === 400 && e.parameter === 'marker',
-      'marker is not a filter a caller may set: 400 naming it',
-    );
-    assert.throws(
-      () => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))),
-      ApiError,
-      'more than 20 tags are refused',
-    );
   });
 });
 

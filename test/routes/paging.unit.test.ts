@@ -1,10 +1,9 @@
-// Paging GET / and GET /images as units: parsePage (limit and marker), parseImageQuery, and the Link header
+// Paging GET / and GET /images as units: parsePage (limit and marker) and the Link header
 // nextPageLink builds (the service end to end against the mock Glance: paging.test.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/common/api-error.js';
 import { nextPageLink, parsePage } from '../../src/routes/paging.js';
-import { parseImageQuery } from '../../src/routes/images.js';
 import { parseLink } from '../helpers/link.js';
 
 const ID = '1a2b3c4d-5e6f-4a0b-8c1d-000000000001';
@@ -87,17 +86,6 @@ describe('parsePage', () => {
       );
     }
     assertBad(() => parsePage(search(`marker=${ID}&marker=${ID}`), LIMITS), 'marker', 'a repeated marker');
-  });
-});
-
-describe('parseImageQuery', () => {
-  test('filters and page apart; anything else is still a 400 naming it', () => {
-    assert.deepEqual(
-      parseImageQuery(search(`tag=a&limit=2&marker=${ID}&sort=name:asc`), LIMITS),
-      { filters: { tag: ['a'], sort: 'name:asc' }, page: { limit: 2, marker: ID } },
-      'tag and sort are filters; limit and marker the page',
-    );
-    assertBad(() => parseImageQuery(search('limit=2&page=3'), LIMITS), 'page', 'an unknown parameter');
   });
 });
 
