@@ -540,7 +540,7 @@ describe('keystone.token_auth serializes', () => {
       import { createLogger } from './src/common/logger.ts';
       let input = '';
       for await (const chunk of process.stdin) input += chunk;
-      const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
+      const auth = UserAuthPlugin.deserialize(JSON.parse(input));
       const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
       const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
       process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.subject.userId }));
