@@ -31,7 +31,7 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
   };
 }
 
-/** The service: probes, metrics, the OpenAPI document and the image-names route behind auth_token. */
+/** The service: probes, metrics, the OpenAPI document and the image route behind auth_token. */
 export function createApp(services: Services): Koa {
   const { logger, scope, metrics, readiness } = services;
   // The OpenAPI document is public like the probes (it holds no secret), but its requests are access-logged.
