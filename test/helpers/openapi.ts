@@ -2,7 +2,7 @@
 // its status documented for the route and method, its body matching the documented schema (ajv, JSON Schema
 // 2020-12, as OpenAPI 3.1 uses), its required headers present and well formed.
 //
-// A service the tests run in this process is watched from its own server (watchResponses; startService in
+// A service the tests run in this process is watched from its own server (watchResponses; startApp in
 // service.ts does it): every response is checked as it is sent, whatever client asked, and a problem fails the
 // test that was running (this module adds one afterEach to every test file that imports it) or, sooner, the
 // getJson call that received it. A service in a child process is checked by the client (assertDocumented).

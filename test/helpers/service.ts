@@ -2,7 +2,7 @@
 // overrides, through optionsFromConfig: the one mapping), and the app on port 0 in this process with its log
 // lines captured and every response it sends checked against the OpenAPI document (openapi.ts). `build(t, ...)`
 // is the usual entry point: the service is closed when the test ends (fastify's build(t) pattern);
-// `startService` is for suite-wide `before`/`after` hooks.
+// `startApp` is for suite-wide `before`/`after` hooks.
 import type { TestContext } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -59,8 +59,11 @@ export interface StartOptions {
   now?: (() => number) | undefined;
 }
 
-/** The service app on port 0 (no server.ts: tests own the listen). The caller closes it. */
-export async function startService(
+/**
+ * The service's Koa app (createApp) on port 0 in this process: not src/server.ts's startService, which reads a
+ * configuration, listens where it says and handles signals. The caller closes it.
+ */
+export async function startApp(
   options: ServicesOptions,
   { level = 'trace', now }: StartOptions = {},
 ): Promise<Service> {
@@ -84,7 +87,7 @@ export async function startService(
 
 /** The service for one test, closed when the test ends. */
 export async function build(t: TestContext, options: ServicesOptions, settings: StartOptions = {}): Promise<Service> {
-  const service = await startService(options, settings);
+  const service = await startApp(options, settings);
   t.after(() => service.close());
   return service;
 }

@@ -5,7 +5,7 @@ import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { randomUUID } from 'node:crypto';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import { DEMO_SEED_NAMES, appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startApp, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 
 let mocks: Mocks;
@@ -14,7 +14,7 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   mocks = await startMocks({ generate: 2500 });
-  service = await startService(serviceOptions(mocks.keystoneUrl));
+  service = await startApp(serviceOptions(mocks.keystoneUrl));
   for (const user of ['demo', 'alt', 'wile'] as const) tokens[user] = await tokenFor(mocks.keystoneUrl, user);
 });
 after(async () => {
@@ -300,7 +300,7 @@ describe('X-Service-Token to Glance: [service_user] send_service_user_token', ()
   let sending: Service;
   before(async () => {
     const config = serviceOptions(mocks.keystoneUrl, { service_user: { send_service_user_token: true } });
-    sending = await startService(config, { level: 'warn' });
+    sending = await startApp(config, { level: 'warn' });
   });
   after(() => sending.close());
 
@@ -328,8 +328,8 @@ describe('an application credential restricted to GET /images (service_type: the
   let restrictedSending: Service;
   before(async () => {
     const keystone_authtoken = { service_type: SERVICE_NAME };
-    restricted = await startService(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
-    restrictedSending = await startService(
+    restricted = await startApp(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
+    restrictedSending = await startApp(
       serviceOptions(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
       { level: 'warn' },
     );
@@ -392,7 +392,7 @@ describe('an application credential restricted to GET /images (service_type: the
 describe('[image] max_images bounds a listing of every page', () => {
   let capped: Service;
   before(async () => {
-    capped = await startService(serviceOptions(mocks.keystoneUrl, { image: { max_images: 2000, page_size: 1000 } }), {
+    capped = await startApp(serviceOptions(mocks.keystoneUrl, { image: { max_images: 2000, page_size: 1000 } }), {
       level: 'warn',
     });
   });
