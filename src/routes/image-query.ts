@@ -43,7 +43,7 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
     return value;
   };
   for (const name of new Set(search.keys())) {
-    if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort'].includes(name))
+    if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort', 'os_hidden'].includes(name))
       throw bad(name, 'not a supported filter');
   }
   const filters: { -readonly [K in keyof ImageFilters]: ImageFilters[K] } = {};
@@ -77,6 +77,10 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
   const owner = single('owner');
   if (owner !== undefined) filters.owner = owner;
   if (tags.length > 0) filters.tag = tags;
+  // Glance lists hidden images only when asked, and takes 'true' or 'false' (in any case); only these two here.
+  const hidden = single('os_hidden');
+  if (hidden !== undefined && hidden !== 'true' && hidden !== 'false') throw bad('os_hidden', 'must be true or false');
+  if (hidden !== undefined) filters.os_hidden = hidden === 'true';
   return filters;
 }
 

@@ -129,6 +129,11 @@ function parameters(): JsonObject {
       style: 'form',
       explode: true,
     },
+    os_hidden: query(
+      'os_hidden',
+      'true: only the images hidden from listings (os_hidden); false, or leaving it out: only the others.',
+      { type: 'boolean' },
+    ),
     sort: query('sort', 'Sort keys, each with an optional direction (default desc): `name:asc,created_at`.', {
       type: 'string',
       maxLength: MAX_TEXT,
@@ -220,9 +225,18 @@ function imageListOperation(operationId: string, summary: string): JsonObject {
     description:
       "Without limit and marker: every name, Glance's pages followed. With either: one Glance page, and a Link " +
       'header to the next while Glance says there is one; follow it until it is absent.',
-    parameters: ['visibility', 'status', 'name', 'owner', 'tag', 'sort', 'limit', 'marker', 'requestId'].map((p) =>
-      ref('parameters', p),
-    ),
+    parameters: [
+      'visibility',
+      'status',
+      'name',
+      'owner',
+      'tag',
+      'os_hidden',
+      'sort',
+      'limit',
+      'marker',
+      'requestId',
+    ].map((p) => ref('parameters', p)),
     responses: {
       '200': {
         description: 'The names (of one page, when paging).',

@@ -32,6 +32,15 @@ describe('parseImageFilters', () => {
     assert.deepEqual(parseImageFilters(search('')), {}, 'no query: no filters');
   });
 
+  test("os_hidden is Glance's boolean filter: true or false, nothing else", () => {
+    assert.deepEqual(parseImageFilters(search('os_hidden=true')), { os_hidden: true }, 'true: the hidden images');
+    assert.deepEqual(parseImageFilters(search('os_hidden=false')), { os_hidden: false }, 'false: the others');
+    for (const raw of ['', 'yes', '1', 'TRUE', 'true ', 'maybe']) {
+      assertBad(() => parseImageFilters(search(`os_hidden=${raw}`)), 'os_hidden', JSON.stringify(raw));
+    }
+    assertBad(() => parseImageFilters(search('os_hidden=true&os_hidden=false')), 'os_hidden', 'given twice');
+  });
+
   test('a parameter that is no filter is a 400 naming it', () => {
     assertBad(() => parseImageFilters(search('marker=x')), 'marker', 'marker is not a filter a caller may set');
     assertBad(() => parseImageFilters(search('member_status=all')), 'member_status', 'an unsupported Glance filter');

@@ -71,6 +71,16 @@ describe('image names', () => {
       'visibility=community reaches Glance',
     );
     assert.deepEqual(
+      (await names('demo', '/images?os_hidden=true')).body,
+      ['hidden-rescue'],
+      'os_hidden=true reaches Glance: the hidden image only',
+    );
+    assert.equal(
+      ((await names('demo', '/images?os_hidden=false')).body as (string | null)[]).includes('hidden-rescue'),
+      false,
+      'os_hidden=false: the hidden image is left out, as without it',
+    );
+    assert.deepEqual(
       (await names('demo', '/images?tag=ubuntu&tag=lts')).body,
       ['ubuntu-24.04-server'],
       'repeated tags: images with both',

@@ -80,6 +80,7 @@ test('it lists exactly the routes the app serves, with the query parameters the 
     name: 'n',
     owner: 'o',
     tag: 't',
+    os_hidden: 'true',
     sort: 'name:asc',
     limit: '5',
     marker: '1a2b3c4d-5e6f-4a0b-8c1d-000000000001',

@@ -97,6 +97,11 @@ describe('nextPageLink', () => {
       'the caller filters first, then limit, then the marker, as Glance orders its next link',
     );
     assert.equal(nextPageLink('/', {}, 1, ID), `</?limit=1&marker=${ID}>; rel="next"`, 'on GET / too');
+    assert.equal(
+      nextPageLink('/', { os_hidden: true }, 1, ID),
+      `</?os_hidden=true&limit=1&marker=${ID}>; rel="next"`,
+      'os_hidden is carried to the next page, or it would list the other images',
+    );
   });
 
   test('hostile filter values are percent-encoded: one link, visible ASCII only, and they read back unchanged', () => {
