@@ -10,8 +10,8 @@ import { projectsClientFactory } from '../../examples/projects/client.js';
 import { projectRoutes } from '../../examples/projects/routes.js';
 import { getJson } from '../helpers/http.js';
 import { captureLogger } from '../helpers/logs.js';
-import { DEMO_PROJECT_ID, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { listen, type Listening } from '../helpers/net.js';
+import { DEMO_PROJECT_ID, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { listen, waitFor, type Listening } from '../helpers/net.js';
 import { serviceOptions } from '../helpers/service.js';
 import type http from 'node:http';
 
@@ -77,4 +77,23 @@ describe('GET /projects, the worked example', () => {
       );
     });
   }
+
+  test('a caller who hangs up: the call to Keystone is given up too (callerSignal)', async () => {
+    await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/projects' });
+    const counters = async () => (await stats(mocks.keystone.url)).counters;
+    const before = await counters();
+    const controller = new AbortController();
+    const pending = fetch(`${served.url}/projects`, {
+      headers: { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') },
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await waitFor(async () => ((await counters()).held ?? 0) > (before.held ?? 0), 'the route waiting on Keystone');
+    controller.abort();
+    await pending;
+    // Keystone holds the call until its client goes: only the caller's signal can end it.
+    await waitFor(
+      async () => ((await counters()).abandoned ?? 0) > (before.abandoned ?? 0),
+      'the service hanging up on Keystone',
+    );
+  });
 });
