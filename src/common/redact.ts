@@ -38,5 +38,6 @@ export function redactHeaders(
  */
 export function inspectLoggable(name: string, loggable: unknown, depth: number, options: InspectOptions): string {
   if (depth < 0) return `[${name}]`;
-  return `${name} ${inspect(loggable, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+  // `depth` is what is left at this object's level: its loggable form's fields get what its own would.
+  return `${name} ${inspect(loggable, { ...options, depth })}`;
 }
