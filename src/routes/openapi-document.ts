@@ -13,7 +13,8 @@ export type JsonObject = { readonly [key: string]: Json };
 
 const REQUEST_ID_PATTERN = '^req-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const ref = (kind: string, name: string): JsonObject => ({ $ref: `#/components/${kind}/${name}` });
+/** A reference to a component: `ref('responses', 'BadGateway')`, for the path items of a new route. */
+export const ref = (kind: string, name: string): JsonObject => ({ $ref: `#/components/${kind}/${name}` });
 
 const DESCRIPTION = `The names of the Glance images a caller can see, for a Keystone token.
 
@@ -22,7 +23,7 @@ a missing or bad token gets 401 with \`WWW-Authenticate: Keystone uri="..."\`. T
 document need no token.
 
 Every response carries \`X-OpenStack-Request-ID\`; every error is JSON, \`{"error":{"code","title","message"},
-"request_id"}\`, with the query \`parameter\` at fault on a 400 and \`upstream_request_id\` when Keystone or Glance
+"request_id"}\`, with the query \`parameter\` at fault on a 400 and \`upstream_request_id\` when an upstream service
 answered. Paths also match in another case or with one trailing slash, but only the exact paths of the probes,
 \`/metrics\` and this document are served without a token. Any path not listed here answers 401 without a valid
 token and 404 with one; a method not listed answers 405 (or 501 for a method the server does not know).
@@ -55,7 +56,8 @@ function schemas(): JsonObject {
         request_id: ref('schemas', 'RequestId'),
         upstream_request_id: {
           type: 'string',
-          description: 'The request id Keystone or Glance gave the failed call, for the operator.',
+          description:
+            'The request id the upstream service (Keystone, Glance...) gave the failed call, for the operator.',
         },
       },
     },
@@ -166,7 +168,7 @@ function headers(): JsonObject {
   return {
     RequestId: {
       required: true,
-      description: 'The request id: sent on to Keystone and Glance, and on every log line of the request.',
+      description: 'The request id: sent on to the upstream services, and on every log line of the request.',
       schema: ref('schemas', 'RequestId'),
     },
     WwwAuthenticate: {
@@ -201,19 +203,23 @@ function responses(): JsonObject {
     Unauthorized: error('No token, or a token Keystone does not accept (malformed, expired, revoked, not allowed).', {
       'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
     }),
-    Forbidden: error('Glance refused access, or the token has no service catalog (use a project-scoped token).'),
+    Forbidden: error(
+      'The upstream service refused access, or the token has no service catalog (use a project-scoped token).',
+    ),
     NotFound: error('No such path (with a valid token), or /metrics when [server] metrics_enabled is off.'),
     MethodNotAllowed: error('The path does not answer this method.', { Allow: ref('headers', 'Allow') }),
     InternalServerError: error('A bug: the details are in the log under the request id.'),
     NotImplemented: error('The server does not know this method.'),
-    BadGateway: error('Glance failed, is unreachable, or the catalog has no usable image endpoint.'),
+    BadGateway: error(
+      "The upstream service failed, is unreachable, or the caller's catalog has no usable endpoint for it.",
+    ),
     ServiceUnavailable: error(
-      'Keystone is unavailable, too many token validations are waiting, or Glance rate limits.',
+      'Keystone is unavailable, too many token validations are waiting, or the upstream service rate limits.',
       {
         'Retry-After': ref('headers', 'RetryAfter'),
       },
     ),
-    GatewayTimeout: error('Glance did not answer in time.'),
+    GatewayTimeout: error('The upstream service did not answer in time.'),
   };
 }
 
@@ -307,8 +313,15 @@ function paths(): JsonObject {
   };
 }
 
-/** The document, titled and versioned as package.json says (common/package-info.ts). */
-export function openApiDocument({ name, version }: PackageInfo = { name: SERVICE_NAME, version: VERSION }): JsonObject {
+/**
+ * The document, titled and versioned as package.json says (common/package-info.ts). `morePaths` adds the path
+ * items of routes mounted outside createApp (the worked example in examples/projects); a route of the service
+ * itself is written in paths() above.
+ */
+export function openApiDocument(
+  { name, version }: PackageInfo = { name: SERVICE_NAME, version: VERSION },
+  morePaths: JsonObject = {},
+): JsonObject {
   return {
     openapi: '3.1.0',
     info: {
@@ -318,7 +331,7 @@ export function openApiDocument({ name, version }: PackageInfo = { name: SERVICE
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     security: [{ keystoneToken: [] }, { keystoneToken: [], serviceToken: [] }],
-    paths: paths(),
+    paths: { ...paths(), ...morePaths },
     components: {
       securitySchemes: {
         keystoneToken: {

@@ -4,12 +4,14 @@
 // is the usual entry point: the service is closed when the test ends (fastify's build(t) pattern);
 // `startApp` is for suite-wide `before`/`after` hooks.
 import type { TestContext } from 'node:test';
+import type Router from '@koa/router';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import type { Readiness } from '../../src/readiness.js';
-import { createServices, optionsFromConfig, type ServicesOptions } from '../../src/services.js';
+import { openApiDocument, type JsonObject } from '../../src/routes/openapi-document.js';
+import { createServices, optionsFromConfig, type Services, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
 import { USERS } from './mocks.js';
 import { listen } from './net.js';
@@ -57,6 +59,10 @@ export interface StartOptions {
   level?: string;
   /** A clock for token expiry and the caches (createServices' override). */
   now?: (() => number) | undefined;
+  /** Routers mounted after createApp's, built from the same services (the worked example's route). */
+  routes?: (services: Services) => readonly Router[];
+  /** Their path items (openApiDocument's morePaths): their responses are checked against them. */
+  paths?: JsonObject;
 }
 
 /**
@@ -65,13 +71,18 @@ export interface StartOptions {
  */
 export async function startApp(
   options: ServicesOptions,
-  { level = 'trace', now }: StartOptions = {},
+  { level = 'trace', now, routes, paths }: StartOptions = {},
 ): Promise<Service> {
   const { logger, lines, raw } = captureLogger(level);
   const services = createServices(options, logger, { now });
-  const served = await listen(createApp(services).callback());
-  // Every response it sends must be one the OpenAPI document describes (openapi.ts).
-  watchResponses(served.server);
+  const app = createApp(services);
+  // As a fork mounts a route in createApp: its routes, then its 405s.
+  const more = routes?.(services) ?? [];
+  for (const router of more) app.use(router.routes());
+  for (const router of more) app.use(router.allowedMethods());
+  const served = await listen(app.callback());
+  // Every response it sends must be one the OpenAPI document describes (openapi.ts), extra routes' paths included.
+  watchResponses(served.server, paths === undefined ? undefined : openApiDocument(undefined, paths));
   return {
     url: served.url,
     session: services.session,
