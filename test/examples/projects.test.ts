@@ -1,13 +1,13 @@
 // The worked example of docs/forking.md: GET /projects (examples/projects) mounted beside the service's routes,
 // built from services against the mock Keystone, listing the caller's projects with their own token through
-// an identity Adapter. Every response is checked against the OpenAPI document with the example's path item
+// an identity Adapter. Every response is checked against the OpenAPI document with the example's part
 // (examples/projects/openapi.ts), as startApp checks the service's. Keystone's failures reach the caller naming
 // "the identity service" (no table), and the log names it "keystone".
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openApiDocument } from '../../src/routes/openapi-document.js';
 import { projectsClientFactory } from '../../examples/projects/client.js';
-import { PROJECTS_PATHS } from '../../examples/projects/openapi.js';
+import { PROJECTS_DOCUMENT } from '../../examples/projects/openapi.js';
 import { projectRoutes } from '../../examples/projects/routes.js';
 import { getJson } from '../helpers/http.js';
 import { DEMO_PROJECT_ID, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
@@ -27,7 +27,7 @@ before(async () => {
   service = await startApp(serviceOptions(mocks.keystoneUrl), {
     level: 'warn',
     routes: (services) => [projects(services.session)],
-    paths: PROJECTS_PATHS,
+    document: PROJECTS_DOCUMENT,
   });
 });
 after(async () => {
@@ -40,12 +40,12 @@ const projectsAs = async (user: 'demo' | 'wile') =>
   getJson(`${service.url}/projects`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, user) });
 
 describe('GET /projects, the worked example', () => {
-  test('documented: its path item lists exactly the routes its router serves', () => {
-    const document = openApiDocument(undefined, PROJECTS_PATHS);
+  test('documented: its part of the document lists exactly the routes its router serves', () => {
+    const document = openApiDocument(undefined, [PROJECTS_DOCUMENT]);
     assert.deepEqual(
       operationsOf(document).filter((r) => r.endsWith(' /projects')),
       routesOf([projects(service.session)]),
-      "the example's router and its path item agree",
+      "the example's router and its part of the document agree",
     );
   });
 

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import type { Readiness } from '../../src/readiness.js';
-import { openApiDocument, type JsonObject } from '../../src/routes/openapi-document.js';
+import { openApiDocument, type DocumentPart } from '../../src/routes/openapi-document.js';
 import { createServices, optionsFromConfig, type Services, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
 import { USERS } from './mocks.js';
@@ -61,8 +61,8 @@ export interface StartOptions {
   now?: (() => number) | undefined;
   /** Routers mounted after createApp's, built from the same services (the worked example's route). */
   routes?: (services: Services) => readonly Router[];
-  /** Their path items (openApiDocument's morePaths): their responses are checked against them. */
-  paths?: JsonObject;
+  /** Their part of the OpenAPI document (openApiDocument's `more`): their responses are checked against it. */
+  document?: DocumentPart;
 }
 
 /**
@@ -71,7 +71,7 @@ export interface StartOptions {
  */
 export async function startApp(
   options: ServicesOptions,
-  { level = 'trace', now, routes, paths }: StartOptions = {},
+  { level = 'trace', now, routes, document }: StartOptions = {},
 ): Promise<Service> {
   const { logger, lines, raw } = captureLogger(level);
   const services = createServices(options, logger, { now });
@@ -82,7 +82,7 @@ export async function startApp(
   for (const router of more) app.use(router.allowedMethods());
   const served = await listen(app.callback());
   // Every response it sends must be one the OpenAPI document describes (openapi.ts), extra routes' paths included.
-  watchResponses(served.server, paths === undefined ? undefined : openApiDocument(undefined, paths));
+  watchResponses(served.server, document === undefined ? undefined : openApiDocument(undefined, [document]));
   return {
     url: served.url,
     session: services.session,

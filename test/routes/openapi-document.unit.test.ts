@@ -8,7 +8,6 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { appRouters } from '../../src/app.js';
 import type { PackageInfo } from '../../src/common/package-info.js';
-import { parseImageQuery } from '../../src/routes/image-query.js';
 import { openApiDocument, type JsonObject } from '../../src/routes/openapi-document.js';
 import { createServices } from '../../src/services.js';
 import { captureLogger } from '../helpers/logs.js';
@@ -58,32 +57,5 @@ test("it lists exactly the routes the app serves: createApp's routers (appRouter
     assert.deepEqual(operationsOf(document), routesOf(appRouters(services)), 'the document and the routers agree');
   } finally {
     await services.close();
-  }
-});
-
-test('the image routes document exactly the query parameters the route accepts', () => {
-  const paths = document.paths as Record<string, JsonObject>;
-  const list = paths['/']!.get as { parameters: { $ref: string }[] };
-  const valid: Record<string, string> = {
-    visibility: 'public',
-    status: 'active',
-    name: 'n',
-    owner: 'o',
-    tag: 't',
-    os_hidden: 'true',
-    sort: 'name:asc',
-    limit: '5',
-    marker: '1a2b3c4d-5e6f-4a0b-8c1d-000000000001',
-  };
-  const query = list.parameters
-    .map((p) => components.parameters![p.$ref.split('/').at(-1)!]!)
-    .filter((p) => p.in === 'query')
-    .map((p) => p.name as string);
-  assert.deepEqual(query.sort(), Object.keys(valid).sort(), 'the documented query parameters');
-  for (const name of query) {
-    assert.doesNotThrow(
-      () => parseImageQuery(new URLSearchParams({ [name]: valid[name]! }), { maxLimit: 1000, defaultLimit: 1000 }),
-      `${name} is accepted by the route`,
-    );
   }
 });
