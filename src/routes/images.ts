@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { requireUser, type AuthState } from '../auth-token/middleware.js';
 import type { RequestIdState } from '../middleware/request-scope.js';
+import { callerSignal } from '../middleware/caller-signal.js';
 import { ListingTooLargeError, type ImageClient, type ImageFilters, type PageRequest } from '../glance/images.js';
 import { ApiError } from '../common/api-error.js';
 import { BadRequestError, ForbiddenError } from '../keystoneauth/errors.js';
@@ -81,24 +82,16 @@ export function imageRoutes({
           ? { filters: {}, page: undefined }
           : parseImageQuery(new URLSearchParams(ctx.querystring), limits);
       // A caller who hangs up should not keep us paging through Glance on their behalf.
-      const abort = new AbortController();
-      const onClose = () => {
-        if (!ctx.res.writableFinished) abort.abort();
-      };
-      ctx.res.once('close', onClose);
-      try {
-        const glance = imageClient(auth);
-        const { filters, page } = query;
-        const names =
-          page === undefined
-            ? await allPages(glance, filters, abort.signal)
-            : await onePage(ctx, glance, path, { filters, page }, abort.signal);
-        // Serialized here with the type set first: Koa would look the type up in mime-types on every request.
-        ctx.set('Content-Type', 'application/json; charset=utf-8');
-        ctx.body = JSON.stringify(names);
-      } finally {
-        ctx.res.off('close', onClose);
-      }
+      const signal = callerSignal(ctx);
+      const glance = imageClient(auth);
+      const { filters, page } = query;
+      const names =
+        page === undefined
+          ? await allPages(glance, filters, signal)
+          : await onePage(ctx, glance, path, { filters, page }, signal);
+      // Serialized here with the type set first: Koa would look the type up in mime-types on every request.
+      ctx.set('Content-Type', 'application/json; charset=utf-8');
+      ctx.body = JSON.stringify(names);
     });
   }
   return router;
