@@ -308,6 +308,12 @@ export const schema = {
       default: 100000,
       max: 10000000,
     },
+    list_timeout: {
+      doc: "Seconds one listing (GET / with every Glance page, or one page of GET /?limit=N) may take, all its Glance calls together, before the caller gets 504; each call gets what is left, or communication.timeout when that is shorter. Bounds one request's time whatever Glance sends.",
+      format: 'positive-seconds',
+      default: 60,
+      max: 3600,
+    },
     max_limit: {
       doc: "Largest page a caller may ask for with GET /?limit=N; a larger limit is lowered to it, as Glance's api_limit_max lowers its own (1000 by default).",
       format: 'positive-int',

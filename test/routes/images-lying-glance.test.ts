@@ -1,0 +1,92 @@
+// The service end to end against a Glance that lies: the mock Keystone's catalog points the image service at a
+// small server on port 0 whose answers each test chooses. Whatever it sends, the caller gets a documented answer
+// (a 502 or 504, never a 500 or a body outside the OpenAPI document), in bounded time and Glance calls.
+import type http from 'node:http';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
+import { getJson } from '../helpers/http.js';
+import { listen, type Listening } from '../helpers/net.js';
+
+/** What the lying Glance does with one call: `n` counts the calls since the test began, from 1. */
+type Answer = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void;
+
+let mocks: Mocks;
+let glance: Listening<http.Server>;
+let service: Service;
+let token: string;
+let answer: Answer = (_req, res) => res.end();
+let calls = 0;
+
+/** This test's answer for every Glance call, and the count of calls restarted. */
+function glanceAnswers(t: TestContext, next: Answer): { calls: () => number } {
+  calls = 0;
+  answer = next;
+  t.after(() => {
+    answer = (_req, res) => res.end();
+  });
+  return { calls: () => calls };
+}
+
+/** A JSON answer. */
+function json(res: http.ServerResponse, body: unknown, status = 200): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const ID = '1a2b3c4d-5e6f-4a0b-8c1d-00000000000a';
+
+before(async () => {
+  mocks = await startMocks();
+  glance = await listen((req, res) => answer(req, res, ++calls));
+  mocks.keystone.store.catalogVars.glance_url = glance.url;
+  service = await startService(serviceOptions(mocks.keystoneUrl, { image: { max_images: 100 } }), { level: 'info' });
+  token = await tokenFor(mocks.keystoneUrl, 'demo');
+});
+after(async () => {
+  await service.close();
+  await glance.close();
+  await mocks.close();
+});
+
+const get = (path = '/', at: Service = service) => getJson(`${at.url}${path}`, { 'X-Auth-Token': token });
+
+describe('what one request may cost ([image] max_images, list_timeout)', () => {
+  test('GET /?limit=5 against empty pages with fresh next links forever: a 502 after a bounded number of calls', async (t) => {
+    const glanceCalls = glanceAnswers(t, (_req, res, n) => json(res, { images: [], next: `/v2/images?marker=m${n}` }));
+    const res = await get('/?limit=5');
+    assert.equal(res.status, 502, 'endless empty pages are an invalid answer of the image service');
+    assert.equal(glanceCalls.calls(), 106, 'max_images + limit (105) empty pages read, then the next one ends it');
+  });
+
+  test('GET / and GET /?limit=5 against a page larger than asked: a 502', async (t) => {
+    glanceAnswers(t, (req, res) => {
+      const limit = Number(new URL(req.url ?? '', glance.url).searchParams.get('limit'));
+      json(res, { images: Array.from({ length: limit + 1 }, () => ({ id: ID, name: 'x' })) });
+    });
+    for (const path of ['/', '/?limit=5']) {
+      const res = await get(path);
+      assert.equal(res.status, 502, `${path}: one image more than the limit asked is an invalid answer`);
+    }
+  });
+
+  test('a listing that outlasts list_timeout: a 504, the log naming list_timeout', async (t) => {
+    // A service of its own with list_timeout 1 s (the session's timeout stays 30 s); Glance offers pages forever,
+    // each after a while, so the listing is still going when list_timeout ends it.
+    const quick = await build(t, serviceOptions(mocks.keystoneUrl, { image: { list_timeout: 1, max_images: 1e7 } }), {
+      level: 'info',
+    });
+    glanceAnswers(t, (_req, res, n) => {
+      setTimeout(() => json(res, { images: [{ id: ID, name: 'x' }], next: `/v2/images?marker=m${n}` }), 50);
+    });
+    const res = await get('/', quick);
+    assert.equal(res.status, 504, 'the listing deadline passed: the image service did not answer in time');
+    const failed = quick.lines.findLast((l) => l.msg === 'request failed');
+    assert.match(
+      String((failed?.error as { message?: string } | undefined)?.message),
+      /list_timeout \(1000 ms\)|did not answer within \d+ ms/,
+      'the log says which deadline ended the listing',
+    );
+  });
+});
