@@ -3,7 +3,6 @@
 // of these per call and moves it along; followRedirect (redirect.ts) and the backoff update it too.
 import type { Span } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
-import { TOKEN_HEADERS } from '../common/redact.js';
 import type { FailureContext } from './classify.js';
 
 /** The call's one deadline (retries and redirects included), merged with the caller's cancellation. */
@@ -44,8 +43,6 @@ export interface AttemptState {
   method: string;
   url: URL;
   body: string | Buffer | undefined;
-  /** Set for good once a redirect leaves the first origin: no token is sent on this call again. */
-  stripTokens: boolean;
   /** Backoffs taken so far (connect and status retries): the exponent of the next one. */
   attempt: number;
   readonly retriesLeft: RetriesLeft;
@@ -55,8 +52,8 @@ export interface AttemptState {
 }
 
 /**
- * This attempt's headers: the call's, then the plugin's (`{}` when it is not asked; names lower-cased, so they
- * win over the caller's), then none of TOKEN_HEADERS once a redirect left the first origin.
+ * This attempt's headers: the call's, then the plugin's (names lower-cased, so they win over the caller's). Every
+ * attempt goes to the call's first origin (redirect.ts), so they may carry its tokens.
  */
 export function attemptHeaders(
   state: AttemptState,
@@ -64,7 +61,6 @@ export function attemptHeaders(
 ): Record<string, string> {
   const headers = { ...state.headers };
   for (const [name, value] of Object.entries(authHeaders)) headers[name.toLowerCase()] = value;
-  if (state.stripTokens) for (const name of TOKEN_HEADERS) delete headers[name];
   return headers;
 }
 

@@ -65,8 +65,8 @@ export class ProtocolError extends UpstreamError {
 }
 
 /**
- * A redirect the session will not follow: one that would resend the request's body (for the service user's
- * authentication, its password) to another origin.
+ * A redirect the session will not follow: one to another origin (scheme, host or port), where the call's token or
+ * body (for the service user's authentication, its password) would go, and whose answer would be believed.
  */
 export class RedirectRefusedError extends UpstreamError {
   override readonly code = 'redirect_refused';

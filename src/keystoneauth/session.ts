@@ -1,6 +1,6 @@
 // The one shared HTTP session (keystoneauth's Session, for Node): a pooled undici Agent plus the policy that
 // every upstream call needs - an auth plugin chosen per call, endpoint lookup, deadlines, retries,
-// redirects that never leak tokens, request ids and a User-Agent.
+// redirects followed within the origin only, request ids and a User-Agent.
 //
 // One call, step by step (send): resolve the URL; then per attempt build the headers, dispatch, classify a
 // failure (classify.ts) and maybe resend it (retry.ts), follow a redirect (redirect.ts), read the body
@@ -141,11 +141,7 @@ export class Session implements PluginSession {
     const url = await this.resolveUrl(target, method, options, deadline);
     const state = this.firstAttempt(url, method, options, deadline);
     for (;;) {
-      // Once a redirect left the first origin the plugin is not even asked for a token.
-      const headers = attemptHeaders(
-        state,
-        options.auth && !state.stripTokens ? await options.auth.getHeaders(this, deadline.signal) : {},
-      );
+      const headers = attemptHeaders(state, options.auth ? await options.auth.getHeaders(this, deadline.signal) : {});
       this.observer.start(state, headers);
       const res = await this.dispatch(state, headers);
       if (res === undefined) continue;
@@ -288,7 +284,6 @@ export class Session implements PluginSession {
       method,
       url,
       body,
-      stripTokens: false,
       attempt: 0,
       retriesLeft: {
         connect: options.connectRetries ?? this.options.connectRetries,

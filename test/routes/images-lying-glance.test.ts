@@ -90,3 +90,31 @@ describe('what one request may cost ([image] max_images, list_timeout)', () => {
     );
   });
 });
+
+describe('a listing Glance redirects', () => {
+  test("to another origin: refused, a 502; the other origin's list is never asked for nor shown", async (t) => {
+    const other = await listen((_req, res) => json(res, { images: [{ id: ID, name: 'forged' }] }));
+    t.after(() => other.close());
+    let reached = 0;
+    other.server.on('request', () => reached++);
+    glanceAnswers(t, (_req, res) => res.writeHead(302, { location: `${other.url}/v2/images` }).end());
+    const res = await get('/');
+    assert.equal(res.status, 502, 'the image service redirected elsewhere: a 502');
+    assert.match(
+      (res.body as { error: { message: string } }).error.message,
+      /redirected the request elsewhere; it was not followed/,
+      'the message says the redirect was not followed',
+    );
+    assert.equal(reached, 0, "the other origin never got the caller's call");
+  });
+
+  test('within its origin: followed, the names of the page it leads to', async (t) => {
+    glanceAnswers(t, (req, res) => {
+      if (req.url?.startsWith('/moved/')) return json(res, { images: [{ id: ID, name: 'moved' }] });
+      res.writeHead(307, { location: `/moved${req.url ?? ''}` }).end();
+    });
+    const res = await get('/');
+    assert.equal(res.status, 200, 'a same-origin redirect is followed');
+    assert.deepEqual(res.body, ['moved'], 'the names of the page it led to');
+  });
+});
