@@ -11,7 +11,7 @@ export interface UpstreamErrorDetails {
   method?: string | undefined;
   /** The URL asked, without its query string (markers and filters stay out of logs and errors). */
   url?: string | undefined;
-  /** The first bytes of the upstream's error body, for logs. Never returned to callers. */
+  /** The first bytes of the upstream's error body, for logs, tokens as {SHA256}<hex>. Never returned to callers. */
   bodyExcerpt?: string | undefined;
   /** Which service it was, as a stable machine name for logs and spans ("keystone", "glance"). */
   service?: string | undefined;

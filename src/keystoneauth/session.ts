@@ -13,6 +13,7 @@ import type { RequestScope } from '../common/request-scope.js';
 import { attemptHeaders, dispatchOptions, failureContext, type AttemptState, type Deadline } from './attempt.js';
 import { classify, classifyDispatchFailure } from './classify.js';
 import { httpErrorFor, type HttpError, type UpstreamError } from './errors.js';
+import { errorBodyExcerpt, sentTokens } from './excerpt.js';
 import { AttemptObserver, type Timing } from './instrumentation.js';
 import type { AuthPlugin, EndpointFilter, PluginRequestOptions, PluginSession } from './plugin.js';
 import { followRedirect, redirectLocation } from './redirect.js';
@@ -159,7 +160,7 @@ export class Session implements PluginSession {
       const body = await this.readAnswer(state, headers, res, upstreamId);
       if (await this.mayRepeat(state, options, res, upstreamId)) continue;
       if (status >= 400 && options.raiseExc !== false) {
-        throw httpError(state, status, upstreamId, body.subarray(0, 512).toString('utf8'));
+        throw httpError(state, status, upstreamId, errorBodyExcerpt(body, sentTokens(headers)));
       }
       return makeResponse({
         status,
@@ -317,7 +318,7 @@ export class Session implements PluginSession {
   }
 }
 
-/** The HttpError for an answer, named after the attempt that got it; the body excerpt goes to logs only. */
+/** The HttpError for an answer, named after the attempt that got it; the body excerpt (tokens redacted) goes to logs only. */
 function httpError(
   state: AttemptState,
   status: number,

@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { sha256Hex } from '../../src/common/redact.js';
 import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
@@ -117,4 +118,20 @@ describe('a listing Glance redirects', () => {
     assert.equal(res.status, 200, 'a same-origin redirect is followed');
     assert.deepEqual(res.body, ['moved'], 'the names of the page it led to');
   });
+});
+
+describe("a Glance error page echoing the request's headers", () => {
+  for (const status of [500, 401]) {
+    test(`${status}: the log's body excerpt holds the caller's token only as {SHA256}<hex>`, async (t) => {
+      glanceAnswers(t, (req, res) => json(res, { error: 'echo', headers: req.headers }, status));
+      const before = service.raw.length;
+      const res = await get('/');
+      assert.equal(res.status, status === 500 ? 502 : 401, `Glance's ${status} reaches the caller as usual`);
+      const lines = service.raw.slice(before);
+      assert.ok(!lines.some((l) => l.includes(token)), 'the raw token is in no log line');
+      const failed = service.lines.slice(before).find((l) => l.msg === 'request failed');
+      const body = String((failed?.error as { body?: string } | undefined)?.body);
+      assert.ok(body.includes(`{SHA256}${sha256Hex(token)}`), "the excerpt holds the token's fingerprint instead");
+    });
+  }
 });
