@@ -216,7 +216,9 @@ export class ImageClient {
 
   /**
    * A page's images and `next`. The images are checked right after parsing: more than `limit` is a ProtocolError
-   * (Glance never sends that), so that a page's size is bounded by what we asked, not by what Glance sends.
+   * (Glance never sends that), so that a page's size is bounded by what we asked, not by what Glance sends; so is
+   * an image that is not an object, or whose name is neither a string nor null (absent counts as null), so that
+   * callers get the documented list of names or a 502, never a 500 or another shape.
    */
   private parsePage(response: SessionResponse, limit: number): { images: Image[]; next: string | undefined } {
     const page = response.json<ImagesPage>();
@@ -226,6 +228,13 @@ export class ImageClient {
     if (page.images.length > limit) {
       throw this.adapter.protocolError(
         `Glance sent a page of ${page.images.length} images where at most ${limit} were asked`,
+        response,
+      );
+    }
+    const bad = (page.images as unknown[]).findIndex((image) => !isImage(image));
+    if (bad !== -1) {
+      throw this.adapter.protocolError(
+        `Glance sent images[${bad}] that is not an image with a string or null name`,
         response,
       );
     }
@@ -252,4 +261,11 @@ export class ImageClient {
     absolute.search = params.toString(); // re-encodes the marker and every other value
     return absolute;
   }
+}
+
+/** An image as Glance sends one, as far as this client reads it: an object whose name is a string or null. */
+function isImage(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const name = (value as { name?: unknown }).name;
+  return name === undefined || name === null || typeof name === 'string';
 }

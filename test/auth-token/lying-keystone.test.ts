@@ -90,3 +90,44 @@ describe('a validation Keystone redirects', () => {
     assert.match(String(failed?.reason), /^redirect_refused: /, 'the log says the redirect was refused');
   });
 });
+
+describe("a validation answer of another shape than Keystone's", () => {
+  const endpoint = { interface: 'public', region: 'RegionOne', url: 'http://127.0.0.1:1' };
+  const cases: [string, unknown][] = [
+    ['not JSON', '{"token":'],
+    ['catalog [null]', tokenBody('u', [null])],
+    ['endpoints null', tokenBody('u', [{ type: 'image', endpoints: null }])],
+    ...[5, null, {}].map((url): [string, unknown] => [
+      `url ${JSON.stringify(url)}`,
+      tokenBody('u', [{ type: 'image', endpoints: [{ ...endpoint, url }] }]),
+    ]),
+    ['roles [null]', { token: { ...(tokenBody('u', []) as { token: object }).token, roles: [null] } }],
+  ];
+  for (const [what, body] of cases) {
+    test(`${what}: 503 (the identity service answered something unusable), never a 500`, async (t) => {
+      keystoneAnswers(t, (_req, res) =>
+        typeof body === 'string'
+          ? res.writeHead(200, { 'content-type': 'application/json' }).end(body)
+          : json(res, body),
+      );
+      const res = await getJson(`${service.url}/`, { 'X-Auth-Token': freshToken() });
+      assert.equal(res.status, 503, `${what}: 503, as for any answer of Keystone's that cannot be used`);
+      const failed = service.lines.findLast((l) => l.msg === 'token validation failed');
+      assert.match(
+        String(failed?.reason),
+        /^protocol_error: /,
+        `${what}: logged as the identity service's protocol error`,
+      );
+    });
+  }
+
+  test('control: the same lying Keystone sending a well-formed token body is believed (so the 503s above are its shape)', async (t) => {
+    const glance = await recorder(t, { images: [{ id: 'x', name: 'from-the-catalog' }] });
+    keystoneAnswers(t, (_req, res) =>
+      json(res, tokenBody('u', [{ type: 'image', endpoints: [{ ...endpoint, url: glance.url }] }])),
+    );
+    const res = await getJson(`${service.url}/`, { 'X-Auth-Token': freshToken() });
+    assert.equal(res.status, 200, 'a well-formed answer confirms the token');
+    assert.deepEqual(res.body, ['from-the-catalog'], "the names from the answer's catalog");
+  });
+});

@@ -398,6 +398,30 @@ describe('what one listing may cost, whatever Glance sends', () => {
     });
   }
 
+  for (const [what, image] of [
+    ['null', null],
+    ['a number', 5],
+    ['a list', []],
+    ['a name that is a number', { id: ID, name: 42 }],
+    ['a name that is an object', { id: ID, name: { nested: true } }],
+  ] as const) {
+    test(`an image that is ${what} is a ProtocolError naming it, on either path`, async (t) => {
+      const glance = await lyingGlance(t, () => ({ images: [{ id: ID, name: 'fine' }, image] }));
+      for (const listing of [collect(client(glance.url)), client(glance.url).page({}, { limit: 5 })]) {
+        await assert.rejects(
+          listing,
+          (err: unknown) => err instanceof ProtocolError && /images\[1\] that is not an image/.test(err.message),
+          `${what}: a ProtocolError naming images[1]`,
+        );
+      }
+    });
+  }
+
+  test('an image without a name, or with a null one, is an image (its name is null)', async (t) => {
+    const glance = await lyingGlance(t, () => ({ images: [{ id: ID }, { id: ID, name: null }] }));
+    assert.equal((await collect(client(glance.url))).length, 2, 'both are images');
+  });
+
   test('a next link cannot raise the limit: the limit asked is restored on every page', async (t) => {
     const glance = await lyingGlance(t, (n) =>
       n < 3 ? { images: [{ id: ID, name: 'one' }], next: `/v2/images?limit=100000&marker=m${n}` } : { images: [] },

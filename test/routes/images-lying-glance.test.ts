@@ -135,3 +135,24 @@ describe("a Glance error page echoing the request's headers", () => {
     });
   }
 });
+
+describe("images of another shape than Glance's", () => {
+  for (const [what, images] of [
+    ['[null]', [null]],
+    ['a name that is an object', [{ id: ID, name: { nested: 1 } }]],
+    ['a name that is a number', [{ id: ID, name: 42 }]],
+  ] as const) {
+    test(`${what}: a 502 (the image service sent an invalid response), never a 500 or a list of other things`, async (t) => {
+      glanceAnswers(t, (_req, res) => json(res, { images }));
+      for (const path of ['/', '/?limit=5']) {
+        const res = await get(path);
+        assert.equal(res.status, 502, `${path}: an invalid answer of the image service`);
+        assert.match(
+          (res.body as { error: { message: string } }).error.message,
+          /image service sent an invalid response/,
+          `${path}: the message says so`,
+        );
+      }
+    });
+  }
+});
