@@ -52,7 +52,8 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
       res.once('close', () => {
         const aborted = !res.writableFinished;
         const status = aborted ? 499 : res.statusCode;
-        const level = status >= 500 ? 'error' : 'info';
+        // 501 answers a method no route knows (PROPFIND): the client's mistake, like a 405, not ours.
+        const level = status >= 500 && status !== 501 ? 'error' : 'info';
         if (!root.isLevelEnabled(level)) return;
         store.log[level](
           {
