@@ -156,11 +156,15 @@ export class ServiceCatalog {
       .filter((entry) => types.includes(entry.type))
       .flatMap((entry) => entry.endpoints)
       .filter((ep) => region === '' || ep.region_id === region || ep.region === region);
+    const where = region === '' ? '' : ` in region ${region}`;
     for (const wanted of interfaces) {
       const hit = candidates.find((ep) => normalizeInterface(ep.interface) === wanted);
-      if (hit) return hit.url;
+      if (hit === undefined) continue;
+      // Anything else would be taken for a path, or dialled as a scheme undici does not speak: "cannot be reached".
+      if (!/^https?:\/\//i.test(hit.url) || !URL.canParse(hit.url))
+        throw new EndpointNotFoundError(`${wanted} endpoint for ${serviceType} service${where} is not an http(s) URL`);
+      return hit.url;
     }
-    const where = region === '' ? '' : ` in region ${region}`;
     throw new EndpointNotFoundError(`${interfaces.join(' or ')} endpoint for ${serviceType} service${where} not found`);
   }
 }

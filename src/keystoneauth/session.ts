@@ -203,7 +203,13 @@ export class Session implements PluginSession {
     const status = res.statusCode;
     let body: Buffer;
     try {
-      body = await readBody(res, state.method, this.options.maxResponseBytes);
+      body = await readBody(res, state.method, this.options.maxResponseBytes, {
+        status,
+        requestId: upstreamId,
+        service: state.service,
+        displayName: state.displayName,
+        url: loggableUrl(state.url),
+      });
     } catch (err) {
       const error = classify(err, failureContext(state));
       this.observer.end(state, headers, { status, upstreamId, error });

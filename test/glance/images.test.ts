@@ -392,8 +392,10 @@ describe('what one listing may cost, whatever Glance sends', () => {
       await assert.rejects(
         listing,
         (err: unknown) =>
-          err instanceof ProtocolError && /a page of 6 images where at most 5 were asked/.test(err.message),
-        'six images where five were asked: a ProtocolError naming both',
+          err instanceof ProtocolError &&
+          /a page of 6 images where at most 5 were asked/.test(err.message) &&
+          err.url === `${glance.url}/v2/images`,
+        'six images where five were asked: a ProtocolError naming both, its URL without the query',
       );
     });
   }

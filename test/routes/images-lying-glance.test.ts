@@ -156,3 +156,74 @@ describe("images of another shape than Glance's", () => {
     });
   }
 });
+
+describe("what the caller and the log are told about Glance's failures", () => {
+  const UPSTREAM_ID = 'req-0a5f0b5e-4a8c-4d4a-9a4b-2f6f6e7b8c9d';
+
+  test("Glance's request id reaches the body and the log only when it has the req-<uuid> shape", async (t) => {
+    let id = '<script>"x';
+    glanceAnswers(t, (_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json', 'x-openstack-request-id': id });
+      res.end('{}');
+    });
+    const before = service.raw.length;
+    const odd = await get('/');
+    assert.equal(odd.status, 502, "Glance's 500: a 502");
+    assert.equal((odd.body as Record<string, unknown>).upstream_request_id, undefined, 'a malformed id is dropped');
+    assert.ok(!service.raw.slice(before).some((l) => l.includes('<script>')), 'and is in no log line');
+    id = UPSTREAM_ID;
+    const fine = await get('/');
+    assert.equal((fine.body as Record<string, unknown>).upstream_request_id, UPSTREAM_ID, 'a req-<uuid> is kept');
+  });
+
+  test('a protocol error is logged with the URL without its query (markers and filters stay out)', async (t) => {
+    glanceAnswers(t, (_req, res) =>
+      json(res, {
+        images: [
+          { id: ID, name: 'a' },
+          { id: ID, name: 'b' },
+        ],
+      }),
+    );
+    const before = service.lines.length;
+    const res = await get(`/?limit=1&marker=${ID}&name=secret-filter`);
+    assert.equal(res.status, 502, 'two images where one was asked: a 502');
+    const failed = service.lines.slice(before).find((l) => l.msg === 'request failed');
+    const error = failed?.error as { code?: string; url?: string } | undefined;
+    assert.equal(error?.code, 'protocol_error', 'logged as a protocol error');
+    assert.equal(error?.url, `${glance.url}/v2/images`, 'with the URL, without its query');
+  });
+
+  test('a body over max_response_bytes: the log names the service and the URL', async (t) => {
+    // 64 KiB: room for Keystone's token with its catalog, not for Glance's page.
+    const small = await build(t, serviceOptions(mocks.keystoneUrl, { communication: { max_response_bytes: 65_536 } }), {
+      level: 'info',
+    });
+    glanceAnswers(t, (_req, res) => json(res, { images: [{ id: ID, name: 'x'.repeat(70_000) }] }));
+    const res = await get('/', small);
+    assert.equal(res.status, 502, 'an oversized answer: a 502');
+    const failed = small.lines.find((l) => l.msg === 'request failed');
+    assert.match(
+      String((failed?.error as { message?: string } | undefined)?.message),
+      /^glance \(GET http:\/\/127\.0\.0\.1:\d+\/v2\/images\) sent a response body larger than 65536 bytes$/,
+      'the message names the service, the call and the URL without its query',
+    );
+  });
+
+  test('a catalog URL that is not http(s): a 502 saying the catalog has no usable endpoint', async () => {
+    const vars = mocks.keystone.store.catalogVars;
+    vars.glance_url = 'ftp://glance.example';
+    try {
+      const other = await tokenFor(mocks.keystoneUrl, 'alt');
+      const res = await getJson(`${service.url}/`, { 'X-Auth-Token': other });
+      assert.equal(res.status, 502, 'a 502');
+      assert.equal(
+        (res.body as { error: { message: string } }).error.message,
+        "The token's service catalog has no usable endpoint: public endpoint for image service is not an http(s) URL.",
+        'the catalog is named as the problem, not an unreachable service',
+      );
+    } finally {
+      vars.glance_url = glance.url;
+    }
+  });
+});
