@@ -5,7 +5,7 @@ import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestScope } from './middleware/request-scope.js';
 import { serverSpans } from './middleware/tracing.js';
-import { PROBE_PATHS, healthRoutes } from './routes/health.js';
+import { PROBE_PATHS, healthRoutes, metricsRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import { OPENAPI_PATH, openApiRoutes } from './routes/openapi.js';
 import type { Services } from './services.js';
@@ -36,7 +36,7 @@ export function createApp(services: Services): Koa {
   const { logger, scope, metrics, readiness } = services;
   // The OpenAPI document is public like the probes (it holds no secret), but its requests are access-logged.
   const auth = authTokenMiddlewares(services, [...PROBE_PATHS, OPENAPI_PATH]);
-  const health = healthRoutes({ readiness, metrics });
+  const health = healthRoutes({ readiness, metrics, serveMetrics: !services.options.metricsOnOwnPort });
   const openapi = openApiRoutes();
   const { maxLimit, pageSize } = services.options.image;
   const images = imageRoutes({ imageClient: services.imageClient, limits: { maxLimit, defaultLimit: pageSize } });
@@ -69,5 +69,19 @@ export function createApp(services: Services): Koa {
   app.use(images.allowedMethods());
   app.use(health.allowedMethods());
   app.use(openapi.allowedMethods());
+  return app;
+}
+
+/**
+ * /metrics alone, for the listener of its own that server.ts opens on [server] metrics_port: anything else is
+ * a 404, so the port can be opened to the monitoring system only, and the API port no longer serves it.
+ */
+export function createMetricsApp(services: Services): Koa {
+  const { scope, metrics } = services;
+  const routes = metricsRoutes(metrics);
+  const app = new Koa();
+  app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error serving /metrics'));
+  app.use(routes.routes());
+  app.use(routes.allowedMethods());
   return app;
 }

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.js';
+import { createApp, createMetricsApp } from './app.js';
 import {
   EXIT_CONFIG,
   immediateAnswer,
@@ -19,29 +19,23 @@ import { SERVICE_NAME, VERSION } from './common/package-info.js';
 import { ConfigError, loadConfiguration, maskedConfig, type LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
-import { createServices, optionsFromConfig, type ServiceOverrides } from './services.js';
+import { isCredentialRefusal } from './keystoneauth/password.js';
+import { createServices, optionsFromConfig, type ServiceOverrides, type Services } from './services.js';
 import { startTelemetry } from './telemetry.js';
 
 export interface RunningService {
   server: http.Server;
   url: string;
+  /** The listener of /metrics alone, when [server] metrics_port asks for one. */
+  metrics: { server: http.Server; url: string } | undefined;
   /** Drain and stop: readiness fails, no new connections, in-flight requests finish within the grace period. */
   shutdown(reason?: string): Promise<void>;
 }
 
-/** Build everything from a validated config and listen. */
-export async function startService(
-  config: Config,
-  logger: Logger,
-  overrides: ServiceOverrides = {},
-): Promise<RunningService> {
-  // Here rather than in main(): every start logs them, the demo's included.
-  for (const warning of configWarnings(config)) logger.warn(warning);
-  const services = createServices(optionsFromConfig(config), logger, overrides);
-  const { session, serviceAuth, readiness } = services;
-  const handle = createApp(services).callback();
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-  const s = config.server;
+/** An HTTP server with the [server] limits, listening on host:port; resolves with its URL. */
+async function listen(s: Config['server'], port: number, handler: Handler): Promise<[http.Server, string]> {
   const server = http.createServer(
     {
       keepAliveTimeout: s.keep_alive_timeout * 1000,
@@ -51,55 +45,106 @@ export async function startService(
       // How often Node enforces headers_timeout/request_timeout (default 30 s would let slowloris linger).
       connectionsCheckingInterval: 1000,
     },
-    // Koa settles every request itself (errors included): nothing is left floating.
-    (req, res) => void handle(req, res),
+    handler,
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(s.port, s.host, () => {
+    server.listen(port, s.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);
+  return [server, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`];
+}
 
-  // Authenticate the service user early so a credentials problem shows in the log at start-up.
+/** Stop accepting, let open requests finish until `grace` ends, then close what is left. */
+async function drain(server: http.Server, grace: Promise<'timeout'>): Promise<'drained' | 'timeout'> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // Connections that finish their last response while draining become idle: close them as they do.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  const outcome = await Promise.race([closed.then(() => 'drained' as const), grace]);
+  clearInterval(sweeper);
+  if (outcome === 'timeout') {
+    server.closeAllConnections();
+    await closed;
+  }
+  return outcome;
+}
+
+/** Authenticate the service user early so a credentials problem shows in the log at start-up. */
+function authenticateEarly({ serviceAuth, session, logger }: Services): void {
   serviceAuth.getAccess(session).then(
     (access) => logger.info({ project_id: access.subject.projectId }, 'service user authenticated with Keystone'),
-    (err: Error) =>
-      logger.warn(
-        { reason: err.message },
-        'service user could not authenticate yet; requests will get 503 until it can',
-      ),
+    (err: Error) => {
+      if (isCredentialRefusal(err))
+        logger.error(
+          { reason: err.message },
+          "Keystone refused the service user's credentials: not ready, and requests get 503, until they are fixed",
+        );
+      else
+        logger.warn(
+          { reason: err.message },
+          'service user could not authenticate yet; requests will get 503 until it can',
+        );
+    },
   );
+}
+
+/** /metrics' own listener on [server] metrics_port; if it cannot listen, the API port is let go too. */
+async function listenForMetrics(
+  s: Config['server'],
+  services: Services,
+  api: http.Server,
+): Promise<RunningService['metrics']> {
+  const handle = createMetricsApp(services).callback();
+  try {
+    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res));
+    return { server, url };
+  } catch (err) {
+    await new Promise((resolve) => api.close(resolve));
+    await services.close();
+    throw err;
+  }
+}
+
+/** Build everything from a validated config and listen: the API port, and /metrics' own when asked. */
+export async function startService(
+  config: Config,
+  logger: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<RunningService> {
+  // Here rather than in main(): every start logs them, the demo's included.
+  for (const warning of configWarnings(config)) logger.warn(warning);
+  const services = createServices(optionsFromConfig(config), logger, overrides);
+  const s = config.server;
+  // Koa settles every request itself (errors included): nothing is left floating.
+  const handle = createApp(services).callback();
+  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res));
+  const metrics = services.options.metricsOnOwnPort ? await listenForMetrics(s, services, server) : undefined;
+  const where = { url, metrics_url: metrics?.url };
+  logger.info({ ...where, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);
+  authenticateEarly(services);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown') =>
     (stopping ??= (async () => {
       logger.info({ reason, grace_s: s.shutdown_grace }, 'shutting down: readiness fails, draining in-flight requests');
-      readiness.markShuttingDown();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Connections that finish their last response while draining become idle: close them as they do.
-      const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+      services.readiness.markShuttingDown();
       const grace = new Promise<'timeout'>((resolve) =>
         setTimeout(resolve, s.shutdown_grace * 1000, 'timeout').unref(),
       );
-      const outcome = await Promise.race([closed.then(() => 'drained' as const), grace]);
-      clearInterval(sweeper);
-      if (outcome === 'timeout') {
-        logger.warn('grace period over: closing the connections still open');
-        server.closeAllConnections();
-        await closed;
-      }
+      const listeners = metrics ? [server, metrics.server] : [server];
+      const outcomes = await Promise.all(listeners.map((listener) => drain(listener, grace)));
+      const outcome = outcomes.includes('timeout') ? 'timeout' : 'drained';
+      if (outcome === 'timeout') logger.warn('grace period over: closed the connections still open');
       await services.close();
       logger.info({ outcome }, 'stopped');
     })());
 
-  return { server, url, shutdown };
+  return { server, url, metrics, shutdown };
 }
 
 const PROGRAM = 'node dist/server.js';

@@ -17,7 +17,7 @@ import { imageClientFactory, type ImageOptions } from './glance/images.js';
 import { createAccessSharing, type AccessSharing } from './keystoneauth/access-info.js';
 import type { EndpointOptions } from './keystoneauth/adapter.js';
 import { endpointOptionsFromConf, sessionOptionsFromConfig } from './keystoneauth/conf.js';
-import { PasswordPlugin, type PasswordCredentials } from './keystoneauth/password.js';
+import { PasswordPlugin, isCredentialRefusal, type PasswordCredentials } from './keystoneauth/password.js';
 import type { AuthPlugin } from './keystoneauth/plugin.js';
 import { Session, type SessionOptions } from './keystoneauth/session.js';
 import { Readiness } from './readiness.js';
@@ -72,6 +72,8 @@ export interface ServicesOptions {
   readonly admission: AdmissionOptions;
   readonly authToken: AuthTokenSettings;
   readonly metricsEnabled: boolean;
+  /** /metrics on a listener of its own (server.ts listens on [server] metrics_port), not on the API port. */
+  readonly metricsOnOwnPort: boolean;
   /** The Glance client of the image-names route. */
   readonly image: ImageOptions;
 }
@@ -85,6 +87,7 @@ export function optionsFromConfig(config: Config): ServicesOptions {
   // Options with two consumers are read once: test/services.test.ts counts the reads.
   const authUrl = ka.auth_url;
   const timeoutMs = ka.timeout * 1000;
+  const metricsEnabled = config.server.metrics_enabled;
   return {
     session: sessionOptionsFromConfig(config.communication),
     serviceUser: {
@@ -119,7 +122,8 @@ export function optionsFromConfig(config: Config): ServicesOptions {
       trustedProxies: config.server.trusted_proxies,
       sendServiceToken: config.service_user.send_service_user_token,
     },
-    metricsEnabled: config.server.metrics_enabled,
+    metricsEnabled,
+    metricsOnOwnPort: metricsEnabled && config.server.metrics_port !== -1,
     image: {
       endpoint: endpointOptionsFromConf(config.image),
       pageSize: config.image.page_size,
@@ -166,7 +170,7 @@ export interface Services {
 }
 
 export interface ServiceOverrides {
-  /** Clock for token expiry and the caches (tests inject one). */
+  /** Clock for token expiry, the caches and how long a refused password is held (tests inject one). */
   now?: (() => number) | undefined;
 }
 
@@ -191,7 +195,13 @@ function tokenCache(
   });
 }
 
-/** Whether the service user can authenticate (its cached token, or a new one); the cause goes to the log. */
+/**
+ * Whether the service user can authenticate (its cached token, or a new one); the cause goes to the log.
+ * Keystone out (unreachable, slow, 5xx) leaves the replica ready: every replica would fail alike, and an
+ * outage must not empty the load balancer. Keystone refusing the credentials (400/401/403) is this
+ * deployment's error: not ready, so that a rollout with a bad secret stalls while the old pods serve. A probe
+ * costs no call while the token is valid, nor while the plugin holds a refusal (PasswordPlugin).
+ */
 function keystoneReadiness(logger: Logger, session: Session, serviceAuth: PasswordPlugin): Readiness {
   const readiness = new Readiness({ log: logger });
   readiness.register(
@@ -200,7 +210,7 @@ function keystoneReadiness(logger: Logger, session: Session, serviceAuth: Passwo
       await serviceAuth.getAccess(session);
       return { ok: true };
     },
-    { critical: false },
+    { critical: false, isMisconfiguration: isCredentialRefusal },
   );
   return readiness;
 }
@@ -208,7 +218,10 @@ function keystoneReadiness(logger: Logger, session: Session, serviceAuth: Passwo
 export function createServices(options: ServicesOptions, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const scope = new RequestScope(logger);
   const session = new Session(options.session, scope);
-  const serviceAuth = new PasswordPlugin(options.serviceUser.credentials, { timeoutMs: options.serviceUser.timeoutMs });
+  const serviceAuth = new PasswordPlugin(options.serviceUser.credentials, {
+    timeoutMs: options.serviceUser.timeoutMs,
+    now: overrides.now,
+  });
   // Tokens of one project share one catalog, tokens of one user in one scope one subject: kept once each.
   const sharing = createAccessSharing();
   const cache = tokenCache(options.tokenCache, scope, sharing, overrides.now);

@@ -2,7 +2,7 @@
 // specifics), and that the log speaks once per change of state, not on every probe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionError, UnauthorizedError } from '../src/keystoneauth/errors.js';
+import { ConnectionError, ServerError, UnauthorizedError } from '../src/keystoneauth/errors.js';
 import { Readiness, type CheckResult } from '../src/readiness.js';
 import { captureLogger } from './helpers/logs.js';
 
@@ -99,4 +99,50 @@ test('shutting down wins over passing checks', async () => {
   r.register('fine', () => Promise.resolve({ ok: true }));
   r.markShuttingDown();
   assert.equal((await r.report()).status, 'shutting_down', 'draining wins');
+});
+
+test('a misconfiguration fails readiness even from a non-critical check; an outage of that check does not', async () => {
+  const { readiness: r, logged } = readiness();
+  let error: Error = new UnauthorizedError('keystone answered 401 Unauthorized', { status: 401 });
+  r.register('keystone', () => Promise.reject(error), {
+    critical: false,
+    isMisconfiguration: (err) => err instanceof UnauthorizedError,
+  });
+  const refused = await r.report();
+  assert.deepEqual(
+    refused,
+    { status: 'not_ready', checks: { keystone: { ok: false, detail: 'misconfigured', critical: false } } },
+    'a classified error: misconfigured, and not ready although the check is not critical',
+  );
+  const [line] = logged('readiness check failing');
+  assert.equal(line?.detail, 'misconfigured', 'the log says misconfigured');
+  assert.equal(line?.level, 50, 'at error level');
+  error = new ServerError('keystone answered 500 Internal Server Error', { status: 500 });
+  const out = await r.report();
+  assert.deepEqual(
+    out,
+    { status: 'ready', checks: { keystone: { ok: false, detail: 'unavailable', critical: false } } },
+    'an error the check does not classify: unavailable, and still ready',
+  );
+  assert.deepEqual(
+    logged('readiness check failing').map((l) => [l.detail, l.level]),
+    [
+      ['misconfigured', 50],
+      ['unavailable', 40],
+    ],
+    'the change is logged, the outage as a warning',
+  );
+  r.markShuttingDown();
+  error = new UnauthorizedError('keystone answered 401 Unauthorized', { status: 401 });
+  assert.equal((await r.report()).status, 'shutting_down', 'draining wins over a misconfiguration');
+});
+
+test('a check that never answers is unavailable, never misconfigured, whatever its classifier says', async () => {
+  const { readiness: r } = readiness(1);
+  r.register('hanging', () => new Promise<CheckResult>(() => {}), { critical: false, isMisconfiguration: () => true });
+  assert.deepEqual(
+    await r.report(),
+    { status: 'ready', checks: { hanging: { ok: false, detail: 'unavailable', critical: false } } },
+    'a timeout is an outage',
+  );
 });

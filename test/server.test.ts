@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import { getDocumented } from './helpers/http.js';
 import { captureLogger } from './helpers/logs.js';
 import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from './helpers/mocks.js';
 import { startChild } from './helpers/process.js';
-import { waitFor } from './helpers/net.js';
+import { listen, waitFor } from './helpers/net.js';
 import { serviceConfig } from './helpers/service.js';
 
 let mocks: Mocks;
@@ -197,3 +198,70 @@ test('the server exits 1 on bad configuration, one readable line per problem, no
     "no stack trace: a configuration error is the operator's, not a crash",
   );
 });
+
+test('by default /metrics is served on the API port, and there is no second listener', async () => {
+  const service = await startService(serviceConfig(mocks.keystoneUrl), captureLogger('silent').logger);
+  try {
+    assert.equal(service.metrics, undefined, 'no metrics listener unless server.metrics_port asks for one');
+    const res = await fetch(`${service.url}/metrics`);
+    assert.equal(res.status, 200, '/metrics on the API port, as before metrics_port existed');
+    assert.match(await res.text(), /# TYPE http_request_duration_seconds histogram/, "Prometheus' text format");
+  } finally {
+    await service.shutdown('test');
+  }
+  assert.equal(service.server.listening, false, 'shutdown closed the API port');
+});
+
+test('metrics_port: /metrics alone on a listener of its own, gone from the API port; shutdown closes both', async () => {
+  const { logger, lines } = captureLogger('info');
+  const service = await startService(serviceConfig(mocks.keystoneUrl, { server: { metrics_port: 0 } }), logger);
+  const { metrics } = service;
+  try {
+    assert.ok(metrics, 'a second listener');
+    const [api, own] = ports(service.url, metrics.url);
+    assert.notEqual(api, own, 'port 0 for both: two free ports');
+    const listening = lines.find((l) => l.msg === `${SERVICE_NAME} service listening`);
+    assert.deepEqual([listening?.url, listening?.metrics_url], [service.url, metrics.url], 'both URLs logged');
+    assert.equal((await fetch(`${service.url}/healthz`)).status, 200, 'the API port serves the probes');
+    const scrape = await fetch(`${metrics.url}/metrics`);
+    assert.equal(scrape.status, 200, '/metrics on its own port');
+    assert.match(
+      await scrape.text(),
+      /http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 1/,
+      "the API port's requests, counted in the one registry",
+    );
+    assert.equal((await fetch(`${service.url}/metrics`)).status, 404, 'the API port no longer serves /metrics');
+    for (const path of ['/', '/images', '/healthz', '/readyz'])
+      assert.equal(
+        (await fetch(`${metrics.url}${path}`)).status,
+        404,
+        `the metrics port serves nothing but /metrics: ${path}`,
+      );
+  } finally {
+    await service.shutdown('test');
+  }
+  assert.equal(service.server.listening, false, 'shutdown closed the API port');
+  assert.equal(metrics.server.listening, false, 'and the metrics port');
+  for (const port of ports(service.url, metrics.url))
+    assert.equal(await refused(port), true, `port ${port} refuses connections after shutdown`);
+});
+
+test('metrics_port taken: the start fails, and the API port it had opened is let go', async (t) => {
+  const taken = await listen(net.createServer());
+  t.after(() => taken.close());
+  // A spy that calls the real listen and records each server it was called on.
+  const listenCalls = t.mock.method(http.Server.prototype, 'listen');
+  const config = serviceConfig(mocks.keystoneUrl, { server: { metrics_port: taken.port } });
+  await assert.rejects(startService(config, captureLogger('silent').logger), /EADDRINUSE/, 'the port is in use');
+  const opened = listenCalls.mock.calls.map((call) => call.this as http.Server);
+  assert.equal(opened.length, 2, 'the API port, then the metrics port, were asked for');
+  assert.deepEqual(
+    opened.map((s) => s.listening),
+    [false, false],
+    'neither is left listening',
+  );
+});
+
+function ports(...urls: string[]): number[] {
+  return urls.map((u) => Number(new URL(u).port));
+}

@@ -20,6 +20,8 @@ export interface NumberFormat {
 export const NUMBER_FORMATS: Readonly<Record<string, NumberFormat>> = {
   // convict's own port and nat read "0x50" as 0 and "80abc" as 80: replaced by strict ones.
   port: { integer: true, min: 0, max: 65535 },
+  // A port, or -1 for none (0 keeps its meaning: any free port).
+  'optional-port': { integer: true, min: -1, max: 65535 },
   nat: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
   'positive-int': { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER },
   seconds: { integer: false, min: 0, max: MAX_TIMER_SECONDS },

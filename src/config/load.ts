@@ -269,6 +269,7 @@ function serverChecks(s: Config['server']): string[] {
     problems.push(
       `server.headers_timeout: must not exceed server.request_timeout (env ${envVarName('server', 'headers_timeout')}, ${envVarName('server', 'request_timeout')})`,
     );
+  problems.push(...metricsPortChecks(s));
   for (const entry of s.trusted_proxies) {
     const [address = '', bits, extra] = entry.split('/');
     const max = net.isIPv6(address) ? 128 : 32;
@@ -293,6 +294,19 @@ function isHostName(host: string): boolean {
     name.length <= 253 &&
     name.split('.').every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(label))
   );
+}
+
+/** A metrics listener needs metrics to serve, and a port of its own. */
+function metricsPortChecks(s: Config['server']): string[] {
+  if (s.metrics_port === -1) return [];
+  const env = envVarName('server', 'metrics_port');
+  if (!s.metrics_enabled)
+    return [
+      `server.metrics_port: set, but metrics_enabled is false: there are no metrics to serve (env ${env}, ${envVarName('server', 'metrics_enabled')})`,
+    ];
+  if (s.metrics_port !== 0 && s.metrics_port === s.port)
+    return [`server.metrics_port: must differ from server.port (env ${env}, ${envVarName('server', 'port')})`];
+  return [];
 }
 
 function communicationChecks(c: Config['communication']): string[] {

@@ -51,6 +51,11 @@ export const schema = {
       default: 15,
     },
     metrics_enabled: { doc: 'Serve Prometheus metrics at /metrics.', format: Boolean, default: true },
+    metrics_port: {
+      doc: 'TCP port of a listener of its own for /metrics, on the same host; the API port then no longer serves /metrics, and this one serves nothing else (0 picks a free port). -1 serves /metrics on the API port.',
+      format: 'optional-port',
+      default: -1,
+    },
     trusted_proxies: {
       doc: 'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed when telling clients apart for fair token validation (comma-separated in the environment); empty uses the socket peer.',
       format: 'string-list',

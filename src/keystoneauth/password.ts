@@ -1,8 +1,9 @@
 // The service's own identity: Keystone v3 password authentication (keystoneauth's v3.Password), with the
 // token cached, renewed shortly before it expires or after a 401, and one authentication shared by every
-// concurrent caller.
+// concurrent caller. Beyond keystoneauth: Keystone's refusal of the credentials is held for a while, so a
+// wrong password is not sent again on every request and probe (docs/upstream-differences.md).
 import { IDENTITY_SERVICE } from './adapter.js';
-import { ProtocolError } from './errors.js';
+import { BadRequestError, ForbiddenError, ProtocolError, UnauthorizedError, type HttpError } from './errors.js';
 import { versionedUrl } from './url.js';
 import { AccessInfo } from './access-info.js';
 import type { AuthPlugin, EndpointFilter, PluginSession } from './plugin.js';
@@ -26,14 +27,39 @@ export interface PasswordPluginOptions {
   /** Deadline of one authentication call. */
   timeoutMs?: number;
   /** Clock, injectable for tests. */
-  now?: () => number;
+  now?: (() => number) | undefined;
+  /**
+   * How long a refusal of the credentials answers in Keystone's place: `initialMs` (2 s), doubling with each
+   * further refusal up to `maxMs` (60 s), until Keystone issues a token.
+   */
+  refusalHold?: { initialMs: number; maxMs: number } | undefined;
+}
+
+/**
+ * Keystone's refusal of the credentials themselves: 401 (unknown or disabled user, project or domain, wrong
+ * password, no role on the project, account locked), 403, or 400 (a malformed identity, such as a name with
+ * no domain). The same credentials get the same answer until someone changes them or the user in Keystone:
+ * a configuration error. A 5xx, a timeout or a refused connection is an outage, which ends on its own.
+ */
+export function isCredentialRefusal(err: unknown): err is HttpError {
+  return err instanceof UnauthorizedError || err instanceof ForbiddenError || err instanceof BadRequestError;
+}
+
+/** The last refusal, and until when it is the answer. */
+interface HeldRefusal {
+  error: HttpError;
+  until: number;
+  /** Refusals since the last token: each doubles the hold. */
+  count: number;
 }
 
 export class PasswordPlugin implements AuthPlugin {
   private access: AccessInfo | undefined;
   private inflight: Promise<AccessInfo> | undefined;
+  private refusal: HeldRefusal | undefined;
   private readonly expiryMarginMs: number;
   private readonly now: () => number;
+  private readonly refusalHold: { initialMs: number; maxMs: number };
 
   constructor(
     private readonly credentials: PasswordCredentials,
@@ -41,17 +67,43 @@ export class PasswordPlugin implements AuthPlugin {
   ) {
     this.expiryMarginMs = options.expiryMarginMs ?? 30_000;
     this.now = options.now ?? Date.now;
+    this.refusalHold = options.refusalHold ?? { initialMs: 2000, maxMs: 60_000 };
   }
 
-  /** A valid token of the service user, authenticating when needed (one call for all concurrent callers). */
+  /**
+   * A valid token of the service user, authenticating when needed (one call for all concurrent callers).
+   * While a refusal is held, throws it again without asking Keystone: a wrong password sent on every request
+   * would count towards Keystone's lockout (security_compliance.lockout_failure_attempts), which would lock
+   * out every replica of the service user, the well-configured ones too.
+   */
   async getAccess(session: PluginSession): Promise<AccessInfo> {
     const current = this.access;
     if (current && !current.willExpireSoon(this.expiryMarginMs, this.now())) return current;
+    const refusal = this.refusal;
+    if (refusal && this.now() < refusal.until) throw refusal.error;
     // Shared by every waiting caller, so no single caller's AbortSignal may cancel it.
-    this.inflight ??= this.authenticate(session).finally(() => {
-      this.inflight = undefined;
-    });
+    this.inflight ??= this.authenticate(session)
+      .then(
+        (access) => {
+          this.refusal = undefined;
+          return access;
+        },
+        (err: unknown) => {
+          if (isCredentialRefusal(err)) this.holdRefusal(err);
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.inflight = undefined;
+      });
     return this.inflight;
+  }
+
+  private holdRefusal(error: HttpError): void {
+    const count = (this.refusal?.count ?? 0) + 1;
+    const { initialMs, maxMs } = this.refusalHold;
+    const holdMs = Math.min(maxMs, initialMs * 2 ** Math.min(count - 1, 30));
+    this.refusal = { error, until: this.now() + holdMs, count };
   }
 
   async getHeaders(session: PluginSession): Promise<Record<string, string>> {

@@ -28,6 +28,12 @@ const schema = {
       default: '',
       sensitive: true,
     },
+    glance_password: {
+      doc: "The password of Glance's service user, glance ({glance_password} in the seed): mock_glance.password must match it.",
+      format: String,
+      default: 'glancepw',
+      sensitive: true,
+    },
     public_url: {
       doc: 'URL clients reach this Keystone at ({keystone_url} in the catalog); empty = the listen address.',
       format: String,
@@ -72,7 +78,12 @@ const schema = {
       default: 'http://127.0.0.1:5000/v3',
     },
     username: { doc: "Glance's service user.", format: String, default: 'glance' },
-    password: { doc: "Glance's service user password.", format: String, default: 'glancepw', sensitive: true },
+    password: {
+      doc: "Glance's service user password (the mock Keystone's mock_keystone.glance_password).",
+      format: String,
+      default: 'glancepw',
+      sensitive: true,
+    },
     project_name: { doc: "Glance's service project.", format: String, default: 'service' },
     control: { doc: 'Serve /__mock/ (counters and fault injection).', format: Boolean, default: false },
   },

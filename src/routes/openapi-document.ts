@@ -84,7 +84,8 @@ function readinessSchema(): JsonObject {
     type: 'object',
     required: ['status', 'checks'],
     additionalProperties: false,
-    description: 'Each check says only available or unavailable; why a check fails goes to the log.',
+    description:
+      'Each check says only available, unavailable (an outage: fails readiness only when critical) or misconfigured (the service is set up wrong, e.g. Keystone refuses its credentials: always not ready); why goes to the log.',
     properties: {
       status: { enum: ['ready', 'not_ready', 'shutting_down'] },
       checks: {
@@ -95,7 +96,7 @@ function readinessSchema(): JsonObject {
           additionalProperties: false,
           properties: {
             ok: { type: 'boolean' },
-            detail: { enum: ['available', 'unavailable'] },
+            detail: { enum: ['available', 'unavailable', 'misconfigured'] },
             critical: { type: 'boolean', description: 'Whether a failure makes the replica not ready.' },
           },
         },

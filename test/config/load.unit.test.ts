@@ -439,6 +439,31 @@ test('server: an empty host and headers_timeout over request_timeout are refused
   );
 });
 
+test('server.metrics_port: -1 (on the API port), 0 or a port; set, it needs metrics on and a port of its own', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env: { ...secret, ...env }, configDir: '/nonexistent' });
+  assert.equal(load({}).server.metrics_port, -1, 'by default /metrics stays on the API port');
+  assert.equal(load({ OS_SERVER__METRICS_PORT: '9464' }).server.metrics_port, 9464, 'a port');
+  const both0 = load({ OS_SERVER__PORT: '0', OS_SERVER__METRICS_PORT: '0' }).server;
+  assert.deepEqual([both0.port, both0.metrics_port], [0, 0], 'two free ports: the same number, not the same port');
+  assert.deepEqual(
+    problems(() => load({ OS_SERVER__METRICS_PORT: '-2' })),
+    ['server.metrics_port: must be an integer from -1 to 65535: value was -2 (env OS_SERVER__METRICS_PORT)'],
+    'below -1 is out of range',
+  );
+  assert.deepEqual(
+    problems(() => load({ OS_SERVER__METRICS_PORT: '9464', OS_SERVER__METRICS_ENABLED: 'false' })),
+    [
+      'server.metrics_port: set, but metrics_enabled is false: there are no metrics to serve (env OS_SERVER__METRICS_PORT, OS_SERVER__METRICS_ENABLED)',
+    ],
+    'a metrics port without metrics does not mean one thing',
+  );
+  assert.deepEqual(
+    problems(() => load({ OS_SERVER__METRICS_PORT: '8080' })),
+    ['server.metrics_port: must differ from server.port (env OS_SERVER__METRICS_PORT, OS_SERVER__PORT)'],
+    'the API port is taken',
+  );
+});
+
 test('a user or project with neither a domain name nor a domain ID is refused: Keystone would refuse every authentication', () => {
   const load = (env: Record<string, string>) => () =>
     loadConfig({ env: { ...secret, ...env }, configDir: '/nonexistent' });

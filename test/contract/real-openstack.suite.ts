@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PasswordPlugin } from '../../src/keystoneauth/password.js';
+import { PasswordPlugin, isCredentialRefusal, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
 import { serviceOptions, startService, type Service } from '../helpers/service.js';
@@ -255,6 +255,25 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
     const res = await echo.session.request(`${KS}/auth/projects`, { auth: plugin, service: 'keystone' });
     assert.equal(res.status, 200, 'the request passes after re-authenticating');
     assert.notEqual((await plugin.getAccess(echo.session)).authToken, first.authToken, 'with a new token');
+  });
+
+  test("Keystone's refusals of the service user's credentials are what isCredentialRefusal holds", async () => {
+    // Each a configuration error that readiness reports as misconfigured (src/readiness.ts).
+    const cases: [string, Partial<PasswordCredentials>][] = [
+      ['a wrong password', { password: `${PASSWORD}-wrong` }],
+      ['an unknown user', { username: `${sfx}-nobody` }],
+      ['an unknown project', { projectName: `${sfx}-nowhere` }],
+      ['an unknown domain', { userDomainName: `${sfx}-nodomain` }],
+    ];
+    for (const [what, wrong] of cases) {
+      const plugin = new PasswordPlugin({ ...svcCredentials(), ...wrong });
+      const err = await plugin.getAccess(echo.session).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(isCredentialRefusal(err), `${what}: a refusal (got ${String(err)})`);
+      assert.equal((err as { status?: number }).status, 401, `${what}: Keystone answers 401`);
+    }
   });
 
   test('the service user by domain IDs, as kolla-ansible writes them: Keystone finds user and project by the IDs', async () => {

@@ -114,10 +114,11 @@ describeOrSkip('deploy/k8s', { skip }, () => {
       const Model = await modelFor(obj);
       assert.doesNotThrow(() => new Model(obj).validate(), `${obj.kind} ${obj.metadata.name}`);
     }
-    // It scrapes the Service's named port at the path the server serves.
+    // It scrapes the Service's named port at the path the server serves: the container's metrics port.
     const service = one('Service', 'image-names');
-    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'image-names' }, 'the ServiceMonitor selects the service\'s Service');
-    assert.ok(service.spec.ports.some((p: { name: string }) => p.name === monitor.spec.endpoints[0].port), 'it scrapes a port the Service names');
+    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'image-names' }, "the ServiceMonitor selects the service's Service");
+    const scraped = service.spec.ports.find((p: { name: string }) => p.name === monitor.spec.endpoints[0].port);
+    assert.equal(scraped?.targetPort, 'metrics', "the ServiceMonitor scrapes the Service port of the pods' metrics port");
     assert.ok(PROBE_PATHS.includes(monitor.spec.endpoints[0].path), 'at a path the server serves');
   });
 
@@ -139,20 +140,65 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.equal(config.server.host, '0.0.0.0', 'listening on every address in the pod');
   });
 
-  test('probes and the container port match the server; Prometheus scrapes /metrics on it', () => {
+  test('probes and the container ports match the server: the API on http, /metrics alone on metrics', () => {
     const c = container();
     const port = Number(configMap().OS_SERVER__PORT);
-    assert.deepEqual(c.ports, [{ name: 'http', containerPort: port, protocol: 'TCP' }], 'one named port: the server\'s, from the ConfigMap');
+    const metricsPort = Number(configMap().OS_SERVER__METRICS_PORT);
+    assert.ok(metricsPort > 0 && metricsPort !== port, 'the base gives /metrics a port of its own');
+    assert.deepEqual(
+      c.ports,
+      [
+        { name: 'http', containerPort: port, protocol: 'TCP' },
+        { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
+      ],
+      'the container declares both ports the server listens on, named',
+    );
     assert.equal(c.livenessProbe.httpGet.path, '/healthz', 'liveness on /healthz');
     assert.equal(c.startupProbe.httpGet.path, '/healthz', 'startup on /healthz');
     assert.equal(c.readinessProbe.httpGet.path, '/readyz', 'readiness on /readyz');
     for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
       assert.ok(PROBE_PATHS.includes(probe.httpGet.path), `${probe.httpGet.path}: a path the server serves`);
-      assert.equal(probe.httpGet.port, 'http', 'on the named port');
+      assert.equal(probe.httpGet.port, 'http', 'probes ask the API port: the metrics port serves /metrics only');
     }
     const annotations = deployment().spec.template.metadata.annotations;
-    assert.equal(Number(annotations['prometheus.io/port']), port, 'Prometheus scrapes the server\'s port');
+    assert.equal(Number(annotations['prometheus.io/port']), metricsPort, 'Prometheus scrapes the metrics port');
     assert.equal(annotations['prometheus.io/path'], '/metrics', 'at /metrics');
+    const servicePorts = one('Service', 'image-names').spec.ports.map((p: { name: string; targetPort: string }) => [
+      p.name,
+      p.targetPort,
+    ]);
+    assert.deepEqual(
+      servicePorts,
+      [
+        ['http', 'http'],
+        ['metrics', 'metrics'],
+      ],
+      "the Service forwards each of its ports to the container's port of that name",
+    );
+  });
+
+  test('a bad secret stalls a rollout with the old pods serving, and restarts no pod', () => {
+    const d = deployment().spec;
+    const c = container();
+    // Old pods go only once a new one is available, and a new pod whose service user Keystone refuses is never
+    // ready (/readyz: test/routes/health.test.ts).
+    assert.equal(d.strategy.type, 'RollingUpdate', 'a rolling update');
+    assert.equal(d.strategy.rollingUpdate.maxUnavailable, 0, 'no old pod goes before a new one is available');
+    assert.ok(d.strategy.rollingUpdate.maxSurge >= 1, 'the rollout can add a pod to replace one');
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz', 'availability follows /readyz');
+    // A pod that passes one probe and fails the next never counts as available.
+    const p = c.readinessProbe as { periodSeconds: number; failureThreshold: number; timeoutSeconds: number };
+    assert.ok(
+      d.minReadySeconds > p.periodSeconds * p.failureThreshold + p.timeoutSeconds,
+      `minReadySeconds (${d.minReadySeconds}) outlasts the probe noticing a failure`,
+    );
+    assert.ok(d.progressDeadlineSeconds > 0, 'a stalled rollout is eventually marked failed');
+    // Neither the startup nor the liveness probe asks /readyz: a refused or cut-off pod is never restarted in a loop.
+    for (const probe of [c.startupProbe, c.livenessProbe])
+      assert.equal(probe.httpGet.path, '/healthz', 'restarts follow /healthz only');
+    const pdb = one('PodDisruptionBudget', 'image-names').spec;
+    assert.equal(pdb.maxUnavailable, 1, 'drains take one ready pod at a time');
+    assert.equal(pdb.unhealthyPodEvictionPolicy, 'AlwaysAllow', "a stalled rollout's unready pod never blocks a drain");
   });
 
   test("the image: the base's placeholder, which the overlay points at the registry; compose builds its target", () => {
@@ -258,8 +304,18 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.deepEqual(mcPolicy.spec.ingress[0].from, [{ podSelector: { matchLabels: podLabels } }], 'from the service\'s pods only');
     assert.deepEqual(mcPolicy.spec.ingress[0].ports, [{ protocol: 'TCP', port: 11211 }], 'on memcached\'s port');
     const own = one('NetworkPolicy', 'image-names');
-    assert.ok(matches(own.spec.podSelector.matchLabels, podLabels), 'the service\'s policy selects its pods');
-    assert.deepEqual(own.spec.ingress, [{ ports: [{ protocol: 'TCP', port: Number(configMap().OS_SERVER__PORT) }] }], 'ingress only on the server\'s port');
+    assert.ok(matches(own.spec.podSelector.matchLabels, podLabels), "the service's policy selects its pods");
+    assert.deepEqual(
+      own.spec.ingress,
+      [
+        { ports: [{ protocol: 'TCP', port: Number(configMap().OS_SERVER__PORT) }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ protocol: 'TCP', port: Number(configMap().OS_SERVER__METRICS_PORT) }],
+        },
+      ],
+      'the API port from anywhere, the metrics port from the monitoring namespace only',
+    );
   });
 
   test('every pod is locked down (the restricted Pod Security Standard)', () => {

@@ -85,6 +85,7 @@ function servicesOptions(options: EchoOptions): ServicesOptions {
       trustedProxies: options.trustedProxies ?? [],
     },
     metricsEnabled: false,
+    metricsOnOwnPort: false,
   };
 }
 

@@ -175,6 +175,19 @@ export function addLoadUsers(mocks: Mocks, count: number, prefix = 'load'): Load
   });
 }
 
+/**
+ * A user of its own in the mock Keystone, with the service role on the service project, as the service's
+ * user has: a test changes its password (the returned seed entry) to refuse or accept the service.
+ */
+export function addServiceUser(mocks: Pick<Mocks, 'keystone'>, name: string, password: string) {
+  const store = mocks.keystone.store;
+  const id = `${name.replace(/[^a-z0-9]/g, '')}${'0'.repeat(32)}`.slice(0, 32);
+  const user = { id, name, domain_id: 'default', password };
+  store.seed.users.push(user);
+  store.seed.assignments.push({ user: id, project: 'service', role: 'service' });
+  return user;
+}
+
 /** A token from one of demo's seeded application credentials (src/mocks/keystone/seed.json; secret `<name>-secret`). */
 export function appCredToken(
   keystoneUrl: string,

@@ -2,13 +2,21 @@
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../../src/config/load.js';
-import { UnauthorizedError } from '../../src/keystoneauth/errors.js';
+import {
+  BadRequestError,
+  ConnectionError,
+  ForbiddenError,
+  NotFoundError,
+  ServerError,
+  TimeoutError,
+  UnauthorizedError,
+} from '../../src/keystoneauth/errors.js';
 import { RequestScope } from '../../src/common/request-scope.js';
 import { Session } from '../../src/keystoneauth/session.js';
 import { sessionOptionsFromConfig } from '../../src/keystoneauth/conf.js';
-import { PasswordPlugin, type PasswordCredentials } from '../../src/keystoneauth/password.js';
+import { PasswordPlugin, isCredentialRefusal, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { captureLogger } from '../helpers/logs.js';
-import { passwordPlugin, startMocks, stats, type Mocks, USERS } from '../helpers/mocks.js';
+import { addServiceUser, passwordPlugin, setFaults, startMocks, stats, type Mocks, USERS } from '../helpers/mocks.js';
 import { listen } from '../helpers/net.js';
 
 let mocks: Mocks;
@@ -166,4 +174,95 @@ test('an ID wins over a name that disagrees with it: the user and project are fo
     ['wile', 'acme', 'dev', 'acme'],
     "the IDs were sent, not the names: wile's token on dev in acme",
   );
+});
+
+/** Calls that reached the mock Keystone (its /__mock/ controls aside). */
+const keystoneCalls = async () => (await stats(mocks.keystone.url)).counters.requests ?? 0;
+
+test('Keystone refusing the credentials (400, 401, 403) is a refusal; outages and other answers are not', () => {
+  const details = { status: 0 };
+  for (const err of [
+    new UnauthorizedError('401', { ...details, status: 401 }),
+    new ForbiddenError('403', { ...details, status: 403 }),
+    new BadRequestError('400', { ...details, status: 400 }),
+  ])
+    assert.equal(isCredentialRefusal(err), true, `${err.status}: the credentials are refused`);
+  for (const err of [
+    new ServerError('500', { status: 500 }),
+    new NotFoundError('404: a wrong auth_url path, or an ingress without its backend', { status: 404 }),
+    new ConnectionError('refused'),
+    new TimeoutError('slow'),
+    new Error('anything else'),
+    undefined,
+  ])
+    assert.equal(isCredentialRefusal(err), false, `${String(err)}: not a refusal`);
+});
+
+test('a refusal is held: neither callers nor time within the hold reach Keystone; the hold doubles, up to its cap', async () => {
+  let now = Date.now();
+  const plugin = new PasswordPlugin(
+    { authUrl: mocks.keystoneUrl, ...USERS.service, password: 'wrong' },
+    { now: () => now, refusalHold: { initialMs: 1000, maxMs: 3000 } },
+  );
+  const before = await keystoneCalls();
+  const first = await plugin.getAccess(session).catch((e: unknown) => e);
+  assert.ok(first instanceof UnauthorizedError, 'Keystone refused the password');
+  await Promise.all(
+    Array.from({ length: 20 }, () =>
+      assert.rejects(plugin.getAccess(session), (e) => e === first, 'the held refusal, not a new call'),
+    ),
+  );
+  now += 999;
+  await assert.rejects(plugin.getAccess(session), UnauthorizedError, 'still held 1 ms before the hold ends');
+  assert.equal((await keystoneCalls()) - before, 1, 'one call to Keystone for 22 callers within the hold');
+  // Held for 1 s, then 2 s, then 3 s (the cap) and 3 s: each hold ends with one call.
+  for (const [i, holdMs] of [1000, 2000, 3000, 3000].entries()) {
+    now += holdMs === 1000 ? 1 : holdMs;
+    await assert.rejects(plugin.getAccess(session), UnauthorizedError, `hold ${i + 1} over: asked again, refused`);
+    assert.equal((await keystoneCalls()) - before, i + 2, `hold ${i + 1}: exactly one more call`);
+  }
+  now += 2999;
+  await assert.rejects(plugin.getAccess(session), UnauthorizedError, 'capped hold: held');
+  assert.equal((await keystoneCalls()) - before, 5, 'within the capped hold: no call');
+});
+
+test('after a refusal, a fix in Keystone is picked up when the hold ends, and the next refusal starts short again', async () => {
+  let now = Date.now();
+  const user = addServiceUser(mocks, 'hold-recovery', 'old-password');
+  const plugin = new PasswordPlugin(
+    { authUrl: mocks.keystoneUrl, ...USERS.service, username: user.name, password: 'new-password' },
+    { now: () => now, refusalHold: { initialMs: 1000, maxMs: 60_000 } },
+  );
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(
+      plugin.getAccess(session),
+      UnauthorizedError,
+      `refusal ${i + 1}: Keystone has the old password`,
+    );
+    now += 1000 * 2 ** i;
+  }
+  user.password = 'new-password';
+  const access = await plugin.getAccess(session);
+  assert.equal(access.subject.userName, user.name, 'the hold over, the fixed password gets a token');
+  user.password = 'changed-again';
+  plugin.invalidate();
+  await assert.rejects(plugin.getAccess(session), UnauthorizedError, 'refused again');
+  const before = await keystoneCalls();
+  now += 1000;
+  await assert.rejects(plugin.getAccess(session), UnauthorizedError, 'asked again after the initial hold');
+  assert.equal((await keystoneCalls()) - before, 1, 'a token in between reset the hold to its initial length');
+});
+
+test('an outage is never held: after a 5xx Keystone is asked again at once', async () => {
+  const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
+  await setFaults(mocks.keystone.url, { failStatus: 503, pathPrefix: '/v3/auth/tokens' });
+  try {
+    const before = await keystoneCalls();
+    for (let i = 0; i < 3; i++)
+      await assert.rejects(plugin.getAccess(session), ServerError, `call ${i + 1}: Keystone answers 503`);
+    assert.equal((await keystoneCalls()) - before, 3, 'every call asked Keystone: an outage is not held');
+  } finally {
+    await setFaults(mocks.keystone.url, {});
+  }
+  assert.equal((await plugin.getAccess(session)).subject.projectName, 'service', 'Keystone back: a token at once');
 });

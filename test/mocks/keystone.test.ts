@@ -387,6 +387,26 @@ describe("the seed's placeholders: this project's service by its name", () => {
       await set.close();
     }
   });
+
+  test("glance_password, when set, is the glance user's password; by default the mock Glance's", async () => {
+    const { startMockKeystone } = await import('../../src/mocks/keystone/main.js');
+    const { loadMockConfig } = await import('../../src/mocks/config.js');
+    const defaults = loadMockConfig({});
+    assert.equal(
+      defaults.mock_keystone.glance_password,
+      defaults.mock_glance.password,
+      'the two mocks agree out of the box',
+    );
+    const env = { OS_MOCK_KEYSTONE__GLANCE_PASSWORD: 'from-compose' };
+    const set = await startMockKeystone(loadMockConfig(env, { mock_keystone: { port: 0 } }).mock_keystone);
+    try {
+      const user = set.store.seed.users.find((u) => u.name === USERS.glance.username);
+      assert.equal(user?.password, 'from-compose', 'the variable sets the password');
+      assert.ok(!JSON.stringify(set.store.seed).includes('{glance_password}'), 'no placeholder is left');
+    } finally {
+      await set.close();
+    }
+  });
 });
 
 // The seeded credentials of src/mocks/keystone/seed.json (demo in project demo).

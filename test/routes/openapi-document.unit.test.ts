@@ -58,7 +58,7 @@ test('it lists exactly the routes the app serves, with the query parameters the 
       imageClient: () => assert.fail('not called'),
       limits: { maxLimit: 1000, defaultLimit: 1000 },
     }),
-    healthRoutes({ readiness: new Readiness({ log: logger }), metrics: createMetrics() }),
+    healthRoutes({ readiness: new Readiness({ log: logger }), metrics: createMetrics(), serveMetrics: true }),
     openApiRoutes(),
   ];
   const served = routers

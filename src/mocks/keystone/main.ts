@@ -20,6 +20,7 @@ export async function startMockKeystone(
   const seed = fillSeed(JSON.parse(fs.readFileSync(config.seed, 'utf8')), {
     '{service_name}': config.service_name,
     '{service_password}': config.service_password || `${config.service_name}-pw`,
+    '{glance_password}': config.glance_password,
   }) as Seed;
   const vars: Record<string, string> = {
     glance_url: config.glance_url,
