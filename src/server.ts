@@ -1,6 +1,7 @@
 // The process: the only file that reads the environment and listens. Loads the configuration, builds the
 // long-lived dependencies (createServices), serves the app and shuts down gracefully on SIGTERM/SIGINT.
 import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp, createMetricsApp } from './app.js';
@@ -34,6 +35,14 @@ export interface RunningService {
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/**
+ * How long the process may take after its grace period (server.shutdown_grace): the calls still in flight are
+ * abandoned at once (a hanging Keystone validation included), the pools close, and buffered spans get what is
+ * left of this to be exported. So it exits within shutdown_grace + CLOSE_MARGIN_SECONDS of SIGTERM
+ * (deploy/k8s: terminationGracePeriodSeconds must cover preStop + both).
+ */
+export const CLOSE_MARGIN_SECONDS = 5;
+
 /** An HTTP server with the [server] limits, listening on host:port; resolves with its URL. */
 async function listen(s: Config['server'], port: number, handler: Handler): Promise<[http.Server, string]> {
   const server = http.createServer(
@@ -59,8 +68,15 @@ async function listen(s: Config['server'], port: number, handler: Handler): Prom
   return [server, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`];
 }
 
-/** Stop accepting, let open requests finish until `grace` ends, then close what is left. */
-async function drain(server: http.Server, grace: Promise<'timeout'>): Promise<'drained' | 'timeout'> {
+/**
+ * Stop accepting, let open requests finish until `grace` ends, then close what is left, right after `cutOff` (in
+ * the same turn: nothing a cut-off call does can reach the socket first).
+ */
+async function drain(
+  server: http.Server,
+  grace: Promise<'timeout'>,
+  cutOff: () => void,
+): Promise<'drained' | 'timeout'> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   // Connections that finish their last response while draining become idle: close them as they do.
@@ -68,6 +84,7 @@ async function drain(server: http.Server, grace: Promise<'timeout'>): Promise<'d
   const outcome = await Promise.race([closed.then(() => 'drained' as const), grace]);
   clearInterval(sweeper);
   if (outcome === 'timeout') {
+    cutOff();
     server.closeAllConnections();
     await closed;
   }
@@ -136,8 +153,11 @@ export async function startService(
       const grace = new Promise<'timeout'>((resolve) =>
         setTimeout(resolve, s.shutdown_grace * 1000, 'timeout').unref(),
       );
+      // Past the grace period, as connections are cut off: abandon the upstream calls still in flight (a
+      // validation waiting on a hanging Keystone would otherwise hold services.close() for its whole timeout).
+      const abandon = () => services.session.abandon();
       const listeners = metrics ? [server, metrics.server] : [server];
-      const outcomes = await Promise.all(listeners.map((listener) => drain(listener, grace)));
+      const outcomes = await Promise.all(listeners.map((listener) => drain(listener, grace, abandon)));
       const outcome = outcomes.includes('timeout') ? 'timeout' : 'drained';
       if (outcome === 'timeout') logger.warn('grace period over: closed the connections still open');
       await services.close();
@@ -197,7 +217,8 @@ async function main(): Promise<void> {
     }
     void service
       .shutdown(signal)
-      .then(() => telemetry?.shutdown())
+      // An unreachable collector must not hold the exit past the margin (the SDK's export timeout is 30 s).
+      .then(() => telemetry && Promise.race([telemetry.shutdown(), delay(CLOSE_MARGIN_SECONDS * 1000)]))
       .then(() => {
         logger.flush(() => process.exit(0));
       });

@@ -46,7 +46,7 @@ export const schema = {
       max: 1048576,
     },
     shutdown_grace: {
-      doc: 'Seconds in-flight requests get to finish after SIGTERM before the process exits anyway.',
+      doc: 'Seconds in-flight requests get to finish after SIGTERM; then their upstream calls are abandoned and their connections closed, and the process exits within 5 s more.',
       format: 'seconds',
       default: 15,
     },

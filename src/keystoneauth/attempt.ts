@@ -12,6 +12,8 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Set when the deadline fired, so that the abort it causes is reported as a timeout. */
   passed: boolean;
+  /** Set when the session was abandoned (shutdown) during the call, so that its abort is reported as that. */
+  abandoned?: boolean;
 }
 
 /** What a call may still spend; each kind is counted on its own, like keystoneauth's. */

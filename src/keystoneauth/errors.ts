@@ -72,6 +72,14 @@ export class RedirectRefusedError extends UpstreamError {
   override readonly code = 'redirect_refused';
 }
 
+/**
+ * The session was abandoned (Session.abandon: the process is shutting down and its grace period is over) while the
+ * call was in flight, or before it began. Neither the caller's doing nor the upstream's.
+ */
+export class SessionAbandonedError extends UpstreamError {
+  override readonly code = 'shutting_down';
+}
+
 /** The caller gave up (client disconnected, or its AbortSignal fired). */
 export class RequestAbortedError extends UpstreamError {
   override readonly code = 'aborted';

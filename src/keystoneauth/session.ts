@@ -70,6 +70,9 @@ export class Session implements PluginSession {
   private readonly dispatcher: Dispatcher;
   /** Spans, timings and debug lines of every attempt (instrumentation.ts). */
   private readonly observer: AttemptObserver;
+  /** How to end each call in flight when the session is abandoned (a Set: cheaper than a listener per call). */
+  private readonly inFlight = new Set<() => void>();
+  private isAbandoned = false;
 
   /**
    * @param scope carries the current request's id (sent upstream) and logger.
@@ -111,14 +114,36 @@ export class Session implements PluginSession {
       controller.abort();
     }, timeoutMs);
     const onCallerAbort = () => controller.abort();
+    const onAbandon = () => {
+      deadline.abandoned = true;
+      controller.abort();
+    };
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    this.inFlight.add(onAbandon);
     if (options.signal?.aborted) controller.abort();
+    if (this.isAbandoned) onAbandon();
     try {
       return await this.send(target, options, deadline);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onCallerAbort);
+      this.inFlight.delete(onAbandon);
     }
+  }
+
+  /**
+   * Give up every call in flight, and any made afterwards, with a SessionAbandonedError: what a process does when
+   * its shutdown grace period is over, so that a hanging upstream (a token validation, a Glance page) cannot hold
+   * it past that. close() then waits for nothing.
+   */
+  abandon(): void {
+    this.isAbandoned = true;
+    for (const end of this.inFlight) end();
+  }
+
+  /** Whether abandon() was called. */
+  get abandoned(): boolean {
+    return this.isAbandoned;
   }
 
   /** Timings collected since the last reset (only with collectTiming). */
@@ -179,6 +204,8 @@ export class Session implements PluginSession {
     state: AttemptState,
     headers: Record<string, string>,
   ): Promise<Dispatcher.ResponseData | undefined> {
+    // Abandoned (shutdown): nothing more is sent.
+    if (state.deadline.abandoned === true) throw classify(new Error('session abandoned'), failureContext(state));
     try {
       return await this.dispatcher.request(dispatchOptions(state, headers));
     } catch (err) {
@@ -318,8 +345,8 @@ export class Session implements PluginSession {
     state.attempt++;
     try {
       await sleep(wait, undefined, { signal: state.deadline.signal });
-    } catch {
-      throw error;
+    } catch (err) {
+      throw state.deadline.abandoned === true ? classify(err, failureContext(state)) : error;
     }
   }
 }

@@ -12,6 +12,7 @@ import {
   ProtocolError,
   RedirectRefusedError,
   RequestAbortedError,
+  SessionAbandonedError,
   TimeoutError,
   TlsError,
   UpstreamError,
@@ -24,6 +25,8 @@ import type { RequestIdState } from './request-scope.js';
 export function upstreamToApiError(err: UpstreamError): ApiError {
   const service = err.displayName ?? 'upstream service';
   if (err instanceof RequestAbortedError) return new ApiError(499, 'The client closed the request.', { cause: err });
+  if (err instanceof SessionAbandonedError)
+    return new ApiError(503, 'The service is shutting down; try again.', { cause: err });
   if (err instanceof TimeoutError) return new ApiError(504, `The ${service} did not answer in time.`, { cause: err });
   if (err instanceof TlsError)
     return new ApiError(502, `A secure connection to the ${service} could not be established.`, { cause: err });
@@ -85,6 +88,9 @@ function logFailure(scope: RequestScope, api: ApiError): void {
   } else if (cause instanceof RequestAbortedError) {
     // The client left: nothing went wrong here, and nobody is waiting for the answer.
     scope.log.info({ status: 499 }, 'client went away; upstream calls aborted');
+  } else if (cause instanceof SessionAbandonedError) {
+    // Our own shutdown cut it off (server.ts): not the client's doing, nor an upstream failure.
+    scope.log.info({ status: api.status }, 'request abandoned: the service is shutting down');
   } else if (cause instanceof UpstreamError) {
     scope.log[api.status >= 500 && api.status !== 503 ? 'error' : 'warn'](
       {

@@ -19,6 +19,7 @@ import {
   TooManyRequestsError,
   UnauthorizedError,
   NotFoundError,
+  SessionAbandonedError,
 } from '../../src/keystoneauth/errors.js';
 
 test('each upstream failure class maps to its gateway status', () => {
@@ -121,4 +122,21 @@ test('a 5xx of our own is an error with its stack; an upstream failure is logged
     throw new ForbiddenError('glance answered 403', { ...glance, status: 403 });
   });
   assert.equal(refused.failures[0]?.level, 40, 'a Glance 403: warn');
+});
+
+test("a call abandoned by our own shutdown: a 503, said at info, neither a client's abort nor a failure", async () => {
+  const { ctx, lines, failures } = await handled('GET', () => {
+    throw new SessionAbandonedError('request to keystone abandoned: the service is shutting down', {
+      service: 'keystone',
+    });
+  });
+  assert.equal(ctx.status, 503, 'a 503 (nobody is left to read it)');
+  assert.equal(failures.length, 0, "no 'request failed' line");
+  const said = lines.filter((l) => l.msg === 'request abandoned: the service is shutting down');
+  assert.deepEqual(
+    said.map((l) => l.level),
+    [30],
+    'one info line',
+  );
+  assert.ok(!lines.some((l) => l.msg === 'client went away; upstream calls aborted'), 'not a client abort');
 });
