@@ -21,6 +21,7 @@ import { ConfigError, loadConfiguration, maskedConfig, type LoadedConfig } from 
 import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
 import { isCredentialRefusal } from './keystoneauth/password.js';
+import { clientErrorHandler } from './middleware/client-error.js';
 import { createServices, optionsFromConfig, type ServiceOverrides, type Services } from './services.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -43,8 +44,16 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
  */
 export const CLOSE_MARGIN_SECONDS = 5;
 
-/** An HTTP server with the [server] limits, listening on host:port; resolves with its URL. */
-async function listen(s: Config['server'], port: number, handler: Handler): Promise<[http.Server, string]> {
+/**
+ * An HTTP server with the [server] limits, listening on host:port; resolves with its URL. What Node's parser
+ * refuses before a request exists is answered as JSON and logged (clientErrorHandler).
+ */
+async function listen(
+  s: Config['server'],
+  port: number,
+  handler: Handler,
+  logger: Logger,
+): Promise<[http.Server, string]> {
   const server = http.createServer(
     {
       keepAliveTimeout: s.keep_alive_timeout * 1000,
@@ -56,6 +65,7 @@ async function listen(s: Config['server'], port: number, handler: Handler): Prom
     },
     handler,
   );
+  server.on('clientError', clientErrorHandler(logger));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, s.host, () => {
@@ -118,7 +128,7 @@ async function listenForMetrics(
 ): Promise<RunningService['metrics']> {
   const handle = createMetricsApp(services).callback();
   try {
-    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res));
+    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res), services.logger);
     return { server, url };
   } catch (err) {
     await new Promise((resolve) => api.close(resolve));
@@ -139,7 +149,7 @@ export async function startService(
   const s = config.server;
   // Koa settles every request itself (errors included): nothing is left floating.
   const handle = createApp(services).callback();
-  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res));
+  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res), logger);
   const metrics = services.options.metricsOnOwnPort ? await listenForMetrics(s, services, server) : undefined;
   const where = { url, metrics_url: metrics?.url };
   logger.info({ ...where, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);
