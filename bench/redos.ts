@@ -151,6 +151,16 @@ function perRequest(): string[] {
       '/a'.repeat(24_576),
     ],
     [
+      '32,767 rules `/images` + `x` x 217 + `y` on `/images` + `x` x 217 + `z` (the outsider attack: 225 characters compared per rule)',
+      tokenWithRules(32_767, () => '/images' + 'x'.repeat(217) + 'y'),
+      '/images' + 'x'.repeat(217) + 'z',
+    ],
+    [
+      '70,000 rules `/b` on `/images` (told apart at the second character)',
+      tokenWithRules(70_000, () => '/b'),
+      '/images',
+    ],
+    [
       '100 rules of the Nova API shape, the last one matching',
       tokenWithRules(100, (i) => (i === 99 ? '/v2.1/servers/{server_id}' : `/v2.1/os-thing-${i}/{id}`)),
       '/v2.1/servers/6f8a0c2e',

@@ -10,6 +10,8 @@ if [ -z "${RO_KEYSTONE_URL:-}" ] || [ -z "${RO_GLANCE_URL:-}" ]; then
   # never the admin's OS_* credentials.
   # (Assigned first: `eval "$(…)"` would hide a failed start behind eval's own status.)
   ro_env=$(scripts/real-openstack.sh start)
+  [[ $ro_env =~ ^export\ RO_KEYSTONE_URL=[^[:space:]]+\ RO_GLANCE_URL=[^[:space:]]+$ ]] ||
+    { echo "real-openstack.sh start printed more than its URLs: $ro_env" >&2; exit 1; }
   eval "$ro_env"
 fi
 exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 test/contract/*.test.ts

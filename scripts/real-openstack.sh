@@ -265,17 +265,21 @@ from glance.cmd.manage import main; main()" "$D/gl"; } >"$D/gl/manage.log" 2>&1 
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# Everything but the URLs goes to stderr: the caller evals stdout, and the tools print to it (pg_ctlcluster's
+# "Removed stale pid file" broke CI's eval once).
 start() {
-  install
-  mkdir -p "$D"
-  start_postgres
-  if running "$D/ks/gunicorn.pid" && running "$D/gl/gunicorn.pid"; then
-    log "already running"
-  else
-    stop_servers
-    start_keystone
-    start_glance
-  fi
+  {
+    install
+    mkdir -p "$D"
+    start_postgres
+    if running "$D/ks/gunicorn.pid" && running "$D/gl/gunicorn.pid"; then
+      log "already running"
+    else
+      stop_servers
+      start_keystone
+      start_glance
+    fi
+  } >&2
   urls
 }
 

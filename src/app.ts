@@ -55,7 +55,8 @@ export function createApp(services: Services): Koa {
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
-  app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS }));
+  // server.ts's shutdown abandons the session's calls as it cuts the connections off: not the clients' aborts.
+  app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS, cutOff: () => services.session.abandoned }));
   app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -1,6 +1,7 @@
 // The process: the only file that reads the environment and listens. Loads the configuration, builds the
 // long-lived dependencies (createServices), serves the app and shuts down gracefully on SIGTERM/SIGINT.
 import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp, createMetricsApp } from './app.js';
@@ -20,6 +21,7 @@ import { ConfigError, loadConfiguration, maskedConfig, type LoadedConfig } from 
 import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
 import { isCredentialRefusal } from './keystoneauth/password.js';
+import { clientErrorHandler } from './middleware/client-error.js';
 import { createServices, optionsFromConfig, type ServiceOverrides, type Services } from './services.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -34,8 +36,24 @@ export interface RunningService {
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-/** An HTTP server with the [server] limits, listening on host:port; resolves with its URL. */
-async function listen(s: Config['server'], port: number, handler: Handler): Promise<[http.Server, string]> {
+/**
+ * How long the process may take after its grace period (server.shutdown_grace): the calls still in flight are
+ * abandoned at once (a hanging Keystone validation included), the pools close, and buffered spans get what is
+ * left of this to be exported. So it exits within shutdown_grace + CLOSE_MARGIN_SECONDS of SIGTERM
+ * (deploy/k8s: terminationGracePeriodSeconds must cover preStop + both).
+ */
+export const CLOSE_MARGIN_SECONDS = 5;
+
+/**
+ * An HTTP server with the [server] limits, listening on host:port; resolves with its URL. What Node's parser
+ * refuses before a request exists is answered as JSON and logged (clientErrorHandler).
+ */
+async function listen(
+  s: Config['server'],
+  port: number,
+  handler: Handler,
+  logger: Logger,
+): Promise<[http.Server, string]> {
   const server = http.createServer(
     {
       keepAliveTimeout: s.keep_alive_timeout * 1000,
@@ -47,6 +65,7 @@ async function listen(s: Config['server'], port: number, handler: Handler): Prom
     },
     handler,
   );
+  server.on('clientError', clientErrorHandler(logger));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, s.host, () => {
@@ -59,8 +78,15 @@ async function listen(s: Config['server'], port: number, handler: Handler): Prom
   return [server, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`];
 }
 
-/** Stop accepting, let open requests finish until `grace` ends, then close what is left. */
-async function drain(server: http.Server, grace: Promise<'timeout'>): Promise<'drained' | 'timeout'> {
+/**
+ * Stop accepting, let open requests finish until `grace` ends, then close what is left, right after `cutOff` (in
+ * the same turn: nothing a cut-off call does can reach the socket first).
+ */
+async function drain(
+  server: http.Server,
+  grace: Promise<'timeout'>,
+  cutOff: () => void,
+): Promise<'drained' | 'timeout'> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   // Connections that finish their last response while draining become idle: close them as they do.
@@ -68,6 +94,7 @@ async function drain(server: http.Server, grace: Promise<'timeout'>): Promise<'d
   const outcome = await Promise.race([closed.then(() => 'drained' as const), grace]);
   clearInterval(sweeper);
   if (outcome === 'timeout') {
+    cutOff();
     server.closeAllConnections();
     await closed;
   }
@@ -101,7 +128,7 @@ async function listenForMetrics(
 ): Promise<RunningService['metrics']> {
   const handle = createMetricsApp(services).callback();
   try {
-    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res));
+    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res), services.logger);
     return { server, url };
   } catch (err) {
     await new Promise((resolve) => api.close(resolve));
@@ -122,7 +149,7 @@ export async function startService(
   const s = config.server;
   // Koa settles every request itself (errors included): nothing is left floating.
   const handle = createApp(services).callback();
-  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res));
+  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res), logger);
   const metrics = services.options.metricsOnOwnPort ? await listenForMetrics(s, services, server) : undefined;
   const where = { url, metrics_url: metrics?.url };
   logger.info({ ...where, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);
@@ -136,8 +163,11 @@ export async function startService(
       const grace = new Promise<'timeout'>((resolve) =>
         setTimeout(resolve, s.shutdown_grace * 1000, 'timeout').unref(),
       );
+      // Past the grace period, as connections are cut off: abandon the upstream calls still in flight (a
+      // validation waiting on a hanging Keystone would otherwise hold services.close() for its whole timeout).
+      const abandon = () => services.session.abandon();
       const listeners = metrics ? [server, metrics.server] : [server];
-      const outcomes = await Promise.all(listeners.map((listener) => drain(listener, grace)));
+      const outcomes = await Promise.all(listeners.map((listener) => drain(listener, grace, abandon)));
       const outcome = outcomes.includes('timeout') ? 'timeout' : 'drained';
       if (outcome === 'timeout') logger.warn('grace period over: closed the connections still open');
       await services.close();
@@ -197,7 +227,8 @@ async function main(): Promise<void> {
     }
     void service
       .shutdown(signal)
-      .then(() => telemetry?.shutdown())
+      // An unreachable collector must not hold the exit past the margin (the SDK's export timeout is 30 s).
+      .then(() => telemetry && Promise.race([telemetry.shutdown(), delay(CLOSE_MARGIN_SECONDS * 1000)]))
       .then(() => {
         logger.flush(() => process.exit(0));
       });

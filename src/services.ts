@@ -129,6 +129,7 @@ export function optionsFromConfig(config: Config): ServicesOptions {
       pageSize: config.image.page_size,
       maxLimit: config.image.max_limit,
       maxImages: config.image.max_images,
+      listTimeoutMs: config.image.list_timeout * 1000,
     },
   };
 }

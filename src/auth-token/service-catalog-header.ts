@@ -7,7 +7,7 @@ import type { ServiceCatalog } from '../keystoneauth/service-catalog.js';
 type V2Endpoints = Record<string, string>;
 interface V2Service {
   type: string;
-  name?: string;
+  name?: string | null;
   endpoints: V2Endpoints[];
 }
 
@@ -15,7 +15,7 @@ interface V2Service {
 export function toV2Catalog(catalog: ServiceCatalog): V2Service[] {
   return catalog.entries.map((entry) => {
     const regions = new Map<string | null | undefined, V2Endpoints>();
-    for (const endpoint of entry.endpoints ?? []) {
+    for (const endpoint of entry.endpoints) {
       let region = regions.get(endpoint.region);
       if (region === undefined) {
         region = endpoint.region ? { region: endpoint.region } : {};

@@ -3,7 +3,7 @@
 // Calls that do reach Keystone pass admission control (bounded in flight, fair per client), and a token
 // Keystone definitively rejected is remembered for a few seconds (see InvalidTokenCache for why that is safe).
 import { IdentityUnavailableError, InvalidTokenError } from './errors.js';
-import { NotFoundError, UnauthorizedError, UpstreamError } from '../keystoneauth/errors.js';
+import { NotFoundError, SessionAbandonedError, UnauthorizedError, UpstreamError } from '../keystoneauth/errors.js';
 import type { Metrics } from '../common/metrics.js';
 import type { RequestScope } from '../common/request-scope.js';
 import type { Session } from '../keystoneauth/session.js';
@@ -122,6 +122,8 @@ export class TokenValidator {
         throw new InvalidTokenError('not found');
       }
       o.metrics.keystoneValidations.inc({ outcome: 'error' });
+      // The process is shutting down past its grace period: nothing failed, and nobody waits for an answer.
+      if (err instanceof SessionAbandonedError) throw err;
       const upstream = err instanceof UpstreamError ? err : undefined;
       const why =
         err instanceof UnauthorizedError

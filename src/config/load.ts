@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import convict from 'convict';
+import { readConfigFile } from './config-file.js';
 import { serviceVariable, unknownVariables } from './env.js';
 import './formats.js';
 import { readOsloFiles, sourceFiles, type ConfigSource } from './oslo-files.js';
@@ -79,7 +80,7 @@ export function loadConfiguration(options: LoadConfigOptions = {}): LoadedConfig
   for (const file of files) {
     try {
       // load() overlays the file, then convict sets the environment again on top: env outranks every file.
-      conf.load(JSON.parse(fs.readFileSync(file, 'utf8')));
+      conf.load(JSON.parse(readConfigFile(file).toString('utf8')));
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message}`);
     }
@@ -177,10 +178,40 @@ function explain(convictLine: string): string {
 
 function crossChecks(config: Config): string[] {
   return [
+    ...stringChecks(config),
     ...keystoneChecks(config.keystone_authtoken),
     ...serverChecks(config.server),
     ...communicationChecks(config.communication),
   ];
+}
+
+// C0 controls and DEL: in a header they are refused by undici at every call (or worse, split it); anywhere else
+// they are a paste error. Tabs included.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Every string option but the secrets: no control characters, no surrounding whitespace (oslo.config strips an
+ * INI value's, the environment does not: " svc" would be another user). The secrets (password,
+ * memcache_secret_key) are taken as written, whatever they hold, as a secret may hold anything; a secret with
+ * surrounding whitespace is warned about (warnings.ts).
+ */
+function stringChecks(config: Config): string[] {
+  const values: Readonly<Record<string, Readonly<Record<string, unknown>>>> = config;
+  const problems: string[] = [];
+  for (const option of describeOptions()) {
+    // URLs, files and enums have formats of their own; a list's items are refused surrounding spaces by theirs.
+    if (option.sensitive || (option.format !== 'string' && option.format !== 'string-list')) continue;
+    const value = values[option.group]?.[option.key];
+    const items = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [];
+    const where = `${option.group}.${option.key}`;
+    const env = `(env ${option.env})`;
+    if (items.some((v) => typeof v === 'string' && CONTROL.test(v)))
+      problems.push(`${where}: must not hold control characters ${env}`);
+    else if (typeof value === 'string' && value.trim() !== value)
+      problems.push(`${where}: must not start or end with whitespace ${env}`);
+  }
+  return problems;
 }
 
 function keystoneChecks(ka: Config['keystone_authtoken']): string[] {
@@ -230,6 +261,9 @@ function serverChecks(s: Config['server']): string[] {
     problems.push(
       `server.host: must not be empty (0.0.0.0 or :: listen everywhere) (env ${envVarName('server', 'host')})`,
     );
+  // Anything else fails only at listen, with a message naming no option (stringChecks reports spaces).
+  else if (s.host.trim() === s.host && net.isIP(s.host) === 0 && !isHostName(s.host))
+    problems.push(`server.host: must be an IP address or a host name (env ${envVarName('server', 'host')})`);
   // Node refuses to create the server otherwise.
   if (s.headers_timeout > s.request_timeout)
     problems.push(
@@ -250,6 +284,16 @@ function serverChecks(s: Config['server']): string[] {
     }
   }
   return problems;
+}
+
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */
+function isHostName(host: string): boolean {
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    name.split('.').every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(label))
+  );
 }
 
 /** A metrics listener needs metrics to serve, and a port of its own. */

@@ -6,6 +6,7 @@
 // upstream-options.ts). Values stay strings, parsed by the schema's formats exactly like environment values.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readConfigFile } from './config-file.js';
 import { IniSyntaxError, parseIni, unescapeDollars, type IniAssignment } from './ini.js';
 import { AUTHTOKEN_ALIASES, AUTHTOKEN_IGNORED, AUTHTOKEN_REFUSED } from './upstream-options.js';
 import { parseBoolean } from './values.js';
@@ -54,9 +55,9 @@ function fileError(err: unknown): string {
   return (err as Error).message;
 }
 
-/** A file's text: UTF-8, no byte order mark (oslo.config would read it as part of the first line). */
+/** A file's text: a regular file of at most 1 MiB, UTF-8, no byte order mark (oslo.config would read it as part of the first line). */
 function readText(file: string): string {
-  const bytes = fs.readFileSync(file);
+  const bytes = readConfigFile(file);
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
     throw new Error('starts with a byte order mark: save it as UTF-8 without one');
   try {

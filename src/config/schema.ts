@@ -46,7 +46,7 @@ export const schema = {
       max: 1048576,
     },
     shutdown_grace: {
-      doc: 'Seconds in-flight requests get to finish after SIGTERM before the process exits anyway.',
+      doc: 'Seconds in-flight requests get to finish after SIGTERM; then their upstream calls are abandoned and their connections closed, and the process exits within 5 s more.',
       format: 'seconds',
       default: 15,
     },
@@ -312,6 +312,12 @@ export const schema = {
       format: 'positive-int',
       default: 100000,
       max: 10000000,
+    },
+    list_timeout: {
+      doc: "Seconds one listing (GET / with every Glance page, or one page of GET /?limit=N) may take, all its Glance calls together, before the caller gets 504; each call gets what is left, or communication.timeout when that is shorter. Bounds one request's time whatever Glance sends.",
+      format: 'positive-seconds',
+      default: 60,
+      max: 3600,
     },
     max_limit: {
       doc: "Largest page a caller may ask for with GET /?limit=N; a larger limit is lowered to it, as Glance's api_limit_max lowers its own (1000 by default).",

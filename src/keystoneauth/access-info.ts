@@ -4,7 +4,7 @@ import { inspect, type InspectOptions } from 'node:util';
 import { inspectLoggable, redactToken } from '../common/redact.js';
 import { ProtocolError } from './errors.js';
 import { Interner, contentHash, deepFreeze, estimatedHeapBytes } from './interner.js';
-import { ServiceCatalog, catalogIdentity, type CatalogEntry } from './service-catalog.js';
+import { ServiceCatalog, assertCatalog, catalogIdentity, type CatalogEntry } from './service-catalog.js';
 
 interface NamedRef {
   id: string;
@@ -212,10 +212,16 @@ export class AccessInfo {
       throw new ProtocolError('Keystone sent a token body without token.user.id or token.expires_at');
     }
     if (Number.isNaN(Date.parse(t.expires_at))) throw new ProtocolError('Keystone sent an unparsable expires_at');
-    if (t.roles !== undefined && !Array.isArray(t.roles))
-      throw new ProtocolError('Keystone sent token.roles that is not a list');
-    if (t.catalog !== undefined && !Array.isArray(t.catalog))
-      throw new ProtocolError('Keystone sent token.catalog that is not a list');
+    if (t.roles !== undefined && !(Array.isArray(t.roles) && t.roles.every(isRole)))
+      throw new ProtocolError('Keystone sent token.roles that are not a list of {name, id?}');
+    for (const key of ['methods', 'audit_ids'] as const) {
+      const list: unknown = t[key];
+      if (list !== undefined && !(Array.isArray(list) && list.every((v) => typeof v === 'string')))
+        throw new ProtocolError(`Keystone sent token.${key} that is not a list of strings`);
+    }
+    if (t.issued_at !== undefined && typeof t.issued_at !== 'string')
+      throw new ProtocolError('Keystone sent token.issued_at that is not a string');
+    if (t.catalog !== undefined) assertCatalog(t.catalog);
     const rules: unknown = t.application_credential?.access_rules;
     if (rules !== undefined && rules !== null && !(Array.isArray(rules) && rules.every(isAccessRule))) {
       // A restriction we cannot read must not be mistaken for no restriction.
@@ -263,6 +269,16 @@ export class AccessInfo {
   willExpireSoon(marginMs: number, now: number = Date.now()): boolean {
     return this.expiresAt.getTime() - now <= marginMs;
   }
+}
+
+function isRole(value: unknown): boolean {
+  const r = value as Record<string, unknown> | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.name === 'string' &&
+    (r.id === undefined || typeof r.id === 'string')
+  );
 }
 
 function isAccessRule(value: unknown): boolean {

@@ -6,7 +6,7 @@
 import { ProtocolError, type UpstreamErrorDetails } from './errors.js';
 import type { AuthPlugin, EndpointFilter } from './plugin.js';
 import type { RequestOptions, Session, SessionResponse } from './session.js';
-import { joinUrl, serviceRoot, withoutTrailingSlashes } from './url.js';
+import { joinUrl, loggableUrl, serviceRoot, withoutTrailingSlashes } from './url.js';
 
 /** What a client's code knows about the service it talks to (not configuration). */
 export interface ServiceDescription {
@@ -149,11 +149,23 @@ export class Adapter {
     return url;
   }
 
-  /** The service answered with something its API does not promise: a ProtocolError naming it. */
+  /**
+   * The service answered with something its API does not promise: a ProtocolError naming it. Give the answer
+   * itself (a SessionResponse) or what is known: its status, request id and URL are kept, the URL without its
+   * query (markers and filters stay out of logs), and nothing else of it.
+   */
   protocolError(
     message: string,
-    details: Pick<UpstreamErrorDetails, 'status' | 'requestId' | 'cause'> = {},
+    details: Pick<UpstreamErrorDetails, 'status' | 'requestId' | 'cause'> & { readonly url?: string | undefined } = {},
   ): ProtocolError {
-    return new ProtocolError(message, { ...details, service: this.service, displayName: this.displayName });
+    const { status, requestId, cause, url } = details;
+    return new ProtocolError(message, {
+      status,
+      requestId,
+      cause,
+      url: url === undefined ? undefined : loggableUrl(url),
+      service: this.service,
+      displayName: this.displayName,
+    });
   }
 }

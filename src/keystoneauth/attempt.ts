@@ -3,7 +3,6 @@
 // of these per call and moves it along; followRedirect (redirect.ts) and the backoff update it too.
 import type { Span } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
-import { TOKEN_HEADERS } from '../common/redact.js';
 import type { FailureContext } from './classify.js';
 
 /** The call's one deadline (retries and redirects included), merged with the caller's cancellation. */
@@ -13,6 +12,8 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Set when the deadline fired, so that the abort it causes is reported as a timeout. */
   passed: boolean;
+  /** Set when the session was abandoned (shutdown) during the call, so that its abort is reported as that. */
+  abandoned?: boolean;
 }
 
 /** What a call may still spend; each kind is counted on its own, like keystoneauth's. */
@@ -44,8 +45,6 @@ export interface AttemptState {
   method: string;
   url: URL;
   body: string | Buffer | undefined;
-  /** Set for good once a redirect leaves the first origin: no token is sent on this call again. */
-  stripTokens: boolean;
   /** Backoffs taken so far (connect and status retries): the exponent of the next one. */
   attempt: number;
   readonly retriesLeft: RetriesLeft;
@@ -55,8 +54,8 @@ export interface AttemptState {
 }
 
 /**
- * This attempt's headers: the call's, then the plugin's (`{}` when it is not asked; names lower-cased, so they
- * win over the caller's), then none of TOKEN_HEADERS once a redirect left the first origin.
+ * This attempt's headers: the call's, then the plugin's (names lower-cased, so they win over the caller's). Every
+ * attempt goes to the call's first origin (redirect.ts), so they may carry its tokens.
  */
 export function attemptHeaders(
   state: AttemptState,
@@ -64,7 +63,6 @@ export function attemptHeaders(
 ): Record<string, string> {
   const headers = { ...state.headers };
   for (const [name, value] of Object.entries(authHeaders)) headers[name.toLowerCase()] = value;
-  if (state.stripTokens) for (const name of TOKEN_HEADERS) delete headers[name];
   return headers;
 }
 

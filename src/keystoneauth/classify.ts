@@ -1,7 +1,14 @@
 // Failure classification: what an error thrown while sending (undici's or Node's) means, as one of
 // keystoneauth's exceptions (errors.ts), and whether the request is known never to have left this process -
 // the one thing that makes resending a POST safe.
-import { ConnectionError, RequestAbortedError, TimeoutError, TlsError, UpstreamError } from './errors.js';
+import {
+  ConnectionError,
+  RequestAbortedError,
+  SessionAbandonedError,
+  TimeoutError,
+  TlsError,
+  UpstreamError,
+} from './errors.js';
 import { loggableUrl } from './url.js';
 
 /** Codes raised before a byte of the request was written: nothing can have been processed upstream. */
@@ -35,8 +42,11 @@ export interface FailureContext {
   readonly displayName?: string | undefined;
   readonly method: string;
   readonly url: URL;
-  /** The call's overall deadline; once passed, any abort is reported as that timeout. */
-  readonly deadline: { readonly timeoutMs: number; readonly passed: boolean };
+  /**
+   * The call's overall deadline; once passed, any abort is reported as that timeout, and once the session was
+   * abandoned (shutdown), as that.
+   */
+  readonly deadline: { readonly timeoutMs: number; readonly passed: boolean; readonly abandoned?: boolean | undefined };
   /** The caller's own cancellation; when it fired, the failure is an abort whatever undici reports. */
   readonly callerSignal: AbortSignal | undefined;
 }
@@ -66,7 +76,10 @@ export function wasNeverSent(err: unknown): boolean {
   return code !== undefined && NEVER_SENT.has(code);
 }
 
-/** `err` as an UpstreamError subclass; an UpstreamError is returned as it is. The deadline and the caller's abort win over the code. */
+/**
+ * `err` as an UpstreamError subclass; an UpstreamError is returned as it is. The session's abandonment, the deadline
+ * and the caller's abort win over the code, in that order.
+ */
 export function classify(err: unknown, context: FailureContext): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const details = {
@@ -77,6 +90,8 @@ export function classify(err: unknown, context: FailureContext): UpstreamError {
     cause: err,
   };
   const where = `${context.service} (${context.method} ${details.url})`;
+  if (context.deadline.abandoned === true)
+    return new SessionAbandonedError(`request to ${where} abandoned: the service is shutting down`, details);
   if (context.deadline.passed)
     return new TimeoutError(`${where} did not answer within ${context.deadline.timeoutMs} ms`, details);
   if (context.callerSignal?.aborted)

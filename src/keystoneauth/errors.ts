@@ -11,7 +11,7 @@ export interface UpstreamErrorDetails {
   method?: string | undefined;
   /** The URL asked, without its query string (markers and filters stay out of logs and errors). */
   url?: string | undefined;
-  /** The first bytes of the upstream's error body, for logs. Never returned to callers. */
+  /** The first bytes of the upstream's error body, for logs, tokens as {SHA256}<hex>. Never returned to callers. */
   bodyExcerpt?: string | undefined;
   /** Which service it was, as a stable machine name for logs and spans ("keystone", "glance"). */
   service?: string | undefined;
@@ -65,11 +65,19 @@ export class ProtocolError extends UpstreamError {
 }
 
 /**
- * A redirect the session will not follow: one that would resend the request's body (for the service user's
- * authentication, its password) to another origin.
+ * A redirect the session will not follow: one to another origin (scheme, host or port), where the call's token or
+ * body (for the service user's authentication, its password) would go, and whose answer would be believed.
  */
 export class RedirectRefusedError extends UpstreamError {
   override readonly code = 'redirect_refused';
+}
+
+/**
+ * The session was abandoned (Session.abandon: the process is shutting down and its grace period is over) while the
+ * call was in flight, or before it began. Neither the caller's doing nor the upstream's.
+ */
+export class SessionAbandonedError extends UpstreamError {
+  override readonly code = 'shutting_down';
 }
 
 /** The caller gave up (client disconnected, or its AbortSignal fired). */

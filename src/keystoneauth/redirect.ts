@@ -1,8 +1,10 @@
-// Following redirects without leaking secrets. keystoneauth and glanceclient resend the same request, token
-// headers and body included, to wherever a Location points. Here a redirect to another origin makes the rest
-// of the call go without any token header (X-Auth-Token, X-Subject-Token, X-Service-Token, ...: see
-// TOKEN_HEADERS), and a request with a body is never redirected to another origin at all.
-import { sendsBody, type AttemptState } from './attempt.js';
+// Following redirects without leaking secrets or trust. keystoneauth and glanceclient resend the same request,
+// token headers and body included, to wherever a Location points. Here a redirect is followed only within the
+// origin (scheme, host and port) of the call: a redirect to another origin ends the call with a
+// RedirectRefusedError, whatever the method, the status or the headers. Stripping the tokens would not be
+// enough: the other origin's answer would still be taken as the first one's (a forged token validation, a forged
+// image list).
+import type { AttemptState } from './attempt.js';
 import { RedirectRefusedError } from './errors.js';
 import { headerValue, type ResponseHeaders } from './response.js';
 import { loggableUrl } from './url.js';
@@ -17,31 +19,27 @@ export function redirectLocation(status: number, headers: ResponseHeaders, redir
 }
 
 /**
- * Point the call at the redirect's target, spending one redirect. Leaving the origin strips tokens for the
- * rest of the call; 303, and 301/302 after a POST, turn the call into a bodiless GET (as browsers and
- * requests do). Throws RedirectRefusedError when a request with a body would leave its origin: the body may
- * be a password (the service user's authentication), and no header can be stripped from it. Whatever the
- * status, 303 included: the origin that asked for the body is the only one that may see where it leads.
+ * Point the call at the redirect's target, on the same origin, spending one redirect; 303, and 301/302 after a
+ * POST, turn the call into a bodiless GET (as browsers and requests do). Throws RedirectRefusedError when the
+ * target is another origin: the token or the body (for the service user's authentication, its password) would
+ * go there, and its answer, an identity or a list, would be believed as the first origin's.
  */
 export function followRedirect(state: AttemptState, status: number, location: string, requestId?: string): void {
   const next = new URL(location, state.url);
   if (next.origin !== state.url.origin) {
-    if (sendsBody(state)) {
-      const where = `${state.service} (${state.method} ${loggableUrl(state.url)})`;
-      throw new RedirectRefusedError(
-        `${where} redirected (${status}) to another origin, ${next.origin}: a request with a body is never sent ` +
-          'to another origin, as the body may hold credentials',
-        {
-          status,
-          requestId,
-          service: state.service,
-          displayName: state.displayName,
-          method: state.requestedMethod,
-          url: loggableUrl(state.url),
-        },
-      );
-    }
-    state.stripTokens = true;
+    const where = `${state.service} (${state.method} ${loggableUrl(state.url)})`;
+    throw new RedirectRefusedError(
+      `${where} redirected (${status}) to another origin, ${next.origin}: a call is never sent to another ` +
+        'origin, as its token, its body and trust in its answer belong to the origin called',
+      {
+        status,
+        requestId,
+        service: state.service,
+        displayName: state.displayName,
+        method: state.requestedMethod,
+        url: loggableUrl(state.url),
+      },
+    );
   }
   if (status === 303 || ((status === 301 || status === 302) && state.method === 'POST')) {
     state.method = 'GET';

@@ -1,7 +1,8 @@
 // Reading an upstream's answer: the body within max_response_bytes (an upstream must not exhaust our memory),
 // the upstream's request id, and the response object handed to callers (JSON parsed on demand).
 import type { Dispatcher } from 'undici';
-import { ProtocolError } from './errors.js';
+import { isValidRequestId } from '../common/request-scope.js';
+import { ProtocolError, type UpstreamErrorDetails } from './errors.js';
 import type { PluginResponse } from './plugin.js';
 import { loggableUrl } from './url.js';
 
@@ -32,32 +33,47 @@ export function headerValue(value: string | string[] | undefined): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The upstream's request id: X-OpenStack-Request-ID, or Nova's older x-compute-request-id. */
+/**
+ * The upstream's request id: X-OpenStack-Request-ID, or Nova's older x-compute-request-id, when it has
+ * oslo.context's shape (req-<uuid>). Anything else is dropped: it would go into our logs and into the error
+ * bodies callers get, and an upstream may put anything in a header (`<script>`, quotes, kilobytes).
+ */
 export function upstreamRequestId(headers: ResponseHeaders): string | undefined {
-  return headerValue(headers['x-openstack-request-id']) ?? headerValue(headers['x-compute-request-id']);
+  const id = headerValue(headers['x-openstack-request-id']) ?? headerValue(headers['x-compute-request-id']);
+  return isValidRequestId(id) ? id : undefined;
 }
 
 /**
- * The whole body of an answer, at most `limit` bytes (else a ProtocolError). HEAD has none: it is drained.
- * A declared Content-Length over the limit is refused before reading; a declared one within it is read in one
- * go (undici enforces the length itself); without one, chunks are counted as they arrive.
+ * The whole body of an answer, at most `limit` bytes (else a ProtocolError, with `details`: which service, URL
+ * and answer). HEAD has none: it is drained. A declared Content-Length over the limit is refused before reading;
+ * a declared one within it is read in one go (undici enforces the length itself); without one, chunks are counted
+ * as they arrive.
  */
-export async function readBody(res: ResponseSource, method: string, limit: number): Promise<Buffer> {
+export async function readBody(
+  res: ResponseSource,
+  method: string,
+  limit: number,
+  details: UpstreamErrorDetails = {},
+): Promise<Buffer> {
   if (method === 'HEAD') {
     await res.body.dump();
     return Buffer.alloc(0);
   }
+  const tooLarge = () => {
+    const where = details.service === undefined ? '' : `${details.service} (${method} ${details.url ?? ''}) sent a `;
+    return new ProtocolError(`${where}response body larger than ${limit} bytes`, { ...details, method });
+  };
   const declared = Number(res.headers['content-length']);
   if (declared > limit) {
     await res.body.dump();
-    throw new ProtocolError(`response body larger than ${limit} bytes`);
+    throw tooLarge();
   }
   if (Number.isInteger(declared)) return Buffer.from(await res.body.arrayBuffer());
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body) {
     size += chunk.length;
-    if (size > limit) throw new ProtocolError(`response body larger than ${limit} bytes`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);

@@ -1,6 +1,6 @@
 // Endpoint lookup in a Keystone v3 catalog, as keystoneauth's ServiceCatalogV3 does it: by service type
 // (with the official aliases), interface preferences and region.
-import { EmptyCatalogError, EndpointNotFoundError } from './errors.js';
+import { EmptyCatalogError, EndpointNotFoundError, ProtocolError } from './errors.js';
 import { contentHash, estimatedHeapBytes } from './interner.js';
 import type { EndpointFilter } from './plugin.js';
 
@@ -15,8 +15,46 @@ export interface CatalogEndpoint {
 export interface CatalogEntry {
   readonly id?: string;
   readonly type: string;
-  readonly name?: string;
+  readonly name?: string | null;
   readonly endpoints: readonly CatalogEndpoint[];
+}
+
+/**
+ * Throws a ProtocolError unless `value` has the shape of Keystone's v3 catalog in every field this code reads
+ * (lookups, X-Service-Catalog): a list of {type, name?, endpoints: [{interface, url, region?, region_id?}]}, each
+ * of the types Keystone sends. Checked once, when a token is parsed, so that no lookup or header meets a null, a
+ * number or an object where a string belongs (a 500 before).
+ */
+export function assertCatalog(value: unknown): asserts value is readonly CatalogEntry[] {
+  if (!Array.isArray(value)) throw badCatalog('token.catalog is not a list');
+  value.forEach((entry: unknown, i) => {
+    const at = `token.catalog[${i}]`;
+    if (!isObject(entry)) throw badCatalog(`${at} is not an object`);
+    if (typeof entry.type !== 'string') throw badCatalog(`${at}.type is not a string`);
+    if (!isOptionalString(entry.name)) throw badCatalog(`${at}.name is not a string`);
+    if (!Array.isArray(entry.endpoints)) throw badCatalog(`${at}.endpoints is not a list`);
+    entry.endpoints.forEach((endpoint: unknown, j) => {
+      const where = `${at}.endpoints[${j}]`;
+      if (!isObject(endpoint)) throw badCatalog(`${where} is not an object`);
+      for (const key of ['interface', 'url'] as const)
+        if (typeof endpoint[key] !== 'string') throw badCatalog(`${where}.${key} is not a string`);
+      for (const key of ['region', 'region_id'] as const)
+        if (!isOptionalString(endpoint[key])) throw badCatalog(`${where}.${key} is not a string`);
+    });
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string, or absent (undefined or null, as Keystone writes an unset region). */
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+function badCatalog(what: string): ProtocolError {
+  return new ProtocolError(`Keystone sent a token whose ${what}`, { service: 'keystone' });
 }
 
 // From OpenStack's service-types-authority: the official type first, then the historical aliases.
@@ -118,11 +156,15 @@ export class ServiceCatalog {
       .filter((entry) => types.includes(entry.type))
       .flatMap((entry) => entry.endpoints)
       .filter((ep) => region === '' || ep.region_id === region || ep.region === region);
+    const where = region === '' ? '' : ` in region ${region}`;
     for (const wanted of interfaces) {
       const hit = candidates.find((ep) => normalizeInterface(ep.interface) === wanted);
-      if (hit) return hit.url;
+      if (hit === undefined) continue;
+      // Anything else would be taken for a path, or dialled as a scheme undici does not speak: "cannot be reached".
+      if (!/^https?:\/\//i.test(hit.url) || !URL.canParse(hit.url))
+        throw new EndpointNotFoundError(`${wanted} endpoint for ${serviceType} service${where} is not an http(s) URL`);
+      return hit.url;
     }
-    const where = region === '' ? '' : ` in region ${region}`;
     throw new EndpointNotFoundError(`${interfaces.join(' or ')} endpoint for ${serviceType} service${where} not found`);
   }
 }

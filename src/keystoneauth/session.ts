@@ -1,6 +1,6 @@
 // The one shared HTTP session (keystoneauth's Session, for Node): a pooled undici Agent plus the policy that
 // every upstream call needs - an auth plugin chosen per call, endpoint lookup, deadlines, retries,
-// redirects that never leak tokens, request ids and a User-Agent.
+// redirects followed within the origin only, request ids and a User-Agent.
 //
 // One call, step by step (send): resolve the URL; then per attempt build the headers, dispatch, classify a
 // failure (classify.ts) and maybe resend it (retry.ts), follow a redirect (redirect.ts), read the body
@@ -13,6 +13,7 @@ import type { RequestScope } from '../common/request-scope.js';
 import { attemptHeaders, dispatchOptions, failureContext, type AttemptState, type Deadline } from './attempt.js';
 import { classify, classifyDispatchFailure } from './classify.js';
 import { httpErrorFor, type HttpError, type UpstreamError } from './errors.js';
+import { errorBodyExcerpt, sentTokens } from './excerpt.js';
 import { AttemptObserver, type Timing } from './instrumentation.js';
 import type { AuthPlugin, EndpointFilter, PluginRequestOptions, PluginSession } from './plugin.js';
 import { followRedirect, redirectLocation } from './redirect.js';
@@ -69,6 +70,9 @@ export class Session implements PluginSession {
   private readonly dispatcher: Dispatcher;
   /** Spans, timings and debug lines of every attempt (instrumentation.ts). */
   private readonly observer: AttemptObserver;
+  /** How to end each call in flight when the session is abandoned (a Set: cheaper than a listener per call). */
+  private readonly inFlight = new Set<() => void>();
+  private isAbandoned = false;
 
   /**
    * @param scope carries the current request's id (sent upstream) and logger.
@@ -110,14 +114,36 @@ export class Session implements PluginSession {
       controller.abort();
     }, timeoutMs);
     const onCallerAbort = () => controller.abort();
+    const onAbandon = () => {
+      deadline.abandoned = true;
+      controller.abort();
+    };
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    this.inFlight.add(onAbandon);
     if (options.signal?.aborted) controller.abort();
+    if (this.isAbandoned) onAbandon();
     try {
       return await this.send(target, options, deadline);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onCallerAbort);
+      this.inFlight.delete(onAbandon);
     }
+  }
+
+  /**
+   * Give up every call in flight, and any made afterwards, with a SessionAbandonedError: what a process does when
+   * its shutdown grace period is over, so that a hanging upstream (a token validation, a Glance page) cannot hold
+   * it past that. close() then waits for nothing.
+   */
+  abandon(): void {
+    this.isAbandoned = true;
+    for (const end of this.inFlight) end();
+  }
+
+  /** Whether abandon() was called. */
+  get abandoned(): boolean {
+    return this.isAbandoned;
   }
 
   /** Timings collected since the last reset (only with collectTiming). */
@@ -141,11 +167,7 @@ export class Session implements PluginSession {
     const url = await this.resolveUrl(target, method, options, deadline);
     const state = this.firstAttempt(url, method, options, deadline);
     for (;;) {
-      // Once a redirect left the first origin the plugin is not even asked for a token.
-      const headers = attemptHeaders(
-        state,
-        options.auth && !state.stripTokens ? await options.auth.getHeaders(this, deadline.signal) : {},
-      );
+      const headers = attemptHeaders(state, options.auth ? await options.auth.getHeaders(this, deadline.signal) : {});
       this.observer.start(state, headers);
       const res = await this.dispatch(state, headers);
       if (res === undefined) continue;
@@ -163,7 +185,7 @@ export class Session implements PluginSession {
       const body = await this.readAnswer(state, headers, res, upstreamId);
       if (await this.mayRepeat(state, options, res, upstreamId)) continue;
       if (status >= 400 && options.raiseExc !== false) {
-        throw httpError(state, status, upstreamId, body.subarray(0, 512).toString('utf8'));
+        throw httpError(state, status, upstreamId, errorBodyExcerpt(body, sentTokens(headers)));
       }
       return makeResponse({
         status,
@@ -182,6 +204,8 @@ export class Session implements PluginSession {
     state: AttemptState,
     headers: Record<string, string>,
   ): Promise<Dispatcher.ResponseData | undefined> {
+    // Abandoned (shutdown): nothing more is sent.
+    if (state.deadline.abandoned === true) throw classify(new Error('session abandoned'), failureContext(state));
     try {
       return await this.dispatcher.request(dispatchOptions(state, headers));
     } catch (err) {
@@ -206,7 +230,13 @@ export class Session implements PluginSession {
     const status = res.statusCode;
     let body: Buffer;
     try {
-      body = await readBody(res, state.method, this.options.maxResponseBytes);
+      body = await readBody(res, state.method, this.options.maxResponseBytes, {
+        status,
+        requestId: upstreamId,
+        service: state.service,
+        displayName: state.displayName,
+        url: loggableUrl(state.url),
+      });
     } catch (err) {
       const error = classify(err, failureContext(state));
       this.observer.end(state, headers, { status, upstreamId, error });
@@ -288,7 +318,6 @@ export class Session implements PluginSession {
       method,
       url,
       body,
-      stripTokens: false,
       attempt: 0,
       retriesLeft: {
         connect: options.connectRetries ?? this.options.connectRetries,
@@ -316,13 +345,13 @@ export class Session implements PluginSession {
     state.attempt++;
     try {
       await sleep(wait, undefined, { signal: state.deadline.signal });
-    } catch {
-      throw error;
+    } catch (err) {
+      throw state.deadline.abandoned === true ? classify(err, failureContext(state)) : error;
     }
   }
 }
 
-/** The HttpError for an answer, named after the attempt that got it; the body excerpt goes to logs only. */
+/** The HttpError for an answer, named after the attempt that got it; the body excerpt (tokens redacted) goes to logs only. */
 function httpError(
   state: AttemptState,
   status: number,

@@ -12,6 +12,7 @@ import {
   ProtocolError,
   RedirectRefusedError,
   RequestAbortedError,
+  SessionAbandonedError,
   TimeoutError,
   TlsError,
   UpstreamError,
@@ -24,6 +25,8 @@ import type { RequestIdState } from './request-scope.js';
 export function upstreamToApiError(err: UpstreamError): ApiError {
   const service = err.displayName ?? 'upstream service';
   if (err instanceof RequestAbortedError) return new ApiError(499, 'The client closed the request.', { cause: err });
+  if (err instanceof SessionAbandonedError)
+    return new ApiError(503, 'The service is shutting down; try again.', { cause: err });
   if (err instanceof TimeoutError) return new ApiError(504, `The ${service} did not answer in time.`, { cause: err });
   if (err instanceof TlsError)
     return new ApiError(502, `A secure connection to the ${service} could not be established.`, { cause: err });
@@ -61,49 +64,72 @@ function toApiError(err: unknown): ApiError {
   return new ApiError(500, 'An unexpected error occurred.', { cause: err });
 }
 
+/**
+ * No route for the path (404) or the method (405 for one a route does not take, 501 for one no route knows): the
+ * caller's mistake, whatever the status class of a 501 says.
+ */
+class RoutingError extends ApiError {}
+
+const ROUTING_MESSAGES: Record<number, (method: string) => string> = {
+  404: () => 'The resource could not be found.',
+  405: (method) => `Method ${method} is not allowed here.`,
+  501: (method) => `Method ${method} is not implemented.`,
+};
+
+/**
+ * The one 'request failed' line, for what the operator must look at: an upstream failure (warn; error for a 5xx
+ * but 503), or a 5xx of our own (error, with the stack). A caller's own mistake (any 4xx, and the 405 and 501
+ * of a method no route takes) is not a failure: the access line says it, at info.
+ */
+function logFailure(scope: RequestScope, api: ApiError): void {
+  const cause = api.cause;
+  if (cause instanceof ValidationOverloadedError) {
+    // auth_token already logged the shed request, once and without a stack: a flood must stay cheap.
+  } else if (cause instanceof RequestAbortedError) {
+    // The client left: nothing went wrong here, and nobody is waiting for the answer.
+    scope.log.info({ status: 499 }, 'client went away; upstream calls aborted');
+  } else if (cause instanceof SessionAbandonedError) {
+    // Our own shutdown cut it off (server.ts): not the client's doing, nor an upstream failure.
+    scope.log.info({ status: api.status }, 'request abandoned: the service is shutting down');
+  } else if (cause instanceof UpstreamError) {
+    scope.log[api.status >= 500 && api.status !== 503 ? 'error' : 'warn'](
+      {
+        status: api.status,
+        error: {
+          code: cause.code,
+          service: cause.service,
+          upstream_status: cause.status,
+          upstream_request_id: cause.requestId,
+          url: cause.url,
+          body: cause.bodyExcerpt,
+          message: cause.message,
+        },
+      },
+      'request failed',
+    );
+  } else if (api.status >= 500 && !(api instanceof RoutingError)) {
+    scope.log[api.status === 503 ? 'warn' : 'error'](
+      {
+        status: api.status,
+        error: {
+          message: (cause as Error | undefined)?.message ?? api.message,
+          stack: (cause as Error | undefined)?.stack,
+        },
+      },
+      'request failed',
+    );
+  }
+}
+
 export function errorHandler(scope: RequestScope): Middleware<RequestIdState> {
   return async function errorHandlerMiddleware(ctx, next) {
     try {
       await next();
-      if ((ctx.status === 404 || ctx.status === 405 || ctx.status === 501) && ctx.body == null) {
-        const messages: Record<number, string> = {
-          404: 'The resource could not be found.',
-          405: `Method ${ctx.method} is not allowed here.`,
-          501: `Method ${ctx.method} is not implemented.`,
-        };
-        throw new ApiError(ctx.status, messages[ctx.status] ?? 'Error');
-      }
+      const message = ROUTING_MESSAGES[ctx.status];
+      if (message !== undefined && ctx.body == null) throw new RoutingError(ctx.status, message(ctx.method));
     } catch (err) {
       const api = toApiError(err);
-      const cause = api.cause;
-      if (cause instanceof ValidationOverloadedError) {
-        // auth_token already logged the shed request, once and without a stack: a flood must stay cheap.
-      } else if (cause instanceof RequestAbortedError) {
-        // The client left: nothing went wrong here, and nobody is waiting for the answer.
-        scope.log.info({ status: 499 }, 'client went away; upstream calls aborted');
-      } else if (api.status >= 500 || cause instanceof UpstreamError) {
-        const upstream = cause instanceof UpstreamError ? cause : undefined;
-        scope.log[api.status >= 500 && api.status !== 503 ? 'error' : 'warn'](
-          {
-            status: api.status,
-            error: upstream
-              ? {
-                  code: upstream.code,
-                  service: upstream.service,
-                  upstream_status: upstream.status,
-                  upstream_request_id: upstream.requestId,
-                  url: upstream.url,
-                  body: upstream.bodyExcerpt,
-                  message: upstream.message,
-                }
-              : {
-                  message: (cause as Error | undefined)?.message ?? api.message,
-                  stack: (cause as Error | undefined)?.stack,
-                },
-          },
-          'request failed',
-        );
-      }
+      logFailure(scope, api);
       ctx.status = api.status;
       for (const [name, value] of Object.entries(api.headers)) ctx.set(name, value);
       const body: Record<string, unknown> = {
@@ -111,7 +137,7 @@ export function errorHandler(scope: RequestScope): Middleware<RequestIdState> {
         request_id: ctx.state.requestId,
       };
       if (api.parameter) (body.error as Record<string, unknown>).parameter = api.parameter;
-      if (cause instanceof UpstreamError && cause.requestId) body.upstream_request_id = cause.requestId;
+      if (api.cause instanceof UpstreamError && api.cause.requestId) body.upstream_request_id = api.cause.requestId;
       ctx.body = body;
     }
   };

@@ -13,6 +13,11 @@ export interface RequestScopeOptions {
   logger: Logger;
   /** Paths whose requests get no access-log line (health probes, metrics scrapes). */
   quietPaths?: readonly string[];
+  /**
+   * Whether the service cut its open connections off (shutdown, grace period over): a response left unfinished
+   * then is not a client's abort.
+   */
+  cutOff?: () => boolean;
 }
 
 export interface RequestIdState {
@@ -48,11 +53,16 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
       const started = performance.now();
       const { method, url } = ctx;
       const res = ctx.res;
-      // 'close' follows 'finish', and also comes alone when the client hangs up first.
+      // 'close' follows 'finish', and also comes alone when the connection ends first. Not writableFinished: it
+      // also says true for an answer written to a connection our own shutdown had already cut off.
+      let finished = false;
+      res.once('finish', () => (finished = true));
       res.once('close', () => {
-        const aborted = !res.writableFinished;
-        const status = aborted ? 499 : res.statusCode;
-        const level = status >= 500 ? 'error' : 'info';
+        const aborted = !finished;
+        const cut = aborted && options.cutOff?.() === true;
+        const status = cut ? 503 : aborted ? 499 : res.statusCode;
+        // 501 answers a method no route knows (PROPFIND): the client's mistake, like a 405, not ours.
+        const level = cut ? 'warn' : status >= 500 && status !== 501 ? 'error' : 'info';
         if (!root.isLevelEnabled(level)) return;
         store.log[level](
           {
@@ -61,7 +71,11 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
             route: store.route,
             duration_ms: Math.round((performance.now() - started) * 10) / 10,
           },
-          aborted ? 'request aborted by the client' : 'request completed',
+          cut
+            ? 'request cut off: the service shut down at the end of its grace period'
+            : aborted
+              ? 'request aborted by the client'
+              : 'request completed',
         );
       });
     }

@@ -75,4 +75,32 @@ describe('a hostile rule through the service (mock Keystone)', () => {
     const ok = await fetch(`${service.url}/${'a'.repeat(12_000)}2`, { headers: { 'x-auth-token': token } });
     assert.equal(ok.status, 404, 'a path the 3rd rule matches is let through, to the router (no such route)');
   });
+
+  test('rules whose long literal prefix the path shares: the characters compared count, a 401 past the budget', async (t) => {
+    const service = await build(t, config(), { level: 'info' });
+    // The outsider's shape, fewer of them: 225 characters compared per rule, 291 rules x 226 steps > 65,536.
+    const prefix = '/images' + 'x'.repeat(217);
+    const rules = Array.from({ length: 291 }, () => ({ service: 'image-names', method: 'GET', path: `${prefix}y` }));
+    // Straight from the mock Keystone's store: their 78 KB of JSON is past the mock's 64 KiB body limit.
+    const store = mocks.keystone.store;
+    const demo = store.findUser({ name: 'demo', domain: { id: 'default' } })!;
+    const project = store.findProject({ name: 'demo', domain: { id: 'default' } })!;
+    const scope = { project: project.id };
+    const cred = store.createAppCred({
+      name: `prefix-${randomUUID()}`,
+      userId: demo.id,
+      projectId: project.id,
+      roles: store.rolesOn(demo.id, scope),
+      accessRules: rules,
+    });
+    const token = store.issue(demo.id, ['application_credential'], scope, undefined, cred.id).id;
+    const res = await fetch(`${service.url}${prefix}z`, { headers: { 'x-auth-token': token } });
+    assert.equal(res.status, 401, 'denied');
+    assert.ok(
+      service.lines.some(
+        (l) => l.msg === 'Token authorization failed: matching its access rules against this path would take too long',
+      ),
+      'denied for the budget, not as an ordinary non-matching request: each compared character was counted',
+    );
+  });
 });

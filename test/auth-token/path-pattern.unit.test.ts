@@ -164,8 +164,8 @@ describe('hostile patterns finish (the test timeout is the bound)', () => {
     const huge = '/' + '*/'.repeat(500_000);
     assert.deepEqual(
       matchPathPattern(huge, '/a/', 1 << 20),
-      { result: 'over_budget', steps: 0 },
-      'compiling it would cost more than the budget',
+      { result: 'over_budget', steps: 1 },
+      'compiling it would cost more than the budget (the one character of its literal prefix was compared)',
     );
   });
 });
@@ -190,9 +190,25 @@ describe('work is counted in steps: path characters x state words', () => {
     assert.deepEqual(runPathProgram(program, path, 1000), { result: 'no_match', steps: 1000 }, 'the whole path');
   });
 
-  test('a literal prefix that differs answers without compiling', () => {
-    assert.deepEqual(matchPathPattern('/v2/servers/**', '/images', 0), { result: 'no_match', steps: 1 }, '/v vs /i');
-    assert.deepEqual(matchPathPattern('/images', '/images/', 0), { result: 'no_match', steps: 1 }, 'no wildcard');
+  test('a literal prefix that differs answers without compiling, a step per character compared', () => {
+    assert.deepEqual(matchPathPattern('/v2/servers/**', '/images', 2), { result: 'no_match', steps: 2 }, '/v vs /i');
+    assert.deepEqual(matchPathPattern('/images', '/images/', 7), { result: 'no_match', steps: 7 }, 'no wildcard');
+    assert.deepEqual(matchPathPattern('x', '/images', 1), { result: 'no_match', steps: 1 }, 'the first character');
+    assert.deepEqual(matchPathPattern('**', '/images', 0), { result: 'over_budget', steps: 1 }, 'one step at least');
+  });
+
+  test('a long literal prefix the path shares costs its length, and stops at the budget', () => {
+    const prefix = '/images' + 'x'.repeat(217);
+    const [pattern, path] = [`${prefix}y`, `${prefix}z`];
+    assert.deepEqual(matchPathPattern(pattern, path), { result: 'no_match', steps: 225 }, '225 characters compared');
+    assert.deepEqual(
+      matchPathPattern(pattern, path, 100),
+      { result: 'over_budget', steps: 100 },
+      'no more characters are compared than the budget allows',
+    );
+    const wildcard = matchPathPattern(`${prefix}/*`, `${prefix}/a`);
+    assert.equal(wildcard.result, 'match', 'a prefix that fits goes on to the automaton');
+    assert.ok(wildcard.steps > 224, `the compared prefix counts there too (${wildcard.steps} steps)`);
   });
 
   test('a dead state set stops the run early', () => {

@@ -518,3 +518,54 @@ test('a value of the wrong type in a file is one problem, not a crash in the cro
     found.join('\n'),
   );
 });
+
+test('strings: no control characters, no surrounding whitespace, a host that is an address or a name', () => {
+  const load = (env: Record<string, string>) => () =>
+    loadConfig({ env: { ...secret, ...env }, configDir: '/nonexistent' });
+  assert.deepEqual(
+    problems(load({ OS_SERVER__HOST: '0.0.0.0 ' })),
+    ['server.host: must not start or end with whitespace (env OS_SERVER__HOST)'],
+    'a host with a trailing space is refused at load, not at listen',
+  );
+  assert.deepEqual(
+    problems(load({ OS_SERVER__HOST: 'my host' })),
+    ['server.host: must be an IP address or a host name (env OS_SERVER__HOST)'],
+    'a host that is neither',
+  );
+  for (const host of ['::', '0.0.0.0', '127.0.0.1', 'fd00::1', 'localhost', 'image-names.svc.cluster.local', 'a.b.'])
+    assert.equal(
+      loadConfig({ env: { ...secret, OS_SERVER__HOST: host }, configDir: '/nonexistent' }).server.host,
+      host,
+      host,
+    );
+  assert.deepEqual(
+    problems(load({ OS_COMMUNICATION__USER_AGENT: 'ua\r\nX-Injected: 1' })),
+    ['communication.user_agent: must not hold control characters (env OS_COMMUNICATION__USER_AGENT)'],
+    'a header value with CR LF is refused at load, not at every upstream call',
+  );
+  assert.deepEqual(
+    problems(load({ OS_KEYSTONE_AUTHTOKEN__USERNAME: ' svc ' })),
+    ['keystone_authtoken.username: must not start or end with whitespace (env OS_KEYSTONE_AUTHTOKEN__USERNAME)'],
+    'a user name with surrounding spaces would be another user',
+  );
+  assert.deepEqual(
+    problems(load({ OS_KEYSTONE_AUTHTOKEN__SERVICE_TOKEN_ROLES: 'service,ad\u0001min' })),
+    [
+      'keystone_authtoken.service_token_roles: must not hold control characters (env OS_KEYSTONE_AUTHTOKEN__SERVICE_TOKEN_ROLES)',
+    ],
+    "a list's items too",
+  );
+  const c = loadConfig({ env: { OS_KEYSTONE_AUTHTOKEN__PASSWORD: ' p\tw ' }, configDir: '/nonexistent' });
+  assert.equal(c.keystone_authtoken.password, ' p\tw ', 'a secret is taken as written (a warning says so)');
+});
+
+test('a configuration file that is not a regular file of at most 1 MiB is refused naming it', () => {
+  const { dir } = tmpJson({});
+  const zero = path.join(dir, 'zero.json');
+  fs.symlinkSync('/dev/zero', zero);
+  assert.deepEqual(
+    problems(() => loadConfig({ env: secret, configDir: '/nonexistent', files: [zero] })),
+    [`${zero}: not a regular file (a device)`],
+    'a JSON file linked to /dev/zero is refused, not read until memory runs out',
+  );
+});

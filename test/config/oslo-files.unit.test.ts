@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MAX_CONFIG_FILE_BYTES } from '../../src/config/config-file.js';
 import { readOsloFiles, sourceFiles } from '../../src/config/oslo-files.js';
 import { schema } from '../../src/config/schema.js';
 
@@ -181,11 +182,29 @@ test('files oslo.config cannot read: missing, a directory, a syntax error, not U
     r.problems,
     [
       `${dir}/missing.conf: not found`,
-      `${dir}/sub.conf: not a regular file`,
+      `${dir}/sub.conf: not a regular file (a directory)`,
       `${dir}/syntax.conf:2: unexpected continuation line`,
       `${dir}/latin1.conf: is not UTF-8 text`,
       `${dir}/bom.conf: starts with a byte order mark: save it as UTF-8 without one`,
     ],
     'one problem per file, each naming it',
   );
+});
+
+test('a file that is not a regular one, or over 1 MiB, is refused naming it, and never read whole', () => {
+  const dir = tmpDir({ 'exact.conf': `[server]\nhost = ${'a'.repeat(MAX_CONFIG_FILE_BYTES - 17)}\n` });
+  fs.symlinkSync('/dev/zero', path.join(dir, 'zero.conf'));
+  fs.writeFileSync(path.join(dir, 'big.conf'), Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1, 0x23));
+  const { files } = sourceFiles([{ kind: 'dir', path: dir }]);
+  const r = readOsloFiles(files, schema);
+  assert.equal(fs.statSync(path.join(dir, 'exact.conf')).size, MAX_CONFIG_FILE_BYTES, 'exactly 1 MiB');
+  assert.deepEqual(
+    r.problems,
+    [
+      `${dir}/big.conf: larger than ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
+      `${dir}/zero.conf: not a regular file (a device)`,
+    ],
+    'a link to /dev/zero and a file one byte over 1 MiB are refused, each named; a file of exactly 1 MiB is read',
+  );
+  assert.equal(r.values.server?.host?.length, MAX_CONFIG_FILE_BYTES - 17, 'the 1 MiB file was read whole');
 });

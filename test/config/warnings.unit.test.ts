@@ -99,3 +99,22 @@ test('a domain name beside a domain ID: a warning that the name is not sent; the
     'one warning per unused name, saying which ID is sent',
   );
 });
+
+test('trusted proxy ranges wider than an IPv4 /8 or an IPv6 /32 warn, naming them', () => {
+  for (const wide of ['0.0.0.0/0', '10.0.0.0/7', '::/0', 'fd00::/31', '::ffff:0:0/96', '::ffff:a00:0/103']) {
+    const warnings = warningsFor({ OS_SERVER__TRUSTED_PROXIES: `192.0.2.7,${wide}` });
+    assert.equal(warnings.length, 1, `${wide}: one warning`);
+    assert.match(warnings[0]!, /^server\.trusted_proxies: /, `${wide}: names the key`);
+    assert.ok(warnings[0]!.includes(wide) && !warnings[0]!.includes('192.0.2.7'), `${wide}: names the wide range only`);
+    assert.match(warnings[0]!, /\(env OS_SERVER__TRUSTED_PROXIES\)$/, `${wide}: names the variable`);
+  }
+  for (const narrow of ['10.0.0.0/8', 'fd00::/32', '192.0.2.7', '2001:db8::1', '::ffff:a00:0/104'])
+    assert.deepEqual(warningsFor({ OS_SERVER__TRUSTED_PROXIES: narrow }), [], `${narrow}: no warning`);
+});
+
+test('a secret with surrounding whitespace warns, without its value', () => {
+  const warnings = warningsFor({ OS_KEYSTONE_AUTHTOKEN__PASSWORD: ' the-pw ' });
+  assert.equal(warnings.length, 1, 'one warning');
+  assert.match(warnings[0]!, /^keystone_authtoken\.password: starts or ends with whitespace/, 'names the key');
+  assert.ok(!warnings[0]!.includes('the-pw'), 'never the value');
+});

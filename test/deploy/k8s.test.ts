@@ -13,6 +13,7 @@ import * as yaml from 'js-yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { describeOptions } from '../../src/config/schema.js';
 import { PROBE_PATHS } from '../../src/routes/health.js';
+import { CLOSE_MARGIN_SECONDS } from '../../src/server.js';
 import { OTHER_NAME, SERVICE_NAME } from '../helpers/names.js';
 import { commandPath, skipWithout } from '../helpers/process.js';
 import { describeOrSkip } from '../helpers/suite.js';
@@ -259,7 +260,10 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     const preStop = container().lifecycle.preStop.sleep.seconds as number;
     const grace = Number(configMap().OS_SERVER__SHUTDOWN_GRACE);
     assert.ok(preStop >= 3, 'long enough for endpoint removal to propagate');
-    assert.ok(spec.terminationGracePeriodSeconds > preStop + grace, 'SIGKILL never cuts the drain short');
+    assert.ok(
+      spec.terminationGracePeriodSeconds > preStop + grace + CLOSE_MARGIN_SECONDS,
+      'SIGKILL never cuts the drain short: preStop, the grace period and the close after it fit, with room to spare',
+    );
     assert.equal(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rolling update never takes a pod away before its replacement is ready');
   });
 

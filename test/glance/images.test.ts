@@ -103,22 +103,27 @@ async function collect(client: ImageClient, filters?: ImageFilters): Promise<Ima
   return out;
 }
 
-/** An ImageClient acting as `auth`, the way createServices' factory builds one. */
-/** How an ImageClient is built beyond its page size: the listing bound and the session it sends through. */
+/** How an ImageClient is built beyond its page size: the listing bounds, its clock and the session it sends through. */
 interface ClientOptions {
   maxImages?: number;
+  listTimeoutMs?: number;
+  now?: () => number;
   through?: Session;
 }
 
+/** An ImageClient acting as `auth`, the way createServices' factory builds one. */
 const imageClient = (
   auth: AuthPlugin,
   pageSize = 1000,
   endpoint: EndpointOptions = {},
-  { maxImages = 100_000, through = session }: ClientOptions = {},
+  // The default list_timeout: paging thousands of images on a loaded machine never meets it.
+  { maxImages = 100_000, listTimeoutMs = 60_000, now, through = session }: ClientOptions = {},
 ) =>
   new ImageClient(new Adapter(through, auth, { ...IMAGE_SERVICE, interface: 'public', ...endpoint }), {
     pageSize,
     maxImages,
+    listTimeoutMs,
+    now,
   });
 
 const client = (url: string, pageSize = 1000, options: ClientOptions = {}) =>
@@ -347,6 +352,120 @@ describe('a listing of every page is bounded by maxImages ([image] max_images)',
       'endless empty pages end as a ListingTooLargeError',
     );
     assert.equal(pages, 51, 'each empty page costs one: max_images pages are read, then the next one ends it');
+  });
+});
+
+describe('what one listing may cost, whatever Glance sends', () => {
+  const ID = '1a2b3c4d-5e6f-4a0b-8c1d-00000000000a';
+  /** A Glance on a loopback port answering each listing call with `answer(n)` (n counts from 1); its calls' URLs. */
+  async function lyingGlance(t: TestContext, answer: (n: number) => unknown) {
+    const urls: string[] = [];
+    const glance = await listen((req, res) => {
+      urls.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(answer(urls.length)));
+    });
+    t.after(() => glance.close());
+    return { url: glance.url, urls };
+  }
+
+  test('one page (page()) against empty pages with fresh next links forever ends too', async (t) => {
+    const glance = await lyingGlance(t, (n) => ({ images: [], next: `/v2/images?limit=5&marker=m${n}` }));
+    await assert.rejects(
+      client(glance.url, 1000, { maxImages: 50 }).page({}, { limit: 5 }),
+      ListingTooLargeError,
+      'endless empty pages before the page asked for end as a ListingTooLargeError',
+    );
+    assert.equal(
+      glance.urls.length,
+      56,
+      'each empty page costs one of max_images + limit (55): 55 pages are read, then the next one ends it',
+    );
+  });
+
+  for (const how of ['every page', 'one page'] as const) {
+    test(`${how}: a page holding more images than the limit asked is a ProtocolError`, async (t) => {
+      const images = Array.from({ length: 6 }, (_, i) => ({ id: `${ID.slice(0, -1)}${i}`, name: `n${i}` }));
+      const glance = await lyingGlance(t, () => ({ images }));
+      const glanceClient = client(glance.url, 5);
+      const listing = how === 'every page' ? collect(glanceClient) : glanceClient.page({}, { limit: 5 });
+      await assert.rejects(
+        listing,
+        (err: unknown) =>
+          err instanceof ProtocolError &&
+          /a page of 6 images where at most 5 were asked/.test(err.message) &&
+          err.url === `${glance.url}/v2/images`,
+        'six images where five were asked: a ProtocolError naming both, its URL without the query',
+      );
+    });
+  }
+
+  for (const [what, image] of [
+    ['null', null],
+    ['a number', 5],
+    ['a list', []],
+    ['a name that is a number', { id: ID, name: 42 }],
+    ['a name that is an object', { id: ID, name: { nested: true } }],
+  ] as const) {
+    test(`an image that is ${what} is a ProtocolError naming it, on either path`, async (t) => {
+      const glance = await lyingGlance(t, () => ({ images: [{ id: ID, name: 'fine' }, image] }));
+      for (const listing of [collect(client(glance.url)), client(glance.url).page({}, { limit: 5 })]) {
+        await assert.rejects(
+          listing,
+          (err: unknown) => err instanceof ProtocolError && /images\[1\] that is not an image/.test(err.message),
+          `${what}: a ProtocolError naming images[1]`,
+        );
+      }
+    });
+  }
+
+  test('an image without a name, or with a null one, is an image (its name is null)', async (t) => {
+    const glance = await lyingGlance(t, () => ({ images: [{ id: ID }, { id: ID, name: null }] }));
+    assert.equal((await collect(client(glance.url))).length, 2, 'both are images');
+  });
+
+  test('a next link cannot raise the limit: the limit asked is restored on every page', async (t) => {
+    const glance = await lyingGlance(t, (n) =>
+      n < 3 ? { images: [{ id: ID, name: 'one' }], next: `/v2/images?limit=100000&marker=m${n}` } : { images: [] },
+    );
+    await collect(client(glance.url, 5));
+    assert.deepEqual(
+      glance.urls.map((u) => new URL(u, 'http://x').searchParams.getAll('limit')),
+      [['5'], ['5'], ['5']],
+      'every call asked for 5 images, whatever the next link said',
+    );
+  });
+
+  test('a listing ends at list_timeout, however many pages Glance still offers', async (t) => {
+    // The listing's clock moves one second per Glance call: list_timeout (10 s) allows ten.
+    let clock = 0;
+    const glance = await lyingGlance(t, (n) => {
+      clock += 1000;
+      return { images: [{ id: ID, name: 'one' }], next: `/v2/images?marker=m${n}` };
+    });
+    await assert.rejects(
+      collect(client(glance.url, 1000, { listTimeoutMs: 10_000, now: () => clock })),
+      (err: unknown) =>
+        err instanceof TimeoutError &&
+        /list_timeout \(10000 ms\)/.test(err.message) &&
+        err.displayName === 'image service',
+      'a TimeoutError naming list_timeout and the image service',
+    );
+    assert.equal(glance.urls.length, 10, 'ten calls of a second each fit in ten seconds; the eleventh is not made');
+  });
+
+  test('each Glance call gets what is left of list_timeout when that is shorter than the session timeout', async (t) => {
+    // Glance never answers; the session's timeout is 30 s. The message names the deadline that ended the wait.
+    const glance = await listen(() => undefined);
+    t.after(() => glance.close());
+    await assert.rejects(
+      collect(client(glance.url, 1000, { listTimeoutMs: 300 })),
+      (err: unknown) => {
+        const ms = /did not answer within (\d+) ms/.exec((err as Error).message)?.[1];
+        return err instanceof TimeoutError && ms !== undefined && Number(ms) <= 300;
+      },
+      'the call timed out at what was left of the 300 ms listing deadline, not at the 30 s session timeout',
+    );
   });
 });
 

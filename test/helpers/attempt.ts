@@ -12,7 +12,6 @@ export function attemptState(overrides: Partial<AttemptState> = {}): AttemptStat
     method: 'GET',
     url: new URL('http://glance.test:9292/v2/images?marker=secret-marker'),
     body: undefined,
-    stripTokens: false,
     attempt: 0,
     retriesLeft: { connect: 0, status: 0, redirects: 0, reauth: 0 },
     span: undefined,

@@ -90,6 +90,46 @@ test('a body that is not a token is a ProtocolError', () => {
   }
 });
 
+test("a catalog or token field of another shape than Keystone's is a ProtocolError naming it, never a crash later", () => {
+  const endpoint = { id: 'e', interface: 'public', region: 'RegionOne', region_id: 'RegionOne', url: 'http://glance' };
+  const entry = { id: 's', type: 'image', name: 'glance', endpoints: [endpoint] };
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['catalog: [null]', { catalog: [null] }, /token\.catalog\[0\] is not an object/],
+    ['catalog: {}', { catalog: {} }, /token\.catalog is not a list/],
+    ['endpoints: null', { catalog: [{ ...entry, endpoints: null }] }, /catalog\[0\]\.endpoints is not a list/],
+    ['type: 5', { catalog: [{ ...entry, type: 5 }] }, /catalog\[0\]\.type is not a string/],
+    ['name: {}', { catalog: [{ ...entry, name: {} }] }, /catalog\[0\]\.name is not a string/],
+    ['endpoints: [null]', { catalog: [{ ...entry, endpoints: [null] }] }, /endpoints\[0\] is not an object/],
+    ...[5, null, {}, ['http://x']].map((url): [string, Record<string, unknown>, RegExp] => [
+      `url: ${JSON.stringify(url)}`,
+      { catalog: [entry, { ...entry, endpoints: [{ ...endpoint, url }] }] },
+      /token\.catalog\[1\]\.endpoints\[0\]\.url is not a string/,
+    ]),
+    ['interface missing', { catalog: [{ ...entry, endpoints: [{ url: 'http://x' }] }] }, /\.interface is not a string/],
+    ['region: {}', { catalog: [{ ...entry, endpoints: [{ ...endpoint, region: {} }] }] }, /\.region is not a string/],
+    ['roles: [null]', { roles: [null] }, /token\.roles/],
+    ['roles: [{id: 5}]', { roles: [{ id: 5, name: 'x' }] }, /token\.roles/],
+    ['audit_ids: [5]', { audit_ids: [5] }, /token\.audit_ids/],
+    ['methods: "password"', { methods: 'password' }, /token\.methods/],
+    ['issued_at: 5', { issued_at: 5 }, /token\.issued_at/],
+  ];
+  for (const [what, change, message] of cases) {
+    assert.throws(
+      () => AccessInfo.fromBody({ token: { ...body.token, ...change } }, 't'),
+      (err: unknown) => err instanceof ProtocolError && message.test(err.message),
+      `${what}: a ProtocolError naming the field`,
+    );
+  }
+  const nullable = { ...entry, name: null, endpoints: [{ ...endpoint, region: null, region_id: null }] };
+  assert.equal(
+    AccessInfo.fromBody({ token: { ...body.token, catalog: [nullable] } }, 't').catalog.urlFor({
+      serviceType: 'image',
+    }),
+    'http://glance',
+    "a null name or region, as Keystone writes an unset one, is Keystone's shape",
+  );
+});
+
 test('application-credential access rules: parsed, and unreadable ones refused rather than ignored', () => {
   const rules = [{ id: 'r', service: 'image', method: 'GET', path: '/v2/images' }];
   const withRules = AccessInfo.fromBody(

@@ -13,6 +13,7 @@ import {
   ConnectionError,
   NotFoundError,
   RequestAbortedError,
+  SessionAbandonedError,
   TimeoutError,
   TlsError,
   type UpstreamError,
@@ -110,6 +111,16 @@ describe('classify', () => {
         ConnectionError,
       "a caller's signal that did not abort changes nothing: the code decides",
     );
+  });
+
+  test("the session's abandonment (shutdown) wins over the deadline, the caller's abort and the code", () => {
+    const abandoned = classify(
+      nodeError('ECONNRESET'),
+      context({ deadline: { timeoutMs: 500, passed: true, abandoned: true }, callerSignal: AbortSignal.abort() }),
+    );
+    assert.ok(abandoned instanceof SessionAbandonedError, 'abandoned: neither a timeout nor an abort by the caller');
+    assert.equal(abandoned.code, 'shutting_down', 'a stable code');
+    assert.match(abandoned.message, /abandoned: the service is shutting down/, 'the message says why');
   });
 
   test('an UpstreamError is passed through as it is', () => {

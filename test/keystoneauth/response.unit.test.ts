@@ -36,6 +36,9 @@ function source(chunks: string[], headers: ResponseHeaders = {}) {
   return { res, seen };
 }
 
+const ID_A = 'req-0a5f0b5e-4a8c-4d4a-9a4b-2f6f6e7b8c9d';
+const ID_B = 'req-1b6e1c6f-5b9d-4e5b-8b5c-3a7a7f8c9daa';
+
 const tooLarge = (err: unknown) => err instanceof ProtocolError && err.message === 'response body larger than 10 bytes';
 
 describe('readBody', () => {
@@ -55,6 +58,29 @@ describe('readBody', () => {
     const { res, seen } = source(['0123', '456789'], { 'content-length': '10' });
     assert.equal((await readBody(res, 'GET', 10)).toString(), '0123456789', 'read whole');
     assert.deepEqual(seen, { dumped: false, iterated: false, arrayBuffer: true }, 'in one arrayBuffer call');
+  });
+
+  test('the error names the service, the call and the URL without its query when they are given', async () => {
+    const details = {
+      service: 'glance',
+      displayName: 'image service',
+      url: 'http://g.test/v2/images',
+      status: 200,
+      requestId: ID_A,
+    };
+    for (const headers of [{ 'content-length': '11' }, {}]) {
+      await assert.rejects(
+        readBody(source(['x'.repeat(11)], headers).res, 'GET', 10, details),
+        (err: unknown) =>
+          err instanceof ProtocolError &&
+          err.message === 'glance (GET http://g.test/v2/images) sent a response body larger than 10 bytes' &&
+          err.service === 'glance' &&
+          err.displayName === 'image service' &&
+          err.url === 'http://g.test/v2/images' &&
+          err.requestId === ID_A,
+        `${JSON.stringify(headers)}: a ProtocolError naming the service, call and URL`,
+      );
+    }
   });
 
   test('without a usable length, chunks are counted up to the limit', async () => {
@@ -88,21 +114,26 @@ describe('readBody', () => {
 describe('the response', () => {
   test("the upstream's request id: OpenStack's, else Nova's older header; the first of repeats", () => {
     assert.equal(
-      upstreamRequestId({ 'x-openstack-request-id': 'req-a', 'x-compute-request-id': 'req-b' }),
-      'req-a',
+      upstreamRequestId({ 'x-openstack-request-id': ID_A, 'x-compute-request-id': ID_B }),
+      ID_A,
       "X-OpenStack-Request-ID wins over Nova's header",
     );
     assert.equal(
-      upstreamRequestId({ 'x-compute-request-id': 'req-b' }),
-      'req-b',
+      upstreamRequestId({ 'x-compute-request-id': ID_B }),
+      ID_B,
       "Nova's X-Compute-Request-ID when it is the only one",
     );
-    assert.equal(
-      upstreamRequestId({ 'x-openstack-request-id': ['req-1', 'req-2'] }),
-      'req-1',
-      'the first of repeated ids',
-    );
+    assert.equal(upstreamRequestId({ 'x-openstack-request-id': [ID_A, ID_B] }), ID_A, 'the first of repeated ids');
     assert.equal(upstreamRequestId({}), undefined, 'no id header: none');
+  });
+
+  test("an upstream's request id not of the req-<uuid> shape is dropped", () => {
+    for (const bad of ['<script>"x', 'req-a', `${ID_A}x`, ` ${ID_A}`, 'req-' + 'f'.repeat(4000), ''])
+      assert.equal(
+        upstreamRequestId({ 'x-openstack-request-id': bad }),
+        undefined,
+        `${JSON.stringify(bad.slice(0, 50))}: dropped`,
+      );
   });
 
   test('JSON parsed on demand; not JSON is a ProtocolError that names the service', () => {
@@ -110,7 +141,7 @@ describe('the response', () => {
       status: 200,
       headers: {},
       url: new URL('http://g.test/v2/images?marker=m'),
-      requestId: 'req-x',
+      requestId: ID_A,
       service: 'glance',
     };
     const ok = makeResponse({ ...parts, body: Buffer.from('{"images":[]}') });
@@ -124,7 +155,7 @@ describe('the response', () => {
         err instanceof ProtocolError &&
         err.message === 'glance sent a response that is not JSON' &&
         err.status === 200 &&
-        err.requestId === 'req-x' &&
+        err.requestId === ID_A &&
         err.url === 'http://g.test/v2/images',
       'not JSON: a ProtocolError naming the service, with the status, request id and URL without query',
     );

@@ -66,3 +66,17 @@ test('misses are clear errors', () => {
     'no catalog at all: EmptyCatalogError',
   );
 });
+
+test('an endpoint that is not an http(s) URL is an EndpointNotFoundError saying so, never dialled', () => {
+  for (const url of ['ftp://glance/v2', 'glance:9292', '/v2/images', 'http://', 'javascript:alert(1)']) {
+    const odd = new ServiceCatalog([{ type: 'image', endpoints: [{ interface: 'public', url }] }]);
+    assert.throws(
+      () => odd.urlFor({ serviceType: 'image' }),
+      (err: unknown) =>
+        err instanceof EndpointNotFoundError &&
+        err.message === 'public endpoint for image service is not an http(s) URL' &&
+        !err.message.includes(url),
+      `${url}: an EndpointNotFoundError that does not repeat the URL`,
+    );
+  }
+});

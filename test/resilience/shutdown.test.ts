@@ -1,8 +1,12 @@
-// SIGTERM during load: accepted requests complete with 200, later connections are refused, exit 0 in time.
+// SIGTERM during load: accepted requests complete with 200, later connections are refused, exit 0 in time; past
+// the grace period, upstream calls still in flight are abandoned so the process stops within a small margin.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
+import { CLOSE_MARGIN_SECONDS, startService } from '../../src/server.js';
+import { captureLogger } from '../helpers/logs.js';
+import { releaseHeld, setFaults, startMocks, stats, tokenFor, type Mocks, USERS } from '../helpers/mocks.js';
+import { serviceConfig } from '../helpers/service.js';
 import { waitFor } from '../helpers/net.js';
 import { assertDocumented, type ObservedResponse } from '../helpers/openapi.js';
 import { startChild } from '../helpers/process.js';
@@ -105,4 +109,56 @@ test('SIGTERM under load: in-flight requests finish, then exit 0 within the grac
     await agent.close();
     await setFaults(mocks.glance.url, {});
   }
+});
+
+test('past shutdown_grace, a validation held by a hanging Keystone is abandoned: shutdown ends within the margin', async (t) => {
+  // In this process (server.ts's startService): a 1 s grace, and a validation timeout far beyond the test, so
+  // that only the abandonment can end the held call. Keystone holds every validation until the test ends.
+  const config = serviceConfig(mocks.keystoneUrl, {
+    server: { shutdown_grace: 1 },
+    keystone_authtoken: { timeout: 600 },
+  });
+  const { logger, lines } = captureLogger('info');
+  const service = await startService(config, logger);
+  t.after(() => service.shutdown('test end'));
+  await waitFor(() => lines.some((l) => l.msg === 'service user authenticated with Keystone'), 'the service user');
+  await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/tokens' });
+  t.after(async () => {
+    await setFaults(mocks.keystone.url, {});
+    await releaseHeld(mocks.keystone.url);
+  });
+  const counters = async () => (await stats(mocks.keystone.url)).counters;
+  const held = (await counters()).held ?? 0;
+  const caller = fetch(`${service.url}/`, { headers: { 'X-Auth-Token': 'never-validated-token' } }).catch(
+    (err: Error) => err,
+  );
+  await waitFor(async () => ((await counters()).held ?? 0) > held, 'the validation held by Keystone');
+  const abandoned = (await counters()).abandoned ?? 0;
+  const started = performance.now();
+  await service.shutdown('SIGTERM');
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(
+    seconds < 1 + CLOSE_MARGIN_SECONDS,
+    `shutdown took ${seconds.toFixed(1)} s: within shutdown_grace (1 s) + the margin, not the validation's 600 s`,
+  );
+  assert.ok((await caller) instanceof Error, 'the caller, cut off at the end of the grace period, got no answer');
+  await waitFor(async () => ((await counters()).abandoned ?? 0) > abandoned, 'Keystone sees the validation abandoned');
+  assert.ok(
+    lines.some((l) => l.msg === 'stopped' && l.outcome === 'timeout'),
+    'stopped at the grace period',
+  );
+  assert.ok(
+    !lines.some(
+      (l) => l.msg === 'request aborted by the client' || l.msg === 'client went away; upstream calls aborted',
+    ),
+    "our own cut-off is not logged as the client's abort",
+  );
+  assert.deepEqual(
+    lines
+      .filter((l) => l.msg === 'request cut off: the service shut down at the end of its grace period')
+      .map((l) => l.level),
+    [40],
+    'one warn access line says the service cut the request off',
+  );
+  assert.ok(!lines.some((l) => (l.level as number) >= 50), 'nothing at error level: the abandonment is no failure');
 });
