@@ -12,7 +12,7 @@ import { captureLogger } from '../helpers/logs.js';
 
 const INBOUND = 'req-1a2b3c4d-5e6f-4a0b-8c1d-000000000001';
 
-/** A Koa context as the middleware reads it; `close(finished)` ends its response as Node does. */
+/** A Koa context as the middleware reads it; `close(status, finished)` ends its response as Node does. */
 function context({ path = '/images', inbound = '', route = '/images' } = {}) {
   const res = Object.assign(new EventEmitter(), { writableFinished: false, statusCode: 200 });
   const sent: Record<string, string> = {};
@@ -32,6 +32,8 @@ function context({ path = '/images', inbound = '', route = '/images' } = {}) {
     close(status: number, finished = true) {
       res.statusCode = status;
       res.writableFinished = finished;
+      // Node emits 'finish' once the answer is written, then 'close'; a caller who left first gets 'close' alone.
+      if (finished) res.emit('finish');
       res.emit('close');
     },
   };
