@@ -43,7 +43,7 @@ export default tseslint.config(
   },
   // Lower layers never import upper ones (eslint.layers.js).
   layers,
-  // The demo and the benchmark print to the terminal on purpose; the mocks' entry points print their URL.
+  // The demo, the benchmarks, the scripts and the tests print to the terminal on purpose; the mocks log.
   { files: ['src/demo.ts', 'bench/**', 'scripts/**', 'test/**'], rules: { 'no-console': 'off' } },
   // Tests poke at JSON bodies whose shape is the thing under test. Every assertion says what it expected
   // (eslint-rules/assert-message.js), so a failure under load reads as more than `false == true`.

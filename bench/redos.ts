@@ -15,6 +15,7 @@ import { Agent, request } from 'undici';
 import { ACCESS_RULE_BUDGET, checkAccessRules, requestPathForRules } from '../src/auth-token/access-rules.js';
 import { compilePathPattern, pathMatches, runPathProgram } from '../src/auth-token/path-pattern.js';
 import { AccessInfo } from '../src/keystoneauth/access-info.js';
+import { SERVICE_NAME } from '../src/common/package-info.js';
 import { freePort, log, median, runMain, serviceEnv, start, waitHttp } from './procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -117,7 +118,7 @@ function automatonAlone(): string[] {
 
 function tokenWithRules(count: number, pattern: (i: number) => string): AccessInfo {
   const access_rules = Array.from({ length: count }, (_, i) => ({
-    service: 'image-names',
+    service: SERVICE_NAME,
     method: 'GET',
     path: pattern(i),
   }));
@@ -127,7 +128,7 @@ function tokenWithRules(count: number, pattern: (i: number) => string): AccessIn
         user: { id: 'u' },
         expires_at: '2099-01-01T00:00:00Z',
         application_credential: { id: 'ac', access_rules },
-        catalog: [{ type: 'image-names', endpoints: [] }],
+        catalog: [{ type: SERVICE_NAME, endpoints: [] }],
       },
     },
     't',
@@ -171,8 +172,8 @@ function perRequest(): string[] {
     ],
   ];
   for (const [name, token, path] of cases) {
-    const decision = checkAccessRules(token, 'image-names', { method: 'GET', path }, false);
-    const us = medianMicroseconds(() => checkAccessRules(token, 'image-names', { method: 'GET', path }, false), 200);
+    const decision = checkAccessRules(token, SERVICE_NAME, { method: 'GET', path }, false);
+    const us = medianMicroseconds(() => checkAccessRules(token, SERVICE_NAME, { method: 'GET', path }, false), 200);
     rows.push(`| ${name} -> ${decision.allowed ? 'allowed' : decision.reason} | ${us.toFixed(1)} |`);
   }
   const typical = compilePathPattern('/v2.1/servers/{server_id}');
@@ -202,7 +203,7 @@ async function post(url: string, body: unknown, token?: string) {
   return { json, token: res.headers['x-subject-token'] as string };
 }
 
-/** A token of a new application credential of demo's with these rule paths (GET on image-names). */
+/** A token of a new application credential of demo's with these rule paths (GET on this service, SERVICE_NAME). */
 async function restrictedToken(keystone: string, name: string, paths: string[]): Promise<string> {
   const demo = await post(`${keystone}/v3/auth/tokens`, {
     auth: {
@@ -214,7 +215,7 @@ async function restrictedToken(keystone: string, name: string, paths: string[]):
     },
   });
   const userId = demo.json.token!.user.id;
-  const access_rules = paths.map((p) => ({ service: 'image-names', method: 'GET', path: p }));
+  const access_rules = paths.map((p) => ({ service: SERVICE_NAME, method: 'GET', path: p }));
   const cred = await post(
     `${keystone}/v3/users/${userId}/application_credentials`,
     { application_credential: { name, access_rules } },
@@ -296,7 +297,7 @@ async function serviceUnderAttack(): Promise<string[]> {
     ...serviceEnv(`${keystone}/v3`, port),
     OS_SERVER__HOST: '127.0.0.1',
     OS_LOG__LEVEL: 'warn',
-    OS_KEYSTONE_AUTHTOKEN__SERVICE_TYPE: 'image-names',
+    OS_KEYSTONE_AUTHTOKEN__SERVICE_TYPE: SERVICE_NAME,
   };
   const args = runner === 'dist' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
   const service = (await start(process.execPath, args, env)).proc;

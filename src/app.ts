@@ -1,5 +1,6 @@
 // Builds the Koa app from the process's long-lived dependencies (createServices). It never listens and reads
 // no configuration: server.ts does both, and tests build apps from their own options.
+import type Router from '@koa/router';
 import Koa from 'koa';
 import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
@@ -31,15 +32,26 @@ export function authTokenMiddlewares(services: Services, publicPaths: readonly s
   };
 }
 
-/** The service: probes, metrics, the OpenAPI document and the image-names route behind auth_token. */
+/**
+ * Every router the app serves, each built from `services`: a new route goes here, and into the OpenAPI document
+ * (routes/openapi-document.ts), which test/routes/openapi-document.unit.test.ts compares with this list.
+ */
+export function appRouters(services: Services): Router[] {
+  const { metrics, readiness } = services;
+  const { maxLimit, pageSize } = services.options.image;
+  return [
+    healthRoutes({ readiness, metrics, serveMetrics: !services.options.metricsOnOwnPort }),
+    openApiRoutes(),
+    imageRoutes({ imageClient: services.imageClient, limits: { maxLimit, defaultLimit: pageSize } }),
+  ];
+}
+
+/** The service: probes, metrics, the OpenAPI document and the image route behind auth_token. */
 export function createApp(services: Services): Koa {
   const { logger, scope, metrics, readiness } = services;
   // The OpenAPI document is public like the probes (it holds no secret), but its requests are access-logged.
   const auth = authTokenMiddlewares(services, [...PROBE_PATHS, OPENAPI_PATH]);
-  const health = healthRoutes({ readiness, metrics, serveMetrics: !services.options.metricsOnOwnPort });
-  const openapi = openApiRoutes();
-  const { maxLimit, pageSize } = services.options.image;
-  const images = imageRoutes({ imageClient: services.imageClient, limits: { maxLimit, defaultLimit: pageSize } });
+  const routers = appRouters(services);
 
   const app = new Koa();
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
@@ -64,12 +76,9 @@ export function createApp(services: Services): Koa {
   app.use(auth.challenge);
   app.use(errorHandler(scope));
   app.use(auth.authToken);
-  app.use(health.routes());
-  app.use(openapi.routes());
-  app.use(images.routes());
-  app.use(images.allowedMethods());
-  app.use(health.allowedMethods());
-  app.use(openapi.allowedMethods());
+  for (const router of routers) app.use(router.routes());
+  // 405 (with Allow) and 501 for a path a router serves, by what every router matched.
+  for (const router of routers) app.use(router.allowedMethods());
   return app;
 }
 

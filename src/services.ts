@@ -74,7 +74,7 @@ export interface ServicesOptions {
   readonly metricsEnabled: boolean;
   /** /metrics on a listener of its own (server.ts listens on [server] metrics_port), not on the API port. */
   readonly metricsOnOwnPort: boolean;
-  /** The Glance client of the image-names route. */
+  /** The Glance client of the image route (routes/images.ts). */
   readonly image: ImageOptions;
 }
 

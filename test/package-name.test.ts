@@ -12,9 +12,11 @@ import { createInterface } from 'node:readline';
 import { SERVICE_NAME, VERSION } from '../src/common/package-info.js';
 import { startMockCloud, type MockCloud } from '../src/mocks/cloud.js';
 import { tokenFor } from './helpers/mocks.js';
+import { OTHER_NAME } from './helpers/names.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const NEW_NAME = 'flavor-names';
+// Never the project's own name, whatever a fork called it.
+const NEW_NAME = OTHER_NAME;
 
 /** The project copied into a temporary directory with package.json's name changed. */
 function renamedCopy(): string {
@@ -77,8 +79,13 @@ function run(cwd: string, script: string, env: Record<string, string> = {}, args
   return { proc, lines, stderr: () => stderr, line, exited };
 }
 
-let copy: string;
-let mocks: MockCloud;
+// Undefined until `before` made them: a failed start must not make `after` fail too and hide why.
+let copy: string | undefined;
+let mocks: MockCloud | undefined;
+const started = () => {
+  assert.ok(copy !== undefined && mocks !== undefined, 'the renamed copy and the mock cloud were set up');
+  return { copy, mocks };
+};
 before(async () => {
   assert.notEqual(SERVICE_NAME, NEW_NAME, 'the copy must be renamed to a name the project does not have');
   copy = renamedCopy();
@@ -89,11 +96,12 @@ before(async () => {
   });
 });
 after(async () => {
-  await mocks.close();
-  fs.rmSync(copy, { recursive: true, force: true });
+  await mocks?.close();
+  if (copy !== undefined) fs.rmSync(copy, { recursive: true, force: true });
 });
 
 test('the renamed service logs, starts, calls Keystone and Glance and stops under the new name', async () => {
+  const { copy, mocks } = started();
   const service = run(copy, 'src/server.ts', {
     OS_SERVER__PORT: '0',
     OS_KEYSTONE_AUTHTOKEN__AUTH_URL: mocks.keystoneUrl,
@@ -137,6 +145,7 @@ test('the renamed service logs, starts, calls Keystone and Glance and stops unde
 });
 
 test('an invalid configuration or command line is reported under the new name', async () => {
+  const { copy } = started();
   const service = run(copy, 'src/server.ts', { OS_SERVER__PORT: 'not-a-port' });
   assert.equal(await service.exited, 1, 'the start is refused');
   assert.match(service.stderr(), new RegExp(`^${NEW_NAME}: invalid configuration\n`), 'the first line names it');
@@ -146,6 +155,7 @@ test('an invalid configuration or command line is reported under the new name', 
 });
 
 test('what the copy derives from the name: user, User-Agent, memcached keys, OpenTelemetry, tracer, mocks', async () => {
+  const { copy } = started();
   const probe = run(copy, 'test/helpers/identity-probe.ts');
   const derived = await probe.line(() => true);
   assert.equal(await probe.exited, 0, `the probe ran: ${probe.stderr()}`);

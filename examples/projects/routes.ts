@@ -4,6 +4,7 @@
 import Router from '@koa/router';
 import { requireUser, type AuthState } from '../../src/auth-token/middleware.js';
 import type { AuthPlugin } from '../../src/keystoneauth/plugin.js';
+import { callerSignal } from '../../src/middleware/caller-signal.js';
 import type { RequestIdState } from '../../src/middleware/request-scope.js';
 import type { ProjectsClient } from './client.js';
 
@@ -18,7 +19,8 @@ export function projectRoutes({
     const auth = ctx.state.tokenAuth;
     // Reached without a user only under delay_auth_decision: this route acts as the caller, so it needs one.
     requireUser(auth);
-    ctx.body = await projectsClient(auth).list();
+    // A caller who hangs up should not keep Keystone busy on their behalf.
+    ctx.body = await projectsClient(auth).list({ signal: callerSignal(ctx) });
   });
   return router;
 }

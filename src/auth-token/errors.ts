@@ -35,3 +35,14 @@ export class ValidationOverloadedError extends Error {
     this.name = 'ValidationOverloadedError';
   }
 }
+
+/**
+ * UserAuthPlugin.deserialize was given something that is not a serialized plugin (UserAuthPlugin.serialize): a
+ * programming or transport error in the process that handed it over, not an answer from an upstream service.
+ */
+export class SerializedAuthError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'SerializedAuthError';
+  }
+}

@@ -3,12 +3,16 @@
 // caller's X-Auth-Token, and this service's own token as X-Service-Token only when given one to send
 // ([service_user] send_service_user_token, off by default; keystonemiddleware's always sends it:
 // docs/upstream-differences.md).
-import { InvalidTokenError } from './errors.js';
-import { ProtocolError } from '../keystoneauth/errors.js';
+import { inspect, type InspectOptions } from 'node:util';
+import { inspectLoggable } from '../common/redact.js';
+import { InvalidTokenError, SerializedAuthError } from './errors.js';
 import { AccessInfo, type TokenBody } from '../keystoneauth/access-info.js';
 import type { AuthPlugin, EndpointFilter, PluginSession } from '../keystoneauth/plugin.js';
 
-/** The serialized form: enough for a backend worker to act as the caller. It holds tokens: treat it as a secret. */
+/**
+ * The serialized form (serialize, deserialize): enough for a backend worker to act as the caller. It holds
+ * tokens: treat it as a secret. JSON.stringify and util.inspect never give it (toJSON shows fingerprints).
+ */
 export interface SerializedUserAuth {
   version: 1;
   user?: { token: string; body: TokenBody };
@@ -56,23 +60,49 @@ export class UserAuthPlugin implements AuthPlugin {
     return false;
   }
 
-  toJSON(): SerializedUserAuth {
+  /**
+   * The form a backend worker rebuilds the plugin from (deserialize): the caller's tokens and token bodies, never
+   * this service's own credentials. It holds tokens: send it only where the tokens may go, never to a log.
+   */
+  serialize(): SerializedUserAuth {
     const out: SerializedUserAuth = { version: 1 };
     if (this.user) out.user = { token: this.user.authToken, body: this.user.body };
     if (this.service) out.service = { token: this.service.authToken, body: this.service.body };
     return out;
   }
 
+  /** What a log line or JSON.stringify shows: each token's holder and its {SHA256}<hex>, never a token. */
+  toJSON(): Record<string, unknown> {
+    return { user: this.user?.toJSON(), service: this.service?.toJSON() };
+  }
+
+  [inspect.custom](depth: number, options: InspectOptions): string {
+    return inspectLoggable('UserAuthPlugin', this.toJSON(), depth, options);
+  }
+
   /**
-   * Rebuild in another process; `serviceAuth` is that process's own identity (its credentials never travel), to
-   * give only where that process sends a service token (send_service_user_token).
+   * Rebuild in another process from serialize()'s form; `serviceAuth` is that process's own identity (its
+   * credentials never travel), to give only where that process sends a service token (send_service_user_token).
    */
-  static fromJSON(data: unknown, serviceAuth?: AuthPlugin): UserAuthPlugin {
+  static deserialize(data: unknown, serviceAuth?: AuthPlugin): UserAuthPlugin {
     const d = data as Partial<SerializedUserAuth> | null;
-    if (!d || d.version !== 1) throw new ProtocolError('not a serialized UserAuthPlugin (version 1)');
+    if (!d || d.version !== 1) throw new SerializedAuthError('not a serialized UserAuthPlugin (version 1)');
+    return new UserAuthPlugin(accessFrom(d.user, 'user'), accessFrom(d.service, 'service'), serviceAuth);
+  }
+}
+
+/** One token of a serialization, which came from elsewhere: any of its parts may be missing or wrong. */
+function accessFrom(
+  part: { token?: unknown; body?: unknown } | null | undefined,
+  name: string,
+): AccessInfo | undefined {
+  if (part === undefined) return undefined;
+  if (typeof part?.token !== 'string' || part.token === '')
+    throw new SerializedAuthError(`the serialized ${name} token is not a non-empty string`);
+  try {
     // fromBody takes its body over (freezes it): the caller's data stays the caller's.
-    const user = d.user ? AccessInfo.fromBody(structuredClone(d.user.body), d.user.token) : undefined;
-    const service = d.service ? AccessInfo.fromBody(structuredClone(d.service.body), d.service.token) : undefined;
-    return new UserAuthPlugin(user, service, serviceAuth);
+    return AccessInfo.fromBody(structuredClone(part.body), part.token);
+  } catch (err) {
+    throw new SerializedAuthError(`the serialized ${name} token body is not a Keystone v3 token`, { cause: err });
   }
 }

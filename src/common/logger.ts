@@ -40,6 +40,9 @@ export function createLogger(settings: LoggerSettings): Logger {
     level: settings.level,
     base: { service: settings.service ?? SERVICE_NAME },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // pino copies a merging object's own properties, where a nested one goes through its toJSON: an object
+    // that holds a token (AccessInfo, the auth plugins) is logged by its toJSON either way.
+    formatters: { log: mergingObject },
     redact: {
       paths: [...TOKEN_PATHS, ...SECRET_PATHS],
       censor: (value: unknown, path: string[]) =>
@@ -58,6 +61,14 @@ export function createLogger(settings: LoggerSettings): Logger {
       transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } },
     });
   return pino(options, pino.destination({ fd, sync: false }));
+}
+
+/** The merging object of a log call as JSON.stringify would see it: through its toJSON when it has one. */
+function mergingObject(object: Record<string, unknown>): Record<string, unknown> {
+  const toJSON: unknown = object.toJSON;
+  if (typeof toJSON !== 'function') return object;
+  const json: unknown = toJSON.call(object);
+  return typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : { value: json };
 }
 
 function canResolve(name: string): boolean {

@@ -1,5 +1,6 @@
 // Tokens may appear in logs only as keystoneauth prints them, {SHA256}<hex>; passwords never.
 import { hash } from 'node:crypto';
+import { inspect, type InspectOptions } from 'node:util';
 
 /** One-shot hashing (crypto.hash): about twice as fast as createHash for short inputs such as tokens. */
 export function sha256Hex(value: string): string {
@@ -29,4 +30,14 @@ export function redactHeaders(
     out[name] = TOKEN_HEADERS.has(name.toLowerCase()) && typeof value === 'string' ? redactToken(value) : value;
   }
   return out;
+}
+
+/**
+ * What `[util.inspect.custom]` returns for an object that holds a token: its class name and its loggable form
+ * (the object's toJSON, tokens as {SHA256}<hex>), so console.log and util.inspect show what a log line shows.
+ */
+export function inspectLoggable(name: string, loggable: unknown, depth: number, options: InspectOptions): string {
+  if (depth < 0) return `[${name}]`;
+  // `depth` is what is left at this object's level: its loggable form's fields get what its own would.
+  return `${name} ${inspect(loggable, { ...options, depth })}`;
 }

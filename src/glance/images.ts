@@ -111,12 +111,10 @@ export class ImageClient {
     private readonly options: ImageClientOptions,
   ) {}
 
-  /** Every image visible to the caller, in Glance's order, following `next` until Glance stops sending one. */
-  async *list(filters: ImageFilters = {}, options: { signal?: AbortSignal } = {}): AsyncGenerator<Image> {
-    for await (const page of this.pages(filters, options)) yield* page;
-  }
-
-  /** The same, a Glance page at a time: one await per page instead of one per image (the hot path uses it). */
+  /**
+   * Every image visible to the caller, in Glance's order, a Glance page at a time (one await per page, not per
+   * image), following `next` until Glance stops sending one.
+   */
   async *pages(
     filters: ImageFilters = {},
     { signal }: { signal?: AbortSignal } = {},
@@ -148,7 +146,8 @@ export class ImageClient {
         throw this.adapter.protocolError('Glance sent a next link that repeats an earlier page', response);
       return { images, nextMarker };
     }
-    return { images: [], nextMarker: undefined }; // unreachable: walk yields at least one page
+    // walk ends only after yielding a page without `next`, which returns above: reaching here is a bug.
+    throw new Error('ImageClient.walk ended without a last page');
   }
 
   /**

@@ -1,5 +1,7 @@
 // A validated Keystone v3 token, parsed once into an immutable object (keystoneauth's AccessInfoV3), its
 // subject and catalog shared with the other tokens that carry the same ones.
+import { inspect, type InspectOptions } from 'node:util';
+import { inspectLoggable, redactToken } from '../common/redact.js';
 import { ProtocolError } from './errors.js';
 import { Interner, contentHash, deepFreeze, estimatedHeapBytes } from './interner.js';
 import { ServiceCatalog, assertCatalog, catalogIdentity, type CatalogEntry } from './service-catalog.js';
@@ -239,6 +241,24 @@ export class AccessInfo {
   /** Whether Keystone sent a catalog (keystoneauth's has_service_catalog): an empty one counts, an absent one not. */
   get hasServiceCatalog(): boolean {
     return this.own.catalog;
+  }
+
+  /** What a log line or JSON.stringify shows: who and until when, the token only as {SHA256}<hex>. */
+  toJSON(): Record<string, unknown> {
+    const s = this.subject;
+    return {
+      authToken: redactToken(this.authToken),
+      expiresAt: this.expiresAt.toISOString(),
+      userId: s.userId,
+      scope: s.scope,
+      ...(s.projectId === undefined ? {} : { projectId: s.projectId }),
+      ...(s.domainId === undefined ? {} : { domainId: s.domainId }),
+      roleNames: s.roleNames,
+    };
+  }
+
+  [inspect.custom](depth: number, options: InspectOptions): string {
+    return inspectLoggable('AccessInfo', this.toJSON(), depth, options);
   }
 
   isExpired(now: number = Date.now()): boolean {

@@ -2,6 +2,8 @@
 // token cached, renewed shortly before it expires or after a 401, and one authentication shared by every
 // concurrent caller. Beyond keystoneauth: Keystone's refusal of the credentials is held for a while, so a
 // wrong password is not sent again on every request and probe (docs/upstream-differences.md).
+import { inspect, type InspectOptions } from 'node:util';
+import { inspectLoggable } from '../common/redact.js';
 import { IDENTITY_SERVICE } from './adapter.js';
 import { BadRequestError, ForbiddenError, ProtocolError, UnauthorizedError, type HttpError } from './errors.js';
 import { versionedUrl } from './url.js';
@@ -122,6 +124,16 @@ export class PasswordPlugin implements AuthPlugin {
   invalidate(): boolean {
     this.access = undefined;
     return true;
+  }
+
+  /** What a log line or JSON.stringify shows: whose identity, never the password, the token as {SHA256}<hex>. */
+  toJSON(): Record<string, unknown> {
+    const { authUrl, username, projectName } = this.credentials;
+    return { authUrl, username, projectName, access: this.access?.toJSON() };
+  }
+
+  [inspect.custom](depth: number, options: InspectOptions): string {
+    return inspectLoggable('PasswordPlugin', this.toJSON(), depth, options);
   }
 
   private async authenticate(session: PluginSession): Promise<AccessInfo> {

@@ -6,96 +6,13 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { requireUser, type AuthState } from '../auth-token/middleware.js';
 import type { RequestIdState } from '../middleware/request-scope.js';
+import { callerSignal } from '../middleware/caller-signal.js';
 import { ListingTooLargeError, type ImageClient, type ImageFilters, type PageRequest } from '../glance/images.js';
 import { ApiError } from '../common/api-error.js';
 import { BadRequestError, ForbiddenError } from '../keystoneauth/errors.js';
 import type { AuthPlugin } from '../keystoneauth/plugin.js';
-import { PAGING_PARAMETERS, nextPageLink, parsePage, type PageLimits } from './paging.js';
-
-// Exported for the OpenAPI document (openapi-document.ts), which lists the same values.
-export const VISIBILITIES: ReadonlySet<string> = new Set(['public', 'private', 'shared', 'community', 'all']);
-export const STATUSES: ReadonlySet<string> = new Set([
-  'queued',
-  'saving',
-  'active',
-  'killed',
-  'deleted',
-  'pending_delete',
-  'deactivated',
-  'uploading',
-  'importing',
-]);
-export const SORT_KEYS: ReadonlySet<string> = new Set([
-  'name',
-  'status',
-  'container_format',
-  'disk_format',
-  'size',
-  'id',
-  'created_at',
-  'updated_at',
-]);
-export const MAX_TEXT = 255;
-export const MAX_TAGS = 20;
-
-/** Validate the query string into Glance filters; a bad value, or any other parameter, is a 400 naming it. */
-export function parseImageFilters(search: URLSearchParams): ImageFilters {
-  const bad = (parameter: string, message: string) =>
-    new ApiError(400, `Invalid query parameter ${parameter}: ${message}.`, { parameter });
-  const single = (name: string): string | undefined => {
-    const values = search.getAll(name);
-    if (values.length > 1) throw bad(name, 'give it once');
-    const value = values[0];
-    if (value === undefined) return undefined;
-    if (value === '' || value.length > MAX_TEXT) throw bad(name, `must be 1 to ${MAX_TEXT} characters`);
-    return value;
-  };
-  for (const name of new Set(search.keys())) {
-    if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort'].includes(name))
-      throw bad(name, 'not a supported filter');
-  }
-  const filters: { -readonly [K in keyof ImageFilters]: ImageFilters[K] } = {};
-  const visibility = single('visibility');
-  if (visibility !== undefined && !VISIBILITIES.has(visibility))
-    throw bad('visibility', `must be one of ${[...VISIBILITIES].join(', ')}`);
-  const status = single('status');
-  if (status !== undefined && !STATUSES.has(status)) throw bad('status', `must be one of ${[...STATUSES].join(', ')}`);
-  const sort = single('sort');
-  if (sort !== undefined) {
-    for (const part of sort.split(',')) {
-      const [key, dir, extra] = part.split(':');
-      if (
-        !key ||
-        !SORT_KEYS.has(key) ||
-        extra !== undefined ||
-        (dir !== undefined && dir !== 'asc' && dir !== 'desc')
-      ) {
-        throw bad('sort', `must be key[:asc|desc],... with keys ${[...SORT_KEYS].join(', ')}`);
-      }
-    }
-  }
-  const tags = search.getAll('tag');
-  if (tags.length > MAX_TAGS) throw bad('tag', `at most ${MAX_TAGS} tags`);
-  if (tags.some((t) => t === '' || t.length > MAX_TEXT)) throw bad('tag', `each must be 1 to ${MAX_TEXT} characters`);
-  if (visibility !== undefined) filters.visibility = visibility;
-  if (status !== undefined) filters.status = status;
-  if (sort !== undefined) filters.sort = sort;
-  const name = single('name');
-  if (name !== undefined) filters.name = name;
-  const owner = single('owner');
-  if (owner !== undefined) filters.owner = owner;
-  if (tags.length > 0) filters.tag = tags;
-  return filters;
-}
-
-/** The query of GET / and /images: filters (parseImageFilters) and, when limit or marker is given, a page. */
-export function parseImageQuery(
-  search: URLSearchParams,
-  limits: PageLimits,
-): { filters: ImageFilters; page: PageRequest | undefined } {
-  const filterSearch = new URLSearchParams([...search].filter(([name]) => !PAGING_PARAMETERS.includes(name)));
-  return { filters: parseImageFilters(filterSearch), page: parsePage(search, limits) };
-}
+import { nextPageLink, type PageLimits } from './paging.js';
+import { parseImageQuery } from './image-query.js';
 
 /**
  * Glance refused the marker: 400 when it knows no such image, 403 when the caller may not see it. Both are the
@@ -165,24 +82,16 @@ export function imageRoutes({
           ? { filters: {}, page: undefined }
           : parseImageQuery(new URLSearchParams(ctx.querystring), limits);
       // A caller who hangs up should not keep us paging through Glance on their behalf.
-      const abort = new AbortController();
-      const onClose = () => {
-        if (!ctx.res.writableFinished) abort.abort();
-      };
-      ctx.res.once('close', onClose);
-      try {
-        const glance = imageClient(auth);
-        const { filters, page } = query;
-        const names =
-          page === undefined
-            ? await allPages(glance, filters, abort.signal)
-            : await onePage(ctx, glance, path, { filters, page }, abort.signal);
-        // Serialized here with the type set first: Koa would look the type up in mime-types on every request.
-        ctx.set('Content-Type', 'application/json; charset=utf-8');
-        ctx.body = JSON.stringify(names);
-      } finally {
-        ctx.res.off('close', onClose);
-      }
+      const signal = callerSignal(ctx);
+      const glance = imageClient(auth);
+      const { filters, page } = query;
+      const names =
+        page === undefined
+          ? await allPages(glance, filters, signal)
+          : await onePage(ctx, glance, path, { filters, page }, signal);
+      // Serialized here with the type set first: Koa would look the type up in mime-types on every request.
+      ctx.set('Content-Type', 'application/json; charset=utf-8');
+      ctx.body = JSON.stringify(names);
     });
   }
   return router;

@@ -1,19 +1,16 @@
 // The service's API as an OpenAPI 3.1 document: every route, its query parameters, and every response a caller
-// can get, errors and headers included. Served at GET /openapi.json (openapi.ts). The values callers may send
-// (visibilities, statuses, sort keys, lengths) come from the route's own constants, so the two cannot drift;
+// can get, errors and headers included. Served at GET /openapi.json (openapi.ts). Here: the probes, /metrics,
+// this document and what every route shares (the error responses, the request id); each other route writes its
+// own part beside it (images-openapi.ts) from the route's own constants, so the two cannot drift.
 // test/routes/openapi-document.unit.test.ts validates the document, and every response the end-to-end tests
 // receive is checked against it (test/helpers/openapi.ts).
 import { SERVICE_NAME, VERSION, type PackageInfo } from '../common/package-info.js';
-import { IMAGE_ID_LENGTH } from '../glance/image-id.js';
-import { MAX_TAGS, MAX_TEXT, SORT_KEYS, STATUSES, VISIBILITIES } from './images.js';
+import { imagesDocument } from './images-openapi.js';
+import { ref, type DocumentPart, type JsonObject } from './openapi-parts.js';
 
-/** A JSON value, as the document is written and served. */
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
-export type JsonObject = { readonly [key: string]: Json };
+export { ref, type DocumentPart, type Json, type JsonObject } from './openapi-parts.js';
 
 const REQUEST_ID_PATTERN = '^req-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const ref = (kind: string, name: string): JsonObject => ({ $ref: `#/components/${kind}/${name}` });
 
 const DESCRIPTION = `The names of the Glance images a caller can see, for a Keystone token.
 
@@ -22,20 +19,14 @@ a missing or bad token gets 401 with \`WWW-Authenticate: Keystone uri="..."\`. T
 document need no token.
 
 Every response carries \`X-OpenStack-Request-ID\`; every error is JSON, \`{"error":{"code","title","message"},
-"request_id"}\`, with the query \`parameter\` at fault on a 400 and \`upstream_request_id\` when Keystone or Glance
+"request_id"}\`, with the query \`parameter\` at fault on a 400 and \`upstream_request_id\` when an upstream service
 answered. Paths also match in another case or with one trailing slash, but only the exact paths of the probes,
 \`/metrics\` and this document are served without a token. Any path not listed here answers 401 without a valid
 token and 404 with one; a method not listed answers 405 (or 501 for a method the server does not know).
 Before a request reaches the service, Node's HTTP parser may answer 400, 408 or 431 without a body.`;
 
 function schemas(): JsonObject {
-  const text = { type: 'string', minLength: 1, maxLength: MAX_TEXT };
   return {
-    ImageNames: {
-      type: 'array',
-      description: "Image names in Glance's order; a nameless image is null.",
-      items: { type: ['string', 'null'] },
-    },
     Error: {
       type: 'object',
       required: ['error', 'request_id'],
@@ -49,13 +40,14 @@ function schemas(): JsonObject {
             code: { type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status.' },
             title: { type: 'string', description: 'The status reason phrase ("Bad Request").' },
             message: { type: 'string', description: 'What went wrong, for a person; never a stack trace.' },
-            parameter: { ...text, description: 'The query parameter at fault (400 only).' },
+            parameter: { type: 'string', minLength: 1, description: 'The query parameter at fault (400 only).' },
           },
         },
         request_id: ref('schemas', 'RequestId'),
         upstream_request_id: {
           type: 'string',
-          description: 'The request id Keystone or Glance gave the failed call, for the operator.',
+          description:
+            'The request id the upstream service (Keystone, Glance...) gave the failed call, for the operator.',
         },
       },
     },
@@ -106,47 +98,7 @@ function readinessSchema(): JsonObject {
 }
 
 function parameters(): JsonObject {
-  const query = (name: string, description: string, schema: JsonObject): JsonObject => ({
-    name,
-    in: 'query',
-    required: false,
-    description,
-    schema,
-  });
-  const text = { type: 'string', minLength: 1, maxLength: MAX_TEXT };
-  const sortKey = `(${[...SORT_KEYS].join('|')})(:(asc|desc))?`;
   return {
-    visibility: query('visibility', 'Only images of this visibility.', { enum: [...VISIBILITIES] }),
-    status: query('status', 'Only images in this status.', { enum: [...STATUSES] }),
-    name: query('name', 'Only images with exactly this name.', text),
-    owner: query('owner', 'Only images owned by this project id.', text),
-    tag: {
-      ...query('tag', 'Only images with every one of these tags; repeat it for several.', {
-        type: 'array',
-        maxItems: MAX_TAGS,
-        items: text,
-      }),
-      style: 'form',
-      explode: true,
-    },
-    sort: query('sort', 'Sort keys, each with an optional direction (default desc): `name:asc,created_at`.', {
-      type: 'string',
-      maxLength: MAX_TEXT,
-      pattern: `^${sortKey}(,${sortKey})*$`,
-    }),
-    limit: query(
-      'limit',
-      'Page size: ask for one page of at most this many names instead of all of them. A larger value is lowered to ' +
-        "[image] max_limit (1000 by default), as Glance lowers a limit above its api_limit_max; the Link header's " +
-        'limit says the one in force.',
-      { type: 'integer', minimum: 1 },
-    ),
-    marker: query(
-      'marker',
-      'The id of the last image of the previous page, as the next page Link gives it. With marker alone the page ' +
-        'is [image] page_size names. An id Glance does not know, or an image the caller may not see, is a 400.',
-      { type: 'string', format: 'uuid', pattern: UUID_PATTERN, minLength: IMAGE_ID_LENGTH, maxLength: IMAGE_ID_LENGTH },
-    ),
     requestId: {
       name: 'X-OpenStack-Request-ID',
       in: 'header',
@@ -161,7 +113,7 @@ function headers(): JsonObject {
   return {
     RequestId: {
       required: true,
-      description: 'The request id: sent on to Keystone and Glance, and on every log line of the request.',
+      description: 'The request id: sent on to the upstream services, and on every log line of the request.',
       schema: ref('schemas', 'RequestId'),
     },
     WwwAuthenticate: {
@@ -173,13 +125,6 @@ function headers(): JsonObject {
       required: false,
       description: 'Seconds to wait: sent when too many token validations were waiting and this one was shed.',
       schema: { type: 'string', pattern: '^[0-9]+$' },
-    },
-    Link: {
-      required: false,
-      description:
-        'The next page (RFC 8288), when Glance says there is one: a reference relative to the URL called, with the ' +
-        'same filters, the limit in force and the next marker. No Link: this is the last page.',
-      schema: { type: 'string', pattern: '^<[^<>\\s]*>; rel="next"$' },
     },
     Allow: { required: true, description: 'The methods this path answers.', schema: { type: 'string' } },
   };
@@ -196,47 +141,23 @@ function responses(): JsonObject {
     Unauthorized: error('No token, or a token Keystone does not accept (malformed, expired, revoked, not allowed).', {
       'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
     }),
-    Forbidden: error('Glance refused access, or the token has no service catalog (use a project-scoped token).'),
+    Forbidden: error(
+      'The upstream service refused access, or the token has no service catalog (use a project-scoped token).',
+    ),
     NotFound: error('No such path (with a valid token), or /metrics when [server] metrics_enabled is off.'),
     MethodNotAllowed: error('The path does not answer this method.', { Allow: ref('headers', 'Allow') }),
     InternalServerError: error('A bug: the details are in the log under the request id.'),
     NotImplemented: error('The server does not know this method.'),
-    BadGateway: error('Glance failed, is unreachable, or the catalog has no usable image endpoint.'),
+    BadGateway: error(
+      "The upstream service failed, is unreachable, or the caller's catalog has no usable endpoint for it.",
+    ),
     ServiceUnavailable: error(
-      'Keystone is unavailable, too many token validations are waiting, or Glance rate limits.',
+      'Keystone is unavailable, too many token validations are waiting, or the upstream service rate limits.',
       {
         'Retry-After': ref('headers', 'RetryAfter'),
       },
     ),
-    GatewayTimeout: error('Glance did not answer in time.'),
-  };
-}
-
-function imageListOperation(operationId: string, summary: string): JsonObject {
-  const err = (name: string) => ref('responses', name);
-  return {
-    operationId,
-    summary,
-    description:
-      "Without limit and marker: every name, Glance's pages followed. With either: one Glance page, and a Link " +
-      'header to the next while Glance says there is one; follow it until it is absent.',
-    parameters: ['visibility', 'status', 'name', 'owner', 'tag', 'sort', 'limit', 'marker', 'requestId'].map((p) =>
-      ref('parameters', p),
-    ),
-    responses: {
-      '200': {
-        description: 'The names (of one page, when paging).',
-        headers: { 'X-OpenStack-Request-ID': ref('headers', 'RequestId'), Link: ref('headers', 'Link') },
-        content: { 'application/json': { schema: ref('schemas', 'ImageNames') } },
-      },
-      '400': err('BadRequest'),
-      '401': err('Unauthorized'),
-      '403': err('Forbidden'),
-      '500': err('InternalServerError'),
-      '502': err('BadGateway'),
-      '503': err('ServiceUnavailable'),
-      '504': err('GatewayTimeout'),
-    },
+    GatewayTimeout: error('The upstream service did not answer in time.'),
   };
 }
 
@@ -257,8 +178,6 @@ function publicOperation(operationId: string, summary: string, ok: JsonObject, m
 function paths(): JsonObject {
   const json = (schema: string) => ({ content: { 'application/json': { schema: ref('schemas', schema) } } });
   return {
-    '/': { get: imageListOperation('listImageNames', "The caller's image names (the original example's path).") },
-    '/images': { get: imageListOperation('listImages', "The caller's image names.") },
     '/healthz': {
       get: publicOperation('liveness', 'Liveness: the process answers.', { description: 'Alive.', ...json('Health') }),
     },
@@ -293,8 +212,23 @@ function paths(): JsonObject {
   };
 }
 
-/** The document, titled and versioned as package.json says (common/package-info.ts). */
-export function openApiDocument({ name, version }: PackageInfo = { name: SERVICE_NAME, version: VERSION }): JsonObject {
+/**
+ * The parts of the routes in appRouters (src/app.ts) beyond the probes and this document, each written beside
+ * its route: a new route adds its own here.
+ */
+const ROUTE_PARTS: readonly (() => DocumentPart)[] = [imagesDocument];
+
+/**
+ * The document, titled and versioned as package.json says (common/package-info.ts). `more` adds the parts of
+ * routes mounted outside createApp (the worked example in examples/projects).
+ */
+export function openApiDocument(
+  { name, version }: PackageInfo = { name: SERVICE_NAME, version: VERSION },
+  more: readonly DocumentPart[] = [],
+): JsonObject {
+  const parts = [...ROUTE_PARTS.map((part) => part()), ...more];
+  const merged = (own: JsonObject, key: Exclude<keyof DocumentPart, 'paths'>): JsonObject =>
+    Object.assign({}, own, ...parts.map((part) => part[key] ?? {})) as JsonObject;
   return {
     openapi: '3.1.0',
     info: {
@@ -304,7 +238,7 @@ export function openApiDocument({ name, version }: PackageInfo = { name: SERVICE
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     security: [{ keystoneToken: [] }, { keystoneToken: [], serviceToken: [] }],
-    paths: paths(),
+    paths: Object.assign(paths(), ...parts.map((part) => part.paths)) as JsonObject,
     components: {
       securitySchemes: {
         keystoneToken: {
@@ -320,9 +254,9 @@ export function openApiDocument({ name, version }: PackageInfo = { name: SERVICE
           description: 'A service token beside the user token (service_token_roles), as keystonemiddleware takes it.',
         },
       },
-      schemas: schemas(),
-      parameters: parameters(),
-      headers: headers(),
+      schemas: merged(schemas(), 'schemas'),
+      parameters: merged(parameters(), 'parameters'),
+      headers: merged(headers(), 'headers'),
       responses: responses(),
     },
   };

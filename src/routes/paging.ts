@@ -71,6 +71,7 @@ export function nextPageLink(path: string, filters: ImageFilters, limit: number,
     if (value !== undefined) query.set(key, value);
   }
   for (const tag of filters.tag ?? []) query.append('tag', tag);
+  if (filters.os_hidden !== undefined) query.set('os_hidden', String(filters.os_hidden));
   query.set('limit', String(limit));
   query.set('marker', marker);
   return `<${path}?${query.toString()}>; rel="next"`;

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
 import { build, serviceOptions } from '../helpers/service.js';
 
@@ -36,13 +37,12 @@ describe('a hostile rule through the service (mock Keystone)', () => {
     return issued.headers.get('x-subject-token')!;
   }
 
-  const config = () => serviceOptions(mocks.keystoneUrl, { keystone_authtoken: { service_type: 'image-names' } });
+  // The mock Keystone's catalog lists this service under its name (package.json's): the rules name that type.
+  const config = () => serviceOptions(mocks.keystoneUrl, { keystone_authtoken: { service_type: SERVICE_NAME } });
 
   test('GET /aaaa... with the pathological rule gets its 401 while /healthz answers 200', async (t) => {
     const service = await build(t, config(), { level: 'info' });
-    const token = await restrictedToken([
-      { service: 'image-names', method: 'GET', path: '/' + '**'.repeat(100) + '!' },
-    ]);
+    const token = await restrictedToken([{ service: SERVICE_NAME, method: 'GET', path: '/' + '**'.repeat(100) + '!' }]);
     // With the regex this request never finished and held the event loop: /healthz could not answer.
     const [hostile, health] = await Promise.all([
       fetch(`${service.url}/${'a'.repeat(4095)}`, { headers: { 'x-auth-token': token } }),
@@ -60,7 +60,7 @@ describe('a hostile rule through the service (mock Keystone)', () => {
     const service = await build(t, config(), { level: 'info' });
     // 100 rules of 202 characters: within what Keystone accepts (it bounds each path, not their number).
     const rules = Array.from({ length: 100 }, (_, i) => ({
-      service: 'image-names',
+      service: SERVICE_NAME,
       method: 'GET',
       path: '/' + '**'.repeat(100) + String(i % 10),
     }));

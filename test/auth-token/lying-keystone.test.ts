@@ -6,7 +6,7 @@ import type http from 'node:http';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
-import { serviceOptions, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startApp, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 import { listen, type Listening } from '../helpers/net.js';
 
@@ -66,7 +66,7 @@ before(async () => {
   // The service user's catalog sends validations to the lying Keystone; its own authentication (auth_url) goes
   // to the mock Keystone.
   mocks.keystone.store.catalogVars.keystone_url = keystone.url;
-  service = await startService(serviceOptions(mocks.keystoneUrl), { level: 'info' });
+  service = await startApp(serviceOptions(mocks.keystoneUrl), { level: 'info' });
 });
 after(async () => {
   await service.close();

@@ -11,6 +11,7 @@ import { sha256Hex } from '../../src/common/redact.js';
 import { buildEcho, echoApp as echoWith, type Echo, type EchoOptions as HelperEchoOptions } from '../helpers/echo.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
 import {
+  addServiceUser,
   appCredToken,
   issueDemoToken,
   releaseHeld,
@@ -18,6 +19,7 @@ import {
   startMocks,
   stats,
   tokenFor,
+  tokenWith,
   type Mocks,
   USERS,
 } from '../helpers/mocks.js';
@@ -62,8 +64,23 @@ async function abandonedAtKeystone(): Promise<number> {
   return (await stats(mocks.keystone.url)).counters.abandoned ?? 0;
 }
 
+/**
+ * Another OpenStack service calling with its own token (X-Service-Token): a user of the test's own with the
+ * roles admin and service, so that these tests need no Glance, nor its user, in the mock Keystone.
+ */
+const OTHER_SERVICE = {
+  username: 'other-service',
+  password: 'other-service-pw',
+  projectName: 'service',
+  userDomainName: 'Default',
+  projectDomainName: 'Default',
+} as const;
+const otherServiceToken = () => tokenWith(mocks.keystoneUrl, OTHER_SERVICE);
+
 before(async () => {
   mocks = await startMocks();
+  const other = addServiceUser(mocks, OTHER_SERVICE.username, OTHER_SERVICE.password);
+  mocks.keystone.store.seed.assignments.push({ user: other.id, project: 'service', role: 'admin' });
 });
 after(async () => {
   await mocks.close();
@@ -267,7 +284,7 @@ describe('service tokens', () => {
 
   test('a valid service token with the service role is confirmed alongside the user', async () => {
     const user = await tokenFor(mocks.keystoneUrl, 'demo');
-    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const service = await otherServiceToken();
     const res = await get(echo.url, { 'X-Auth-Token': user, 'X-Service-Token': service });
     assert.equal(res.status, 200, 'user and service token both valid');
     assert.equal(
@@ -275,7 +292,11 @@ describe('service tokens', () => {
       'Confirmed',
       "the service token's identity is confirmed",
     );
-    assert.equal(res.body.headers['x-service-user-name'], 'glance', "the service user's name from the service token");
+    assert.equal(
+      res.body.headers['x-service-user-name'],
+      OTHER_SERVICE.username,
+      "the service user's name from the service token",
+    );
     assert.equal(
       res.body.headers['x-service-roles'],
       'admin,service',
@@ -309,7 +330,7 @@ describe('service tokens', () => {
 
   test('an expired user token passes only with a valid service token holding a service role', async () => {
     const expired = demoToken(Date.now() - 60_000);
-    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const service = await otherServiceToken();
     const notService = await tokenFor(mocks.keystoneUrl, 'alt');
     assert.equal(
       (await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status,
@@ -328,7 +349,7 @@ describe('service tokens', () => {
     const token = demoToken(Date.now() + 60_000);
     let now = Date.now();
     const echo = await echoFor(t, { now: () => now });
-    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const service = await otherServiceToken();
     assert.equal(
       (await get(echo.url, { 'X-Auth-Token': token.id, 'X-Service-Token': service })).status,
       200,
@@ -540,7 +561,7 @@ describe('keystone.token_auth serializes', () => {
       import { createLogger } from './src/common/logger.ts';
       let input = '';
       for await (const chunk of process.stdin) input += chunk;
-      const auth = UserAuthPlugin.fromJSON(JSON.parse(input));
+      const auth = UserAuthPlugin.deserialize(JSON.parse(input));
       const session = new Session(sessionOptionsFromConfig(defaultConfig().communication), new RequestScope(createLogger({ level: 'silent' })));
       const res = await session.request('auth/projects', { auth, endpointFilter: { serviceType: 'identity', interface: 'public' }, service: 'keystone' });
       process.stdout.write(JSON.stringify({ status: res.status, projects: res.json().projects.map((p) => p.name), userId: auth.user.subject.userId }));
@@ -588,11 +609,12 @@ describe('headers exactly as keystonemiddleware sets them', () => {
       name: string;
       endpoints: Record<string, string>[];
     }[];
-    const image = catalog.find((s) => s.type === 'image')!;
-    assert.deepEqual(Object.keys(image), ['type', 'name', 'endpoints'], 'a v2 catalog entry: type, name, endpoints');
+    const identity = catalog.find((s) => s.type === 'identity')!;
+    assert.deepEqual(Object.keys(identity), ['type', 'name', 'endpoints'], 'a v2 catalog entry: type, name, endpoints');
+    const url = `${mocks.keystone.url}/v3/`;
     assert.deepEqual(
-      image.endpoints,
-      [{ region: 'RegionOne', publicURL: mocks.glance.url, internalURL: mocks.glance.url, adminURL: mocks.glance.url }],
+      identity.endpoints,
+      [{ region: 'RegionOne', publicURL: url, internalURL: url, adminURL: url }],
       'one RegionOne endpoint with publicURL, internalURL and adminURL',
     );
     // Python's separators, as upstream's jsonutils.dumps writes them.
@@ -644,7 +666,7 @@ describe('headers exactly as keystonemiddleware sets them', () => {
       serviceTokenRoles: ['Service'],
     });
     const user = await tokenFor(mocks.keystoneUrl, 'demo');
-    const service = await tokenFor(mocks.keystoneUrl, 'glance'); // roles admin, service
+    const service = await otherServiceToken(); // roles admin, service
     assert.equal(
       (await get(strict.url, { 'X-Auth-Token': user, 'X-Service-Token': service })).status,
       200,
@@ -751,7 +773,7 @@ describe('the short cache of rejected tokens', () => {
     );
     assert.equal(await validationsOf(expired.id), 1, 'the second try came from the rejected-token cache');
     // Nova finishing a long operation for the user: Keystone is asked again, with allow_expired.
-    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const service = await otherServiceToken();
     assert.equal(
       (await get(echo.url, { 'X-Auth-Token': expired.id, 'X-Service-Token': service })).status,
       200,
@@ -1021,7 +1043,7 @@ describe('application-credential access rules (against the mock Keystone)', () =
 
   test('service_type not in the token catalog: 401 even for a chain of service calls', async (t) => {
     const echo = await echoFor(t, { serviceType: 'no-such-service' });
-    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const service = await otherServiceToken();
     assert.equal(
       (
         await call(`${echo.url}/images`, 'GET', {
@@ -1039,7 +1061,7 @@ describe('application-credential access rules (against the mock Keystone)', () =
     const delayed = await echoFor(t, { serviceType: SERVICE_NAME, delayAuthDecision: true });
     const lenient = await echoFor(t, { serviceType: SERVICE_NAME, serviceTokenRolesRequired: false });
     const restricted = await appCredToken(mocks.keystoneUrl, 'demo-compute-only');
-    const service = await tokenFor(mocks.keystoneUrl, 'glance');
+    const service = await otherServiceToken();
     assert.equal(
       (await call(`${echo.url}/images`, 'GET', { 'X-Auth-Token': restricted, 'X-Service-Token': service })).status,
       200,

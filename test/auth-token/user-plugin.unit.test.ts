@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo } from '../../src/keystoneauth/access-info.js';
 import { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
-import { InvalidTokenError } from '../../src/auth-token/errors.js';
-import { ProtocolError } from '../../src/keystoneauth/errors.js';
+import { format, inspect } from 'node:util';
+import { InvalidTokenError, SerializedAuthError } from '../../src/auth-token/errors.js';
+import { redactToken } from '../../src/common/redact.js';
 import type { AuthPlugin, PluginSession } from '../../src/keystoneauth/plugin.js';
 
 const body = () => ({
@@ -121,16 +122,16 @@ test("a user's token is never renewed on their behalf, and the plugin cannot be 
   assert.ok(Object.isFrozen(plugin), 'the plugin is frozen: a route cannot change whom it acts as');
 });
 
-test('round-trips through JSON; the serialized form carries tokens, never the service credentials', async () => {
+test('round-trips through serialize() and JSON; the serialized form carries tokens, never the service credentials', async () => {
   const own = ownIdentity('worker-own-token');
   const plugin = new UserAuthPlugin(
     AccessInfo.fromBody(body(), 'user-token'),
     AccessInfo.fromBody(body(), 'service-token'),
     ownIdentity('api-own-token').plugin,
   );
-  const json = JSON.stringify(plugin);
+  const json = JSON.stringify(plugin.serialize());
   assert.doesNotMatch(json, /api-own-token/, "the API process's own service token is not serialized");
-  const copy = UserAuthPlugin.fromJSON(JSON.parse(json), own.plugin);
+  const copy = UserAuthPlugin.deserialize(JSON.parse(json), own.plugin);
   assert.equal(copy.user?.authToken, 'user-token', "the user's token survives the round trip");
   assert.equal(copy.service?.authToken, 'service-token', "the caller's service token survives the round trip");
   assert.equal(copy.user?.subject.userId, 'u1', "the user's identity survives the round trip");
@@ -152,30 +153,54 @@ test('round-trips through JSON; the serialized form carries tokens, never the se
   );
 });
 
-test('fromJSON refuses anything that is not a version-1 serialization, and bodies that are not tokens', () => {
-  for (const bad of [null, {}, { version: 2 }, 'x'])
-    assert.throws(
-      () => UserAuthPlugin.fromJSON(bad),
-      ProtocolError,
-      `not a version-1 serialization: ${JSON.stringify(bad)}`,
-    );
-  assert.throws(
-    () => UserAuthPlugin.fromJSON({ version: 1, user: { token: 't', body: { token: {} } } }),
-    ProtocolError,
-    'a version-1 serialization whose body is not a token is refused',
-  );
+test('deserialize refuses anything that is not a version-1 serialization with token bodies, as SerializedAuthError', () => {
+  const user = (part: unknown) => ({ version: 1, user: part });
+  for (const [what, bad] of [
+    ['null', null],
+    ['an empty object', {}],
+    ['version 2', { version: 2 }],
+    ['a string', 'x'],
+    ['a null user', user(null)],
+    ['a user without a token', user({ body: body() })],
+    ['a user with an empty token', user({ token: '', body: body() })],
+    ['a user whose body is not a token', user({ token: 't', body: { token: {} } })],
+    ['a body that cannot be cloned', user({ token: 't', body: { token: { f: () => 1 } } })],
+  ] as const)
+    assert.throws(() => UserAuthPlugin.deserialize(bad), SerializedAuthError, `refused: ${what}`);
 });
 
-test('fromJSON does not share or freeze the data it was given', () => {
-  const data = JSON.parse(JSON.stringify(new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined))) as {
+test('deserialize does not share or freeze the data it was given', () => {
+  const data = JSON.parse(
+    JSON.stringify(new UserAuthPlugin(AccessInfo.fromBody(body(), 'user-token'), undefined).serialize()),
+  ) as {
     user: { body: { token: { roles: unknown[] } } };
   };
-  const copy = UserAuthPlugin.fromJSON(data);
-  assert.equal(Object.isFrozen(data.user.body), false, "the caller's data is not frozen by fromJSON");
+  const copy = UserAuthPlugin.deserialize(data);
+  assert.equal(Object.isFrozen(data.user.body), false, "the caller's data is not frozen by deserialize");
   data.user.body.token.roles.push({ id: 'r9', name: 'admin' });
   assert.deepEqual(
     copy.user?.subject.roleNames,
     ['member'],
     "changing the caller's data afterwards does not change the copy",
   );
+});
+
+test('JSON.stringify and util.inspect show whose tokens, each as {SHA256}<hex>, never a token', () => {
+  const plugin = new UserAuthPlugin(
+    AccessInfo.fromBody(body(), 'user-token'),
+    AccessInfo.fromBody(body(), 'service-token'),
+    ownIdentity('own-token').plugin,
+  );
+  for (const [how, text] of [
+    ['JSON.stringify', JSON.stringify({ deep: { deeper: { plugin } } })],
+    ['util.inspect', inspect({ deep: { deeper: { plugin } } }, { depth: Infinity })],
+    ['util.format %o', format('%o', plugin)],
+    ['util.format %j', format('%j', plugin)],
+  ] as const) {
+    assert.doesNotMatch(text, /user-token|service-token|own-token/, `${how}: no token in ${text}`);
+    assert.ok(text.includes(redactToken('user-token')), `${how}: the user token as {SHA256}<hex>`);
+    assert.ok(text.includes(redactToken('service-token')), `${how}: the service token as {SHA256}<hex>`);
+  }
+  assert.match(inspect(plugin), /^UserAuthPlugin \{/, 'util.inspect names the class');
+  assert.equal(inspect({ plugin }, { depth: 0 }), '{ plugin: [UserAuthPlugin] }', 'util.inspect honours depth');
 });

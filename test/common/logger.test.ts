@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService } from '../../src/server.js';
+import type { UserAuthPlugin } from '../../src/auth-token/user-plugin.js';
+import { redactToken } from '../../src/common/redact.js';
+import { echoApp } from '../helpers/echo.js';
 import { captureLogger } from '../helpers/logs.js';
 import { startMocks, tokenFor, USERS } from '../helpers/mocks.js';
 import { serviceConfig } from '../helpers/service.js';
@@ -56,6 +59,48 @@ test('a whole flow at trace level: start-up, validation, Glance paging, failures
     assert.match(all, /\{SHA256\}[0-9a-f]{64}/, 'tokens appear in the trace log only as {SHA256}<hex>');
   } finally {
     await service.shutdown('test');
+    await mocks.close();
+  }
+});
+
+test('objects that hold tokens, logged whole at any depth: ctx.state.tokenAuth, an AccessInfo, the service user', async () => {
+  const mocks = await startMocks();
+  const seen: UserAuthPlugin[] = [];
+  const echo = await echoApp({
+    credentials: { authUrl: mocks.keystoneUrl, ...USERS.service },
+    routes: async (ctx, next) => {
+      seen.push(ctx.state.tokenAuth);
+      await next();
+    },
+  });
+  try {
+    const user = await tokenFor(mocks.keystoneUrl, 'demo');
+    const res = await fetch(`${echo.url}/`, { headers: { 'X-Auth-Token': user } });
+    assert.equal(res.status, 200, "a user's request passes (the service user authenticated to validate it)");
+    const auth = seen[0];
+    assert.ok(auth?.user, 'the route saw the validated user token');
+    const own = (await echo.serviceAuth.getAccess(echo.session)).authToken;
+    const { logger, raw } = captureLogger('trace');
+    logger.info({ auth }, 'keystone.token_auth');
+    logger.info({ access: auth.user }, 'its AccessInfo');
+    logger.info({ plugin: echo.serviceAuth }, 'the service user');
+    logger.info({ a: { b: { c: { d: { auth, plugin: echo.serviceAuth } } } } }, 'deeper than any redact path');
+    logger.info(auth.user, 'an AccessInfo as the merging object');
+    logger.info(echo.serviceAuth, 'the service user as the merging object');
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    const all = raw.join('\n');
+    assert.equal(raw.length, 6, 'six lines logged');
+    for (const [what, secret] of [
+      ["the caller's token", user],
+      ["the service user's token", own],
+      ["the service user's password", USERS.service.password],
+    ] as const) {
+      assert.equal(all.includes(secret), false, `${what} is not in the log`);
+    }
+    assert.ok(all.includes(redactToken(user)), "the caller's token appears as {SHA256}<hex>");
+    assert.ok(all.includes(redactToken(own)), "the service user's token appears as {SHA256}<hex>");
+  } finally {
+    await echo.close();
     await mocks.close();
   }
 });

@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { PasswordPlugin, isCredentialRefusal, type PasswordCredentials } from '../../src/keystoneauth/password.js';
 import { echoApp, type Echo } from '../helpers/echo.js';
 import { startMocks, tokenFor as mockTokenFor, type Mocks } from '../helpers/mocks.js';
-import { serviceOptions, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startApp, type Service } from '../helpers/service.js';
 import { GL, KS, call, serviceCredentials, shape, skip } from './http.js';
 import { describeOrSkip } from '../helpers/suite.js';
 import { waitFor } from '../helpers/net.js';
@@ -295,7 +295,7 @@ describeOrSkip('the middleware with real Fernet tokens', { skip }, () => {
 describeOrSkip('the service against the real Glance: exactly what Glance lists', { skip }, () => {
   let service: Service;
   before(async () => {
-    service = await startService(
+    service = await startApp(
       serviceOptions(KS!, {
         keystone_authtoken: { username: fx.users.svc.name, password: PASSWORD, interface: 'public' },
         image: { page_size: 7 },

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { describeOptions } from '../../src/config/schema.js';
 import { PROBE_PATHS } from '../../src/routes/health.js';
 import { CLOSE_MARGIN_SECONDS } from '../../src/server.js';
+import { OTHER_NAME, SERVICE_NAME } from '../helpers/names.js';
 import { commandPath, skipWithout } from '../helpers/process.js';
 import { describeOrSkip } from '../helpers/suite.js';
 
@@ -65,9 +66,9 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.ok(found, `${kind} ${name} rendered`);
     return found;
   };
-  const deployment = () => one('Deployment', 'image-names');
+  const deployment = () => one('Deployment', SERVICE_NAME);
   const container = () => deployment().spec.template.spec.containers[0];
-  const configMap = () => one('ConfigMap', 'image-names-config').data as Record<string, string>;
+  const configMap = () => one('ConfigMap', `${SERVICE_NAME}-config`).data as Record<string, string>;
 
   before(() => {
     if (kubectl === '') throw new Error('CI needs kubectl (kubectl kustomize renders deploy/k8s)');
@@ -77,20 +78,20 @@ describeOrSkip('deploy/k8s', { skip }, () => {
   test('renders every object docs/deploy.md lists, all in the overlay namespace', () => {
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
     assert.deepEqual(kinds, [
-      'ConfigMap/image-names-config',
-      'Deployment/image-names',
-      'HorizontalPodAutoscaler/image-names',
-      'Namespace/image-names',
-      'NetworkPolicy/image-names',
+      `ConfigMap/${SERVICE_NAME}-config`,
+      `Deployment/${SERVICE_NAME}`,
+      `HorizontalPodAutoscaler/${SERVICE_NAME}`,
+      `Namespace/${SERVICE_NAME}`,
+      `NetworkPolicy/${SERVICE_NAME}`,
       'NetworkPolicy/memcached',
-      'PodDisruptionBudget/image-names',
-      'Secret/image-names-secrets',
-      'Service/image-names',
+      `PodDisruptionBudget/${SERVICE_NAME}`,
+      `Secret/${SERVICE_NAME}-secrets`,
+      `Service/${SERVICE_NAME}`,
       'Service/memcached',
-      'ServiceAccount/image-names',
+      `ServiceAccount/${SERVICE_NAME}`,
       'StatefulSet/memcached',
-    ], 'exactly the objects docs/deploy.md lists');
-    for (const o of objects.filter((x) => x.kind !== 'Namespace')) assert.equal(o.metadata.namespace, 'image-names', `${o.kind} ${o.metadata.name}: in the overlay's namespace`);
+    ].sort(), 'exactly the objects docs/deploy.md lists');
+    for (const o of objects.filter((x) => x.kind !== 'Namespace')) assert.equal(o.metadata.namespace, SERVICE_NAME, `${o.kind} ${o.metadata.name}: in the overlay's namespace`);
   });
 
   test('every object is valid against the Kubernetes API schemas (and the ServiceMonitor component too)', async () => {
@@ -116,8 +117,8 @@ describeOrSkip('deploy/k8s', { skip }, () => {
       assert.doesNotThrow(() => new Model(obj).validate(), `${obj.kind} ${obj.metadata.name}`);
     }
     // It scrapes the Service's named port at the path the server serves: the container's metrics port.
-    const service = one('Service', 'image-names');
-    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'image-names' }, "the ServiceMonitor selects the service's Service");
+    const service = one('Service', SERVICE_NAME);
+    assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': SERVICE_NAME }, "the ServiceMonitor selects the service's Service");
     const scraped = service.spec.ports.find((p: { name: string }) => p.name === monitor.spec.endpoints[0].port);
     assert.equal(scraped?.targetPort, 'metrics', "the ServiceMonitor scrapes the Service port of the pods' metrics port");
     assert.ok(PROBE_PATHS.includes(monitor.spec.endpoints[0].path), 'at a path the server serves');
@@ -164,7 +165,7 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     const annotations = deployment().spec.template.metadata.annotations;
     assert.equal(Number(annotations['prometheus.io/port']), metricsPort, 'Prometheus scrapes the metrics port');
     assert.equal(annotations['prometheus.io/path'], '/metrics', 'at /metrics');
-    const servicePorts = one('Service', 'image-names').spec.ports.map((p: { name: string; targetPort: string }) => [
+    const servicePorts = one('Service', SERVICE_NAME).spec.ports.map((p: { name: string; targetPort: string }) => [
       p.name,
       p.targetPort,
     ]);
@@ -197,7 +198,7 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     // Neither the startup nor the liveness probe asks /readyz: a refused or cut-off pod is never restarted in a loop.
     for (const probe of [c.startupProbe, c.livenessProbe])
       assert.equal(probe.httpGet.path, '/healthz', 'restarts follow /healthz only');
-    const pdb = one('PodDisruptionBudget', 'image-names').spec;
+    const pdb = one('PodDisruptionBudget', SERVICE_NAME).spec;
     assert.equal(pdb.maxUnavailable, 1, 'drains take one ready pod at a time');
     assert.equal(pdb.unhealthyPodEvictionPolicy, 'AlwaysAllow', "a stalled rollout's unready pod never blocks a drain");
   });
@@ -224,28 +225,34 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.ok(!rendered(objects).includes('SERVICE_NAME'), 'components/name fills every placeholder');
     const renamed = render((dir) => {
       const file = path.join(dir, 'components/name/name.yaml');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^ {2}name: image-names$/m, '  name: flavor-names'));
+      const text = fs.readFileSync(file, 'utf8');
+      assert.ok(text.includes(`\n  name: ${SERVICE_NAME}\n`), "name.yaml holds package.json's name");
+      fs.writeFileSync(file, text.replace(`\n  name: ${SERVICE_NAME}\n`, `\n  name: ${OTHER_NAME}\n`));
     });
     const names = renamed.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
     assert.deepEqual(
       names,
-      objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`.replace('image-names', 'flavor-names')).sort(),
+      objects.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`.replace(SERVICE_NAME, OTHER_NAME)).sort(),
       'the same objects, each named after the new name where it was named after the old one',
     );
     for (const o of renamed) {
-      if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, 'flavor-names', `${o.kind} in the new namespace`);
-      assert.equal(o.metadata.labels?.['app.kubernetes.io/part-of'], 'flavor-names', `${o.kind} is part of it`);
+      if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, OTHER_NAME, `${o.kind} in the new namespace`);
+      assert.equal(o.metadata.labels?.['app.kubernetes.io/part-of'], OTHER_NAME, `${o.kind} is part of it`);
     }
     const deployment = renamed.find((o) => o.kind === 'Deployment')!;
     const config = renamed.find((o) => o.kind === 'ConfigMap')!.data as Record<string, string>;
-    assert.equal(config.OS_KEYSTONE_AUTHTOKEN__SERVICE_TYPE, 'flavor-names', 'its catalog type is the new name');
-    assert.deepEqual(deployment.spec.template.metadata.labels, { 'app.kubernetes.io/name': 'flavor-names' }, 'pods');
-    // Only the example site's registry path still says image-names: the site's choice, not the service's name.
+    assert.equal(config.OS_KEYSTONE_AUTHTOKEN__SERVICE_TYPE, OTHER_NAME, 'its catalog type is the new name');
+    assert.deepEqual(deployment.spec.template.metadata.labels, { 'app.kubernetes.io/name': OTHER_NAME }, 'pods');
+    // Only the example site's registry path may still say the old name: the site's choice, not the service's name.
     const left = rendered(renamed)
       .split('\n')
-      .filter((l) => l.includes('image-names') || l.includes('SERVICE_NAME'))
+      .filter((l) => l.includes(SERVICE_NAME) || l.includes('SERVICE_NAME'))
       .map((l) => l.trim());
-    assert.deepEqual(left, ['image: registry.example.org/cloud/image-names:0.1.0'], 'nothing else has the old name');
+    assert.deepEqual(
+      left.filter((l) => !l.startsWith('image: registry.example.org/')),
+      [],
+      'nothing but the registry path has the old name or a placeholder',
+    );
   });
 
   test('the drain: preStop, then server.shutdown_grace, within terminationGracePeriodSeconds', () => {
@@ -275,7 +282,7 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     const secretRefs = (container().env as { name: string; valueFrom: { secretKeyRef: { name: string } } }[]).map(
       (e) => [e.name, e.valueFrom.secretKeyRef.name],
     );
-    const secretName = one('Secret', 'image-names-secrets').metadata.name;
+    const secretName = one('Secret', `${SERVICE_NAME}-secrets`).metadata.name;
     assert.deepEqual(secretRefs, [
       ['OS_KEYSTONE_AUTHTOKEN__PASSWORD', secretName],
       ['OS_KEYSTONE_AUTHTOKEN__MEMCACHE_SECRET_KEY', secretName],
@@ -286,10 +293,10 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     const podLabels = deployment().spec.template.metadata.labels as Record<string, string>;
     const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
       Object.entries(selector).every(([k, v]) => labels[k] === v);
-    assert.ok(matches(one('Service', 'image-names').spec.selector, podLabels), 'the Service selects the service\'s pods');
-    assert.ok(matches(one('PodDisruptionBudget', 'image-names').spec.selector.matchLabels, podLabels), 'the PDB selects them too');
-    const hpa = one('HorizontalPodAutoscaler', 'image-names');
-    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'image-names' }, 'the HPA scales the Deployment');
+    assert.ok(matches(one('Service', SERVICE_NAME).spec.selector, podLabels), 'the Service selects the service\'s pods');
+    assert.ok(matches(one('PodDisruptionBudget', SERVICE_NAME).spec.selector.matchLabels, podLabels), 'the PDB selects them too');
+    const hpa = one('HorizontalPodAutoscaler', SERVICE_NAME);
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: SERVICE_NAME }, 'the HPA scales the Deployment');
     // The HPA alone owns the replica count: a `replicas` here would be reset by every `kubectl apply -k`.
     assert.equal(deployment().spec.replicas, undefined, 'no replicas in the Deployment: the HPA owns the count');
     assert.ok(hpa.spec.minReplicas >= 3, 'at least three replicas');
@@ -307,7 +314,7 @@ describeOrSkip('deploy/k8s', { skip }, () => {
     assert.equal(mcPolicy.spec.ingress.length, 1, 'one ingress rule');
     assert.deepEqual(mcPolicy.spec.ingress[0].from, [{ podSelector: { matchLabels: podLabels } }], 'from the service\'s pods only');
     assert.deepEqual(mcPolicy.spec.ingress[0].ports, [{ protocol: 'TCP', port: 11211 }], 'on memcached\'s port');
-    const own = one('NetworkPolicy', 'image-names');
+    const own = one('NetworkPolicy', SERVICE_NAME);
     assert.ok(matches(own.spec.podSelector.matchLabels, podLabels), "the service's policy selects its pods");
     assert.deepEqual(
       own.spec.ingress,

@@ -1,45 +1,54 @@
-// The worked example of docs/forking.md: GET /projects (examples/projects) mounted on the service's app,
+// The worked example of docs/forking.md: GET /projects (examples/projects) mounted beside the service's routes,
 // built from services against the mock Keystone, listing the caller's projects with their own token through
-// an identity Adapter. Keystone's failures reach the caller naming "the identity service" (no table), and the
-// log names it "keystone".
+// an identity Adapter. Every response is checked against the OpenAPI document with the example's part
+// (examples/projects/openapi.ts), as startApp checks the service's. Keystone's failures reach the caller naming
+// "the identity service" (no table), and the log names it "keystone".
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../../src/app.js';
-import { createServices, type Services } from '../../src/services.js';
+import { openApiDocument } from '../../src/routes/openapi-document.js';
 import { projectsClientFactory } from '../../examples/projects/client.js';
+import { PROJECTS_DOCUMENT } from '../../examples/projects/openapi.js';
 import { projectRoutes } from '../../examples/projects/routes.js';
 import { getJson } from '../helpers/http.js';
-import { captureLogger } from '../helpers/logs.js';
-import { DEMO_PROJECT_ID, setFaults, startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { listen, type Listening } from '../helpers/net.js';
-import { serviceOptions } from '../helpers/service.js';
-import type http from 'node:http';
+import { DEMO_PROJECT_ID, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
+import { waitFor } from '../helpers/net.js';
+import { operationsOf, routesOf } from '../helpers/openapi.js';
+import { serviceOptions, startApp, type Service } from '../helpers/service.js';
 
-const logs = captureLogger('warn');
 let mocks: Mocks;
-let services: Services;
-let served: Listening<http.Server>;
+let service: Service;
+
+// What a fork writes in createApp: the route, with a client factory bound to the global session.
+const projects = (session: Parameters<typeof projectsClientFactory>[0]) =>
+  projectRoutes({ projectsClient: projectsClientFactory(session, { interface: 'public' }) });
 
 before(async () => {
   mocks = await startMocks();
-  services = createServices(serviceOptions(mocks.keystoneUrl), logs.logger);
-  // What a fork writes in createApp: the route, with a client factory bound to the global session.
-  const app = createApp(services);
-  const projects = projectRoutes({ projectsClient: projectsClientFactory(services.session, { interface: 'public' }) });
-  app.use(projects.routes());
-  served = await listen(app.callback());
+  service = await startApp(serviceOptions(mocks.keystoneUrl), {
+    level: 'warn',
+    routes: (services) => [projects(services.session)],
+    document: PROJECTS_DOCUMENT,
+  });
 });
 after(async () => {
-  await served.close();
-  await services.close();
+  await service.close();
   await mocks.close();
 });
 afterEach(() => setFaults(mocks.keystone.url, {}));
 
 const projectsAs = async (user: 'demo' | 'wile') =>
-  getJson(`${served.url}/projects`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, user) });
+  getJson(`${service.url}/projects`, { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, user) });
 
 describe('GET /projects, the worked example', () => {
+  test('documented: its part of the document lists exactly the routes its router serves', () => {
+    const document = openApiDocument(undefined, [PROJECTS_DOCUMENT]);
+    assert.deepEqual(
+      operationsOf(document).filter((r) => r.endsWith(' /projects')),
+      routesOf([projects(service.session)]),
+      "the example's router and its part of the document agree",
+    );
+  });
+
   test("the caller's projects, asked of Keystone with the caller's token", async () => {
     const demo = await projectsAs('demo');
     assert.equal(demo.status, 200, 'listed');
@@ -53,7 +62,7 @@ describe('GET /projects, the worked example', () => {
   });
 
   test('without a token: the 401 of auth_token, with its challenge', async () => {
-    const res = await fetch(`${served.url}/projects`);
+    const res = await fetch(`${service.url}/projects`);
     assert.equal(res.status, 401, 'rejected before the route');
     assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri=/, 'the challenge');
   });
@@ -68,7 +77,7 @@ describe('GET /projects, the worked example', () => {
       const failed = await projectsAs('demo');
       assert.equal(failed.status, status, `Keystone's ${upstream} as the caller sees it`);
       assert.equal((failed.body as { error: { message: string } }).error.message, message, 'the Adapter display name');
-      const line = logs.lines.findLast((l) => l.msg === 'request failed');
+      const line = service.lines.findLast((l) => l.msg === 'request failed');
       const logged = line?.error as { service?: string; upstream_status?: number } | undefined;
       assert.deepEqual(
         [logged?.service, logged?.upstream_status],
@@ -77,4 +86,23 @@ describe('GET /projects, the worked example', () => {
       );
     });
   }
+
+  test('a caller who hangs up: the call to Keystone is given up too (callerSignal)', async () => {
+    await setFaults(mocks.keystone.url, { hang: true, pathPrefix: '/v3/auth/projects' });
+    const counters = async () => (await stats(mocks.keystone.url)).counters;
+    const before = await counters();
+    const controller = new AbortController();
+    const pending = fetch(`${service.url}/projects`, {
+      headers: { 'X-Auth-Token': await tokenFor(mocks.keystoneUrl, 'demo') },
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await waitFor(async () => ((await counters()).held ?? 0) > (before.held ?? 0), 'the route waiting on Keystone');
+    controller.abort();
+    await pending;
+    // Keystone holds the call until its client goes: only the caller's signal can end it.
+    await waitFor(
+      async () => ((await counters()).abandoned ?? 0) > (before.abandoned ?? 0),
+      'the service hanging up on Keystone',
+    );
+  });
 });

@@ -99,7 +99,7 @@ async function glanceWith(generate: number): Promise<RunningMockGlance> {
 
 async function collect(client: ImageClient, filters?: ImageFilters): Promise<Image[]> {
   const out: Image[] = [];
-  for await (const image of client.list(filters)) out.push(image);
+  for await (const page of client.pages(filters)) out.push(...page);
   return out;
 }
 

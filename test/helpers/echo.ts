@@ -114,7 +114,7 @@ export async function echoApp(options: EchoOptions): Promise<Echo> {
       hasServiceToken: auth.hasServiceToken,
       userId: auth.user?.subject.userId,
       projectId: auth.user?.subject.projectId,
-      serialized: auth.toJSON(),
+      serialized: auth.serialize(),
     };
   });
   const served = await listen(app.callback());

@@ -24,7 +24,7 @@ function parsed(res: Response, text: string): JsonResponse {
   return { status: res.status, headers: res.headers, body };
 }
 
-/** GET with undici's fetch, JSON parsed; from a service startService watches, its problems fail here. */
+/** GET with undici's fetch, JSON parsed; from a service startApp watches, its problems fail here. */
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<JsonResponse> {
   const { res, text } = await get(url, headers);
   // The watched server checked the response as it sent it, before it reached us.

@@ -96,8 +96,12 @@ async function issue(keystoneUrl: string, what: string, auth: unknown): Promise<
 
 /** A token for a seeded user, straight from the mock Keystone. */
 export function tokenFor(keystoneUrl: string, user: keyof typeof USERS): Promise<string> {
-  const u = USERS[user];
-  return issue(keystoneUrl, user, {
+  return tokenWith(keystoneUrl, USERS[user]);
+}
+
+/** A token for any user of the mock Keystone (a test's own: addServiceUser), scoped to a project. */
+export function tokenWith(keystoneUrl: string, u: (typeof USERS)[keyof typeof USERS]): Promise<string> {
+  return issue(keystoneUrl, u.username, {
     identity: {
       methods: ['password'],
       password: { user: { name: u.username, password: u.password, domain: { name: u.userDomainName } } },

@@ -70,12 +70,17 @@ export async function closedUrl(path = ''): Promise<string> {
  */
 const WAIT_LIMIT_MS = 120_000;
 
+/**
+ * Between two polls: long enough that polling (often an HTTP call to a mock's stats) leaves the cores to what
+ * it awaits, short enough not to slow a test down; a timer, never setImmediate, which would spin.
+ */
+export const POLL_INTERVAL_MS = 10;
+
 /** Poll `condition` (no fixed sleeps) until it holds; `what` says what is awaited, for the failure. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const until = Date.now() + WAIT_LIMIT_MS;
   while (!(await condition())) {
     if (Date.now() > until) assert.fail(`still waiting after ${WAIT_LIMIT_MS / 1000} s: ${what}`);
-    // A few ms between polls, so a poll (often an HTTP call to a mock) does not compete with what it awaits.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
 }

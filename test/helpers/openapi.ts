@@ -2,7 +2,7 @@
 // its status documented for the route and method, its body matching the documented schema (ajv, JSON Schema
 // 2020-12, as OpenAPI 3.1 uses), its required headers present and well formed.
 //
-// A service the tests run in this process is watched from its own server (watchResponses; startService in
+// A service the tests run in this process is watched from its own server (watchResponses; startApp in
 // service.ts does it): every response is checked as it is sent, whatever client asked, and a problem fails the
 // test that was running (this module adds one afterEach to every test file that imports it) or, sooner, the
 // getJson call that received it. A service in a child process is checked by the client (assertDocumented).
@@ -11,7 +11,6 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'node:test';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { isImageId } from '../../src/glance/image-id.js';
 import { openApiDocument, type Json, type JsonObject } from '../../src/routes/openapi-document.js';
 
 /** One response as the server sent it or the client received it. */
@@ -59,12 +58,48 @@ function dereference(document: JsonObject): JsonObject {
 }
 
 export const DOCUMENT = openApiDocument();
-const RESOLVED = dereference(DOCUMENT);
-const PATHS = RESOLVED.paths as unknown as Record<string, Record<string, Operation>>;
-const RESPONSES = (RESOLVED.components as unknown as { responses: Record<string, ResponseObject> }).responses;
+
+/** `METHOD /path` of every route the routers serve (HEAD, which GET implies, left out), sorted. */
+export function routesOf(
+  routers: readonly { stack: readonly { path: string | RegExp; methods: readonly string[] }[] }[],
+): string[] {
+  return routers
+    .flatMap((r) =>
+      r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(layer.path)}`)),
+    )
+    .sort();
+}
+
+/** `METHOD /path` of every operation `document` lists, sorted. */
+export function operationsOf(document: JsonObject): string[] {
+  return Object.entries(document.paths as Record<string, JsonObject>)
+    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+/** A document's paths and shared responses, dereferenced once. */
+interface Contract {
+  paths: Record<string, Record<string, Operation>>;
+  responses: Record<string, ResponseObject>;
+}
+const contracts = new WeakMap<JsonObject, Contract>();
+function contractOf(document: JsonObject): Contract {
+  let contract = contracts.get(document);
+  if (!contract) {
+    const resolved = dereference(document) as unknown as {
+      paths: Contract['paths'];
+      components: { responses: Contract['responses'] };
+    };
+    contract = { paths: resolved.paths, responses: resolved.components.responses };
+    contracts.set(document, contract);
+  }
+  return contract;
+}
 
 const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
-ajv.addFormat('uuid', { type: 'string', validate: isImageId });
+// RFC 4122's textual form, any version: the checker needs no module of the service for it.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+ajv.addFormat('uuid', { type: 'string', validate: (value: string) => UUID.test(value) });
 const compiled = new Map<string, ValidateFunction>();
 function validator(schema: JsonObject): ValidateFunction {
   const key = JSON.stringify(schema);
@@ -89,16 +124,19 @@ const UNLISTED_METHOD = {
   501: 'NotImplemented',
   503: 'ServiceUnavailable',
 };
-const fromComponents = (statuses: Record<number, string>): Record<string, ResponseObject> =>
-  Object.fromEntries(Object.entries(statuses).map(([status, name]) => [status, RESPONSES[name]!]));
-
 /** The responses documented for this request, and what to call it in a message. */
-function documented(method: string, path: string): { responses: Record<string, ResponseObject>; what: string } {
+function documented(
+  { paths, responses: shared }: Contract,
+  method: string,
+  path: string,
+): { responses: Record<string, ResponseObject>; what: string } {
+  const fromComponents = (statuses: Record<number, string>): Record<string, ResponseObject> =>
+    Object.fromEntries(Object.entries(statuses).map(([status, name]) => [status, shared[name]!]));
   // The routers match regardless of case and of one trailing slash; auth_token's public paths only exactly.
   const folded = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  const template = Object.keys(PATHS).find((p) => p.toLowerCase() === folded.toLowerCase());
+  const template = Object.keys(paths).find((p) => p.toLowerCase() === folded.toLowerCase());
   if (template === undefined) return { responses: fromComponents(UNLISTED_PATH), what: `${method} ${path} (unlisted)` };
-  const operation = PATHS[template]![method === 'HEAD' ? 'get' : method.toLowerCase()];
+  const operation = paths[template]![method === 'HEAD' ? 'get' : method.toLowerCase()];
   if (operation === undefined)
     return { responses: fromComponents(UNLISTED_METHOD), what: `${method} ${template} (method not listed)` };
   const publicOperation = operation.security !== undefined && operation.security.length === 0;
@@ -116,10 +154,10 @@ function headerOf(headers: ObservedResponse['headers'], name: string): string | 
   return Array.isArray(value) ? value.join(', ') : String(value);
 }
 
-/** Everything in `r` that the document does not allow; empty when it conforms. */
-export function responseProblems(r: ObservedResponse): string[] {
+/** Everything in `r` that the document (the service's, unless given) does not allow; empty when it conforms. */
+export function responseProblems(r: ObservedResponse, document: JsonObject = DOCUMENT): string[] {
   const path = new URL(r.url, 'http://service.invalid').pathname;
-  const { responses, what } = documented(r.method, path);
+  const { responses, what } = documented(contractOf(document), r.method, path);
   const response = responses[String(r.status)];
   if (response === undefined) {
     return [`${what}: status ${r.status} is not documented (documented: ${Object.keys(responses).join(', ')})`];
@@ -175,8 +213,11 @@ export function isWatched(url: string): boolean {
 /** Largest body kept for checking; a larger one is checked for status and headers only. */
 const MAX_BODY = 16 * 1024 * 1024;
 
-/** Check every response `server` (listening) sends, at the moment it is sent. */
-export function watchResponses(server: http.Server): void {
+/**
+ * Check every response `server` (listening) sends, at the moment it is sent, against `document` (the service's,
+ * or one with the parts of routes mounted beside it: openApiDocument's `more`).
+ */
+export function watchResponses(server: http.Server, document: JsonObject = DOCUMENT): void {
   const { port } = server.address() as AddressInfo;
   watchedOrigins.add(`http://127.0.0.1:${port}`);
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -204,7 +245,7 @@ export function watchResponses(server: http.Server): void {
         body: size > MAX_BODY ? undefined : Buffer.concat(chunks).toString('utf8'),
       };
       try {
-        pending.push(...responseProblems(observed));
+        pending.push(...responseProblems(observed, document));
       } catch (err) {
         // A fault of this checker must fail the test, not turn the response into a 500.
         pending.push(`checking ${observed.method} ${observed.url}: ${(err as Error).message}`);

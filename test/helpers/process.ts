@@ -11,7 +11,10 @@ export function commandPath(name: string): string {
   }
 }
 
-/** A suite's `skip` for a program CI installs (.ci/run): skipped without it outside CI, never skipped in CI. */
+/**
+ * A suite's `skip` for a program the GitHub workflow installs (memcached and the openstack CLI through
+ * scripts/test-packages.sh, kubectl with setup-kubectl): skipped without it unless CI=true, which skips none.
+ */
 export function skipWithout(path: string, reason: string): string | false {
   return path === '' && process.env.CI !== 'true' ? reason : false;
 }

@@ -2,14 +2,16 @@
 // overrides, through optionsFromConfig: the one mapping), and the app on port 0 in this process with its log
 // lines captured and every response it sends checked against the OpenAPI document (openapi.ts). `build(t, ...)`
 // is the usual entry point: the service is closed when the test ends (fastify's build(t) pattern);
-// `startService` is for suite-wide `before`/`after` hooks.
+// `startApp` is for suite-wide `before`/`after` hooks.
 import type { TestContext } from 'node:test';
+import type Router from '@koa/router';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Session } from '../../src/keystoneauth/session.js';
 import type { Readiness } from '../../src/readiness.js';
-import { createServices, optionsFromConfig, type ServicesOptions } from '../../src/services.js';
+import { openApiDocument, type DocumentPart } from '../../src/routes/openapi-document.js';
+import { createServices, optionsFromConfig, type Services, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
 import { USERS } from './mocks.js';
 import { listen } from './net.js';
@@ -57,18 +59,30 @@ export interface StartOptions {
   level?: string;
   /** A clock for token expiry and the caches (createServices' override). */
   now?: (() => number) | undefined;
+  /** Routers mounted after createApp's, built from the same services (the worked example's route). */
+  routes?: (services: Services) => readonly Router[];
+  /** Their part of the OpenAPI document (openApiDocument's `more`): their responses are checked against it. */
+  document?: DocumentPart;
 }
 
-/** The service app on port 0 (no server.ts: tests own the listen). The caller closes it. */
-export async function startService(
+/**
+ * The service's Koa app (createApp) on port 0 in this process: not src/server.ts's startService, which reads a
+ * configuration, listens where it says and handles signals. The caller closes it.
+ */
+export async function startApp(
   options: ServicesOptions,
-  { level = 'trace', now }: StartOptions = {},
+  { level = 'trace', now, routes, document }: StartOptions = {},
 ): Promise<Service> {
   const { logger, lines, raw } = captureLogger(level);
   const services = createServices(options, logger, { now });
-  const served = await listen(createApp(services).callback());
-  // Every response it sends must be one the OpenAPI document describes (openapi.ts).
-  watchResponses(served.server);
+  const app = createApp(services);
+  // As a fork mounts a route in createApp: its routes, then its 405s.
+  const more = routes?.(services) ?? [];
+  for (const router of more) app.use(router.routes());
+  for (const router of more) app.use(router.allowedMethods());
+  const served = await listen(app.callback());
+  // Every response it sends must be one the OpenAPI document describes (openapi.ts), extra routes' paths included.
+  watchResponses(served.server, document === undefined ? undefined : openApiDocument(undefined, [document]));
   return {
     url: served.url,
     session: services.session,
@@ -84,7 +98,7 @@ export async function startService(
 
 /** The service for one test, closed when the test ends. */
 export async function build(t: TestContext, options: ServicesOptions, settings: StartOptions = {}): Promise<Service> {
-  const service = await startService(options, settings);
+  const service = await startApp(options, settings);
   t.after(() => service.close());
   return service;
 }

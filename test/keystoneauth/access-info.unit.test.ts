@@ -2,6 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessInfo, createAccessSharing } from '../../src/keystoneauth/access-info.js';
 import { ProtocolError } from '../../src/keystoneauth/errors.js';
+import { inspect } from 'node:util';
+import { redactToken } from '../../src/common/redact.js';
 
 const body = {
   token: {
@@ -263,4 +265,24 @@ describe('shared subjects and catalogs (AccessSharing)', () => {
       "a token's own part is small: its fields, not the shared ones",
     );
   });
+});
+
+test('JSON.stringify and util.inspect show who and until when, the token only as {SHA256}<hex>', () => {
+  const a = AccessInfo.fromBody(structuredClone(body), 'secret-token');
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(a)),
+    {
+      authToken: redactToken('secret-token'),
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      userId: 'u1',
+      scope: 'project',
+      projectId: 'p1',
+      roleNames: ['member', 'Reader'],
+    },
+    'the loggable form: the token fingerprinted, the identity and expiry as they are',
+  );
+  const inspected = inspect({ nested: { a } }, { depth: Infinity, showHidden: true });
+  assert.doesNotMatch(inspected, /secret-token/, `util.inspect shows no token: ${inspected}`);
+  assert.ok(inspected.includes(redactToken('secret-token')), 'util.inspect shows the token as {SHA256}<hex>');
+  assert.equal(a.authToken, 'secret-token', 'the token itself is still there for whoever sends it');
 });

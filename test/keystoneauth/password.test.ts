@@ -1,6 +1,8 @@
 // PasswordPlugin against the mock Keystone over real HTTP.
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { redactToken } from '../../src/common/redact.js';
 import { defaultConfig } from '../../src/config/load.js';
 import {
   BadRequestError,
@@ -52,6 +54,20 @@ test('authenticates, then reuses the token', async () => {
     /\/v3\/$/,
     "the internal identity endpoint from the token's catalog",
   );
+});
+
+test('JSON.stringify and util.inspect show whose identity, never the password, the token as {SHA256}<hex>', async () => {
+  const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
+  const token = (await plugin.getAccess(session)).authToken;
+  for (const [how, text] of [
+    ['JSON.stringify', JSON.stringify({ deep: { deeper: { deepest: plugin } } })],
+    ['util.inspect', inspect(plugin, { depth: Infinity, showHidden: true })],
+  ] as const) {
+    assert.ok(!text.includes(token), `${how}: no token in ${text}`);
+    assert.ok(!text.includes(USERS.service.password), `${how}: no password`);
+    assert.ok(text.includes(redactToken(token)), `${how}: the token as {SHA256}<hex>`);
+    assert.ok(text.includes(USERS.service.username), `${how}: whose identity it is`);
+  }
 });
 
 test('re-authenticates shortly before expiry', async () => {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { addLoadUsers, setFaults, startMocks, type LoadUser, type Mocks } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
-import { serviceOptions, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startApp, type Service } from '../helpers/service.js';
 
 let mocks: Mocks;
 let steady: Service;
@@ -29,7 +29,7 @@ const DEADLINE_S = 5;
 
 /** The service with no token cache, so every request needs Keystone; every worker's validation at once. */
 const start = (deadlines: { keystone_authtoken?: object; communication?: object }) =>
-  startService(
+  startApp(
     serviceOptions(mocks.keystoneUrl, {
       keystone_authtoken: {
         token_cache_time: 0,

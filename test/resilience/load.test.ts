@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
 import { addLoadUsers, startMocks, type LoadUser, type Mocks } from '../helpers/mocks.js';
-import { serviceOptions, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startApp, type Service } from '../helpers/service.js';
 
 const SECONDS = Number(process.env.RESILIENCE_SECONDS ?? 30);
 let mocks: Mocks;
@@ -16,7 +16,7 @@ before(async () => {
   users = addLoadUsers(mocks, 50);
   // The first wave validates 50 tokens, 8 at a time from this one client: on a loaded machine that can
   // outlast the default 5 s queue wait and 10 s validation timeout, which are not what this test measures.
-  service = await startService(
+  service = await startApp(
     serviceOptions(mocks.keystoneUrl, { keystone_authtoken: { validation_queue_timeout: 60, timeout: 30 } }),
     { level: 'warn' },
   );

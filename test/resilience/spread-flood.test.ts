@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { releaseHeld, setFaults, startMocks, stats, tokenFor } from '../helpers/mocks.js';
 import { waitFor } from '../helpers/net.js';
-import { serviceOptions, startService } from '../helpers/service.js';
+import { serviceOptions, startApp } from '../helpers/service.js';
 
 /** A well-formed token Keystone does not know. */
 const garbage = () => `gAAAAA${randomBytes(135).toString('base64url')}`;
@@ -19,7 +19,7 @@ test('a newcomer is admitted ahead of a flood from many addresses, and only a fl
   // One validation at a time, nine waiting in all, four per client; behind a trusted proxy (this test, on
   // 127.0.0.1) so that X-Forwarded-For names the clients. The held validation lasts until the test releases it
   // (the mock's /__mock/release), however long filling the queue takes on a loaded machine.
-  const service = await startService(
+  const service = await startApp(
     serviceOptions(mocks.keystoneUrl, {
       server: { trusted_proxies: ['127.0.0.1'] },
       keystone_authtoken: {

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addServiceUser, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startApp, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 import { closedUrl, listen } from '../helpers/net.js';
 
@@ -12,7 +12,7 @@ let mocks: Mocks;
 let service: Service;
 before(async () => {
   mocks = await startMocks();
-  service = await startService(serviceOptions(mocks.keystoneUrl));
+  service = await startApp(serviceOptions(mocks.keystoneUrl));
 });
 after(async () => {
   await service.close();

@@ -6,7 +6,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { sha256Hex } from '../../src/common/redact.js';
 import { startMocks, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startApp, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 import { listen, type Listening } from '../helpers/net.js';
 
@@ -42,7 +42,7 @@ before(async () => {
   mocks = await startMocks();
   glance = await listen((req, res) => answer(req, res, ++calls));
   mocks.keystone.store.catalogVars.glance_url = glance.url;
-  service = await startService(serviceOptions(mocks.keystoneUrl, { image: { max_images: 100 } }), { level: 'info' });
+  service = await startApp(serviceOptions(mocks.keystoneUrl, { image: { max_images: 100 } }), { level: 'info' });
   token = await tokenFor(mocks.keystoneUrl, 'demo');
 });
 after(async () => {

@@ -3,11 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SERVICE_NAME } from '../../src/common/package-info.js';
 import { randomUUID } from 'node:crypto';
-import { parseImageFilters } from '../../src/routes/images.js';
 import { closedUrl, waitFor } from '../helpers/net.js';
-import { ApiError } from '../../src/common/api-error.js';
 import { DEMO_SEED_NAMES, appCredToken, setFaults, startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startApp, type Service } from '../helpers/service.js';
 import { getJson } from '../helpers/http.js';
 
 let mocks: Mocks;
@@ -16,7 +14,7 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   mocks = await startMocks({ generate: 2500 });
-  service = await startService(serviceOptions(mocks.keystoneUrl));
+  service = await startApp(serviceOptions(mocks.keystoneUrl));
   for (const user of ['demo', 'alt', 'wile'] as const) tokens[user] = await tokenFor(mocks.keystoneUrl, user);
 });
 after(async () => {
@@ -71,6 +69,16 @@ describe('image names', () => {
       (await names('demo', '/images?visibility=community')).body,
       ['alt-community', 'demo-community'],
       'visibility=community reaches Glance',
+    );
+    assert.deepEqual(
+      (await names('demo', '/images?os_hidden=true')).body,
+      ['hidden-rescue'],
+      'os_hidden=true reaches Glance: the hidden image only',
+    );
+    assert.equal(
+      ((await names('demo', '/images?os_hidden=false')).body as (string | null)[]).includes('hidden-rescue'),
+      false,
+      'os_hidden=false: the hidden image is left out, as without it',
     );
     assert.deepEqual(
       (await names('demo', '/images?tag=ubuntu&tag=lts')).body,
@@ -292,31 +300,6 @@ describe('a client that hangs up', () => {
   });
 });
 
-describe('parseImageFilters', () => {
-  test('accepts the documented filters and rejects the rest', () => {
-    assert.deepEqual(
-      parseImageFilters(new URLSearchParams('visibility=all&status=active&tag=a&tag=b&sort=name:asc,created_at')),
-      {
-        visibility: 'all',
-        status: 'active',
-        sort: 'name:asc,created_at',
-        tag: ['a', 'b'],
-      },
-      'the documented filters, parsed',
-    );
-    assert.throws(
-      () => parseImageFilters(new URLSearchParams('marker=x')),
-      (e: ApiError) => e.status === 400 && e.parameter === 'marker',
-      'marker is not a filter a caller may set: 400 naming it',
-    );
-    assert.throws(
-      () => parseImageFilters(new URLSearchParams(Array.from({ length: 21 }, (_, i) => `tag=t${i}`).join('&'))),
-      ApiError,
-      'more than 20 tags are refused',
-    );
-  });
-});
-
 /** The mock Glance's counters: listing calls, and calls that came with an X-Service-Token. */
 async function glanceCalls() {
   const { counters } = await stats(mocks.glance.url);
@@ -327,7 +310,7 @@ describe('X-Service-Token to Glance: [service_user] send_service_user_token', ()
   let sending: Service;
   before(async () => {
     const config = serviceOptions(mocks.keystoneUrl, { service_user: { send_service_user_token: true } });
-    sending = await startService(config, { level: 'warn' });
+    sending = await startApp(config, { level: 'warn' });
   });
   after(() => sending.close());
 
@@ -355,8 +338,8 @@ describe('an application credential restricted to GET /images (service_type: the
   let restrictedSending: Service;
   before(async () => {
     const keystone_authtoken = { service_type: SERVICE_NAME };
-    restricted = await startService(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
-    restrictedSending = await startService(
+    restricted = await startApp(serviceOptions(mocks.keystoneUrl, { keystone_authtoken }), { level: 'warn' });
+    restrictedSending = await startApp(
       serviceOptions(mocks.keystoneUrl, { keystone_authtoken, service_user: { send_service_user_token: true } }),
       { level: 'warn' },
     );
@@ -419,7 +402,7 @@ describe('an application credential restricted to GET /images (service_type: the
 describe('[image] max_images bounds a listing of every page', () => {
   let capped: Service;
   before(async () => {
-    capped = await startService(serviceOptions(mocks.keystoneUrl, { image: { max_images: 2000, page_size: 1000 } }), {
+    capped = await startApp(serviceOptions(mocks.keystoneUrl, { image: { max_images: 2000, page_size: 1000 } }), {
       level: 'warn',
     });
   });

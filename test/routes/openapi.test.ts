@@ -6,7 +6,7 @@ import { openApiDocument } from '../../src/routes/openapi-document.js';
 import { OPENAPI_PATH } from '../../src/routes/openapi.js';
 import { getJson } from '../helpers/http.js';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
-import { serviceOptions, startService, type Service } from '../helpers/service.js';
+import { serviceOptions, startApp, type Service } from '../helpers/service.js';
 
 const document = openApiDocument();
 
@@ -15,7 +15,7 @@ describe('GET /openapi.json', () => {
   let service: Service;
   before(async () => {
     mocks = await startMocks();
-    service = await startService(serviceOptions(mocks.keystoneUrl));
+    service = await startApp(serviceOptions(mocks.keystoneUrl));
   });
   after(async () => {
     await service.close();

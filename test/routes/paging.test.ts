@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { getJson } from '../helpers/http.js';
 import { parseLink } from '../helpers/link.js';
 import { startMocks, stats, tokenFor, type Mocks } from '../helpers/mocks.js';
-import { build, serviceOptions, startService, type Service } from '../helpers/service.js';
+import { build, serviceOptions, startApp, type Service } from '../helpers/service.js';
 
 const ID = '1a2b3c4d-5e6f-4a0b-8c1d-000000000001';
 
@@ -17,7 +17,7 @@ describe('GET / and /images with limit and marker, against the mock Glance', () 
 
   before(async () => {
     mocks = await startMocks({ generate: 53 });
-    service = await startService(serviceOptions(mocks.keystoneUrl));
+    service = await startApp(serviceOptions(mocks.keystoneUrl));
     token = await tokenFor(mocks.keystoneUrl, 'demo');
   });
   after(async () => {
