@@ -17,6 +17,7 @@ import { compilePathPattern, pathMatches, runPathProgram } from '../src/auth-tok
 import { AccessInfo } from '../src/keystoneauth/access-info.js';
 import { SERVICE_NAME } from '../src/common/package-info.js';
 import { freePort, log, median, runMain, serviceEnv, start, waitHttp } from './procs.js';
+import { oldPathRegExp } from '../test/helpers/path-regexp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = int('REDOS_ROUNDS', 3);
@@ -28,17 +29,6 @@ function int(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
   return value;
-}
-
-/** The pattern as this code matched it before commit 6b370aa (and upstream, but with literals escaped). */
-function oldRegExp(pattern: string): RegExp {
-  let source = '';
-  for (const m of pattern.matchAll(/(\{[^}]*\})|(\*\*)|(\*)|([^{}*]+)|([{}])/g)) {
-    if (m[1] !== undefined || m[3] !== undefined) source += '[^/]+';
-    else if (m[2] !== undefined) source += '.*';
-    else source += (m[4] ?? m[5] ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
 }
 
 /** Mean µs of `fn` over enough calls to take about `ms` milliseconds (one call at least). */
@@ -66,7 +56,7 @@ function regexAgainstAutomaton(): string[] {
   for (let k = 1; k <= 10; k++) {
     const pattern = HOSTILE(k);
     const times = { regex: [] as number[], automaton: [] as number[] };
-    const compiled = oldRegExp(pattern);
+    const compiled = oldPathRegExp(pattern);
     const systems = {
       // Compiled once, as the code before kept a memo of compiled patterns; the automaton compiles every time.
       regex: () => times.regex.push(microseconds(() => compiled.test(path), 20)),

@@ -418,6 +418,13 @@ const SEEDED = {
   plain: { id: 'b3f5b7d9e1a3b5f7b9d1e3a5b7f9b1d3', name: 'demo-no-rules', secret: 'demo-no-rules-secret' },
 };
 const IMAGES_RULE = { id: 'c2e4a6b8d0f2c4e6a8b0d2f4c6e8a0b2', service: SERVICE_NAME, path: '/images', method: 'GET' };
+/** The token's application_credential block for SEEDED.images. */
+const IMAGES_CREDENTIAL_BLOCK = {
+  id: SEEDED.images.id,
+  name: SEEDED.images.name,
+  restricted: true,
+  access_rules: [IMAGES_RULE],
+};
 
 const appCredBody = (block: unknown, scope?: unknown) => ({
   auth: {
@@ -469,12 +476,7 @@ describe('application credentials: authentication', () => {
     assert.ok(Array.isArray(t.catalog), 'with a catalog');
     assert.deepEqual(
       t.application_credential,
-      {
-        id: SEEDED.images.id,
-        name: 'demo-images-only',
-        restricted: true,
-        access_rules: [IMAGES_RULE],
-      },
+      IMAGES_CREDENTIAL_BLOCK,
       'the application_credential block with its rules',
     );
     // Keystone's key order, for whoever prints it.
@@ -661,12 +663,7 @@ describe('application credentials: validation and the OpenStack-Identity-Access-
     assert.equal(withIt.headers.get('x-subject-token'), restricted, 'the subject token is echoed back');
     assert.deepEqual(
       withIt.body.token.application_credential,
-      {
-        id: SEEDED.images.id,
-        name: 'demo-images-only',
-        restricted: true,
-        access_rules: [IMAGES_RULE],
-      },
+      IMAGES_CREDENTIAL_BLOCK,
       'the application_credential block with its rules',
     );
     assert.deepEqual(

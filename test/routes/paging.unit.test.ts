@@ -2,26 +2,9 @@
 // nextPageLink builds (the service end to end against the mock Glance: paging.test.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../src/common/api-error.js';
 import { nextPageLink, parsePage } from '../../src/routes/paging.js';
 import { parseLink } from '../helpers/link.js';
-
-const ID = '1a2b3c4d-5e6f-4a0b-8c1d-000000000001';
-const LIMITS = { maxLimit: 1000, defaultLimit: 1000 };
-const search = (query: string) => new URLSearchParams(query);
-
-/** `fn` throws a 400 ApiError naming `parameter`. */
-function assertBad(fn: () => unknown, parameter: string, what: string) {
-  assert.throws(
-    fn,
-    (err: unknown) =>
-      err instanceof ApiError &&
-      err.status === 400 &&
-      err.parameter === parameter &&
-      err.message.startsWith(`Invalid query parameter ${parameter}:`),
-    `${what}: a 400 naming ${parameter}`,
-  );
-}
+import { assertBadQuery as assertBad, IMAGE_ID as ID, LIMITS, search } from '../helpers/query.js';
 
 describe('parsePage', () => {
   test('neither limit nor marker: no page, every image is listed', () => {
