@@ -261,6 +261,43 @@ from glance.cmd.manage import main; main()" "$D/gl"; } >"$D/gl/manage.log" 2>&1 
   started_or_die Glance "$GL/versions" "$D/gl/gunicorn.log"
 }
 
+# ---- warm-up ----------------------------------------------------------------------------------------------
+
+admin_token() {
+  curl -sf -o /dev/null -D - -H 'Content-Type: application/json' "$KS/auth/tokens" -d '{"auth":{"identity":{"methods":["password"],
+    "password":{"user":{"name":"admin","domain":{"name":"Default"},"password":"adminpw"}}},
+    "scope":{"project":{"name":"admin","domain":{"name":"Default"}}}}}' |
+    awk 'tolower($1) == "x-subject-token:" { print $2 }' | tr -d '\r'
+}
+
+# One round of 8 concurrent policy-checked calls to each server; true when every one answered 200.
+policy_round() {
+  local token=$1 dir i ok=0
+  dir=$(mktemp -d)
+  for i in 1 2 3 4 5 6 7 8; do
+    curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $token" "$KS/projects" >"$dir/k$i" &
+    curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $token" "$GL/v2/images?limit=1" >"$dir/g$i" &
+  done
+  wait
+  [ "$(cat "$dir"/* | tr -d '\n')" = "$(printf '200%.0s' {1..16})" ] && ok=1
+  rm -rf "$dir"
+  [ $ok = 1 ]
+}
+
+# A fresh gunicorn worker loads its policy on the first request, and concurrent first requests can race it:
+# Keystone then refused the admin's own GET /v3/projects with 403 (seen when the contract suites' fixtures
+# started together). Concurrent calls until both servers answer a whole round with 200, before any test.
+warm_up() {
+  local token round
+  token=$(admin_token) || true
+  [ -n "$token" ] || die "no admin token from $KS"
+  for round in 1 2 3 4 5 6 7 8 9 10; do
+    policy_round "$token" && return 0
+    log "warm-up round $round: not every call answered 200 yet"
+  done
+  die "Keystone and Glance still refuse the admin after 10 warm-up rounds; see $D/ks/keystone.log"
+}
+
 # ---- start, stop ------------------------------------------------------------------------------------------
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -278,6 +315,7 @@ start() {
       stop_servers
       start_keystone
       start_glance
+      warm_up
     fi
   } >&2
   urls
