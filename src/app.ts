@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requireHost } from './middleware/host-header.js';
+import { noStore } from './middleware/no-store.js';
 import { requestScope } from './middleware/request-scope.js';
 import { serverSpans } from './middleware/tracing.js';
 import { PROBE_PATHS, healthRoutes, metricsRoutes } from './routes/health.js';
@@ -58,6 +59,8 @@ export function createApp(services: Services): Koa {
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
   // server.ts's shutdown abandons the session's calls as it cuts the connections off: not the clients' aborts.
   app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS, cutOff: () => services.session.abandoned }));
+  // Outside the error handler: errors are the caller's own too.
+  app.use(noStore());
   app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();

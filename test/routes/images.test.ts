@@ -29,6 +29,7 @@ describe('image names', () => {
     const res = await names('demo');
     assert.equal(res.status, 200, "the demo user's names");
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', 'as JSON');
+    assert.equal(res.headers.get('cache-control'), 'no-store', "one caller's names: no shared cache may keep them");
     const body = res.body as (string | null)[];
     assert.equal(body.length, 2510, '2510 names: all 2500 generated images and the 10 seeded ones, across three pages');
     assert.deepEqual(
