@@ -4,6 +4,8 @@ import type Router from '@koa/router';
 import Koa from 'koa';
 import { authChallenge, authToken } from './auth-token/middleware.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { requireHost } from './middleware/host-header.js';
+import { noStore } from './middleware/no-store.js';
 import { requestScope } from './middleware/request-scope.js';
 import { serverSpans } from './middleware/tracing.js';
 import { PROBE_PATHS, healthRoutes, metricsRoutes } from './routes/health.js';
@@ -57,6 +59,8 @@ export function createApp(services: Services): Koa {
   app.on('error', (err: Error) => scope.log.warn({ err: err.message }, 'error outside the request pipeline'));
   // server.ts's shutdown abandons the session's calls as it cuts the connections off: not the clients' aborts.
   app.use(requestScope({ scope, logger, quietPaths: PROBE_PATHS, cutOff: () => services.session.abandoned }));
+  // Outside the error handler: errors are the caller's own too.
+  app.use(noStore());
   app.use(serverSpans());
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -75,6 +79,8 @@ export function createApp(services: Services): Koa {
   // Outside the error handler, like keystonemiddleware's process_response: every 401 gets the challenge.
   app.use(auth.challenge);
   app.use(errorHandler(scope));
+  // Before any token is looked at: a request HTTP/1.1 refuses costs no validation.
+  app.use(requireHost());
   app.use(auth.authToken);
   for (const router of routers) app.use(router.routes());
   // 405 (with Allow) and 501 for a path a router serves, by what every router matched.

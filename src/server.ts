@@ -46,16 +46,18 @@ export const CLOSE_MARGIN_SECONDS = 5;
 
 /**
  * An HTTP server with the [server] limits, listening on host:port; resolves with its URL. What Node's parser
- * refuses before a request exists is answered as JSON and logged (clientErrorHandler).
+ * refuses before a request exists is answered as JSON and logged (clientErrorHandler). `appChecksHost`: the app
+ * answers an HTTP/1.1 request without Host itself (middleware/host-header.ts), not Node's bare 400.
  */
 async function listen(
   s: Config['server'],
   port: number,
   handler: Handler,
-  logger: Logger,
+  { logger, appChecksHost }: { logger: Logger; appChecksHost: boolean },
 ): Promise<[http.Server, string]> {
   const server = http.createServer(
     {
+      requireHostHeader: !appChecksHost,
       keepAliveTimeout: s.keep_alive_timeout * 1000,
       headersTimeout: s.headers_timeout * 1000,
       requestTimeout: s.request_timeout * 1000,
@@ -128,7 +130,10 @@ async function listenForMetrics(
 ): Promise<RunningService['metrics']> {
   const handle = createMetricsApp(services).callback();
   try {
-    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res), services.logger);
+    const [server, url] = await listen(s, s.metrics_port, (req, res) => void handle(req, res), {
+      logger: services.logger,
+      appChecksHost: false,
+    });
     return { server, url };
   } catch (err) {
     await new Promise((resolve) => api.close(resolve));
@@ -149,7 +154,10 @@ export async function startService(
   const s = config.server;
   // Koa settles every request itself (errors included): nothing is left floating.
   const handle = createApp(services).callback();
-  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res), logger);
+  const [server, url] = await listen(s, s.port, (req, res) => void handle(req, res), {
+    logger,
+    appChecksHost: true,
+  });
   const metrics = services.options.metricsOnOwnPort ? await listenForMetrics(s, services, server) : undefined;
   const where = { url, metrics_url: metrics?.url };
   logger.info({ ...where, version: VERSION, config: maskedConfig(config) }, `${SERVICE_NAME} service listening`);

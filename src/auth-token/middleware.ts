@@ -23,6 +23,7 @@ import { checkAccessRules, type AccessRuleDecision } from './access-rules.js';
 import { identityHeaders, stripSpoofableHeaders } from './headers.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
 import { serviceCatalogHeader } from './service-catalog-header.js';
+import { isWellFormedToken } from './token-shape.js';
 
 export interface AuthTokenOptions {
   validator: TokenValidator;
@@ -53,10 +54,6 @@ export interface AuthState {
   tokenAuth: UserAuthPlugin;
 }
 
-// Keystone's own tokens are <= 255 characters (Fernet), JWS about 800; anything far longer is not a token.
-const MAX_TOKEN_LENGTH = 4096;
-const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
-
 /** A header value as a token: trimmed, empty means missing. */
 function readToken(value: string | string[] | undefined): string | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -68,10 +65,6 @@ function readToken(value: string | string[] | undefined): string | undefined {
 function readUserToken(headers: Record<string, string | string[] | undefined>): string | undefined {
   const auth = headers['x-auth-token'];
   return readToken(auth !== undefined ? auth : headers['x-storage-token']);
-}
-
-function isWellFormed(token: string): boolean {
-  return token.length <= MAX_TOKEN_LENGTH && TOKEN_SHAPE.test(token);
 }
 
 /** The WWW-Authenticate challenge keystonemiddleware sends with a 401. */
@@ -160,7 +153,7 @@ class AuthProtocol {
 
   /** The token's AccessInfo, or undefined when it is not a valid token (a malformed one never reaches Keystone). */
   private async validate(token: string, client: string, allowExpired = false): Promise<AccessInfo | undefined> {
-    if (!isWellFormed(token)) return undefined;
+    if (!isWellFormedToken(token)) return undefined;
     try {
       return await this.options.validator.validate(token, { allowExpired, client });
     } catch (err) {

@@ -6,6 +6,7 @@
 import { inspect, type InspectOptions } from 'node:util';
 import { inspectLoggable } from '../common/redact.js';
 import { InvalidTokenError, SerializedAuthError } from './errors.js';
+import { MAX_TOKEN_LENGTH, isWellFormedToken } from './token-shape.js';
 import { AccessInfo, type TokenBody } from '../keystoneauth/access-info.js';
 import type { AuthPlugin, EndpointFilter, PluginSession } from '../keystoneauth/plugin.js';
 
@@ -99,6 +100,11 @@ function accessFrom(
   if (part === undefined) return undefined;
   if (typeof part?.token !== 'string' || part.token === '')
     throw new SerializedAuthError(`the serialized ${name} token is not a non-empty string`);
+  // A token the middleware would not have let in (CR/LF, non-ASCII, 100 KB) is not one it serialized.
+  if (!isWellFormedToken(part.token))
+    throw new SerializedAuthError(
+      `the serialized ${name} token is not a token (at most ${MAX_TOKEN_LENGTH} printable ASCII characters)`,
+    );
   try {
     // fromBody takes its body over (freezes it): the caller's data stays the caller's.
     return AccessInfo.fromBody(structuredClone(part.body), part.token);

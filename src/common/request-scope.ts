@@ -6,7 +6,13 @@ import type { Level } from 'pino';
 import type { Logger } from './logger.js';
 
 export interface ScopedRequest {
+  /** This service's own id of the request: always made here (oslo.middleware's request_id). */
   readonly requestId: string;
+  /**
+   * The caller's well-formed inbound X-OpenStack-Request-ID (oslo.middleware's global_request_id): what the caller
+   * says ties its calls together, never taken as this service's own id.
+   */
+  readonly globalRequestId?: string | undefined;
   readonly log: Logger;
 }
 
@@ -32,6 +38,15 @@ export class RequestScope {
 
   get requestId(): string | undefined {
     return this.storage.getStore()?.requestId;
+  }
+
+  /**
+   * The id sent upstream as X-OpenStack-Request-ID: the caller's global request id when it sent one, else this
+   * request's own (oslo.context's global_id), so Keystone's and Glance's logs line up with the caller's chain.
+   */
+  get globalId(): string | undefined {
+    const store = this.storage.getStore();
+    return store?.globalRequestId ?? store?.requestId;
   }
 
   /**

@@ -299,7 +299,7 @@ export class Session implements PluginSession {
       'user-agent': this.options.userAgent,
       accept: 'application/json',
     };
-    const requestId = this.scope.requestId;
+    const requestId = this.scope.globalId;
     if (requestId) headers['x-openstack-request-id'] = requestId;
     let body = options.body;
     if (options.json !== undefined) {

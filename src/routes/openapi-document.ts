@@ -103,7 +103,8 @@ function parameters(): JsonObject {
       name: 'X-OpenStack-Request-ID',
       in: 'header',
       required: false,
-      description: 'A request id to use for this request (kept when well formed, else a new one is made).',
+      description:
+        "The caller's global request id (oslo.middleware's): when well formed, sent on to the upstream services and logged as global_request_id; never the request's own id.",
       schema: ref('schemas', 'RequestId'),
     },
   };
@@ -113,7 +114,8 @@ function headers(): JsonObject {
   return {
     RequestId: {
       required: true,
-      description: 'The request id: sent on to the upstream services, and on every log line of the request.',
+      description:
+        "The request's own id, made by this service: on every log line of the request, and sent on to the upstream services unless the caller sent a global request id.",
       schema: ref('schemas', 'RequestId'),
     },
     WwwAuthenticate: {

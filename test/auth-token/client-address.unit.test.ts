@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { TrustedProxies, clientAddress } from '../../src/auth-token/client-address.js';
+import { MAX_FORWARDED_HOPS, TrustedProxies, clientAddress } from '../../src/auth-token/client-address.js';
 
 const proxies = new TrustedProxies(['10.0.0.0/8', '192.0.2.7', 'fd00::/8']);
 
@@ -111,6 +111,30 @@ test('whatever a client behind a trusted proxy writes, it mints no keys: its own
   for (let i = 0; i < 2000; i++)
     garbled.add(clientAddress('10.0.0.2', randomBytes(randomInt(1, 40)).toString('base64'), proxies));
   assert.deepEqual([...garbled], ['10.0.0.2'], 'garbage behind one proxy: one key, the proxy');
+});
+
+test('at most MAX_FORWARDED_HOPS hops are read, however many trusted ones a header holds', () => {
+  // A client inside a trusted range fills 16 KB with trusted hops: each read hop is a parse and a range check.
+  let checks = 0;
+  const counting = new (class extends TrustedProxies {
+    override contains(...args: Parameters<TrustedProxies['contains']>): boolean {
+      checks++;
+      return super.contains(...args);
+    }
+  })(['10.0.0.0/8']);
+  const header = ['10.9.9.9', ...Array<string>(1800).fill('10.0.0.1')].join(',');
+  const key = clientAddress('10.0.0.2', header, counting);
+  assert.ok(checks <= MAX_FORWARDED_HOPS + 1, `the peer and at most ${MAX_FORWARDED_HOPS} hops checked, not ${checks}`);
+  assert.equal(key, '10.0.0.1', 'past the bound, the last trusted hop read is the key (not the left-most, 10.9.9.9)');
+  // A chain within the bound is read to its end, as before.
+  const short = ['10.9.9.9', ...Array<string>(MAX_FORWARDED_HOPS - 1).fill('10.0.0.1')].join(',');
+  assert.equal(clientAddress('10.0.0.2', short, proxies), '10.9.9.9', 'every hop trusted: the left-most is the client');
+  const untrusted = [...Array<string>(MAX_FORWARDED_HOPS - 1).fill('10.0.0.1'), '198.51.100.7'].reverse().join(',');
+  assert.equal(
+    clientAddress('10.0.0.2', untrusted, proxies),
+    '198.51.100.7',
+    'the right-most untrusted hop, as before',
+  );
 });
 
 test('bad entries are refused', () => {

@@ -163,6 +163,11 @@ test('deserialize refuses anything that is not a version-1 serialization with to
     ['a null user', user(null)],
     ['a user without a token', user({ body: body() })],
     ['a user with an empty token', user({ token: '', body: body() })],
+    // What the middleware refuses from a caller: a header with CR/LF in it, non-ASCII, over 4096 characters.
+    ['a token with CR/LF', user({ token: 't\r\nX-Injected: 1', body: body() })],
+    ['a non-ASCII token', user({ token: 'tök', body: body() })],
+    ['a 4097-character token', user({ token: 't'.repeat(4097), body: body() })],
+    ['a service token with a space', { version: 1, service: { token: 'a b', body: body() } }],
     ['a user whose body is not a token', user({ token: 't', body: { token: {} } })],
     ['a body that cannot be cloned', user({ token: 't', body: { token: { f: () => 1 } } })],
   ] as const)

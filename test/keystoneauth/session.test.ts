@@ -555,6 +555,13 @@ describe('request ids and logs', () => {
       id,
       'the current request id is sent upstream as X-OpenStack-Request-ID',
     );
+    const global = 'req-99999999-2222-4333-8444-555555555555';
+    await scope.run({ requestId: id, globalRequestId: global, log: logger }, () => session.request(server.url));
+    assert.equal(
+      server.requests.at(-1)!.headers['x-openstack-request-id'],
+      global,
+      "the caller's global request id, when there is one, is sent instead (oslo.context's global_id)",
+    );
     const all = raw.join('\n');
     assert.doesNotMatch(all, /super-secret-token|subject-secret/, 'no token in the logs');
     assert.match(all, /\{SHA256\}[0-9a-f]{64}/, 'tokens appear in the logs as {SHA256}<hex>');

@@ -1,5 +1,5 @@
-// The first middleware on stand-in contexts: the request id (a well-formed inbound one kept, anything else
-// replaced), returned in X-OpenStack-Request-ID and carried by the scope; one access-log line when the response
+// The first middleware on stand-in contexts: the request id (always made here; a well-formed inbound one is the
+// global request id, never the request's own), returned in X-OpenStack-Request-ID and carried by the scope; one access-log line when the response
 // closes (499 when the caller left first, error level for 5xx), none for quiet paths. Over HTTP: every
 // integration test through the app.
 import { test } from 'node:test';
@@ -45,26 +45,36 @@ function setup(quietPaths?: string[]) {
   return { scope, lines, middleware: requestScope({ scope, logger, ...(quietPaths ? { quietPaths } : {}) }) };
 }
 
-test('a well-formed inbound request id is kept, returned and carried by the scope', async () => {
-  const { scope, middleware } = setup();
+test('a well-formed inbound request id is the global request id, never the request id returned or logged', async () => {
+  const { scope, middleware, lines } = setup();
   const c = context({ inbound: INBOUND });
-  let inside: string | undefined;
+  let inside: { requestId?: string | undefined; globalId?: string | undefined } = {};
   await middleware(c.ctx, async () => {
-    inside = scope.requestId;
+    inside = { requestId: scope.requestId, globalId: scope.globalId };
   });
-  assert.equal(c.ctx.state.requestId, INBOUND, 'the inbound id is the request id');
-  assert.equal(c.sent['X-OpenStack-Request-ID'], INBOUND, 'and is returned to the caller');
-  assert.equal(inside, INBOUND, 'and is what the scope holds for the rest of the request');
+  c.close(200);
+  const own = c.ctx.state.requestId;
+  // A caller choosing our id could put its requests under another caller's id in the log (attack round 2).
+  assert.ok(isValidRequestId(own) && own !== INBOUND, 'the request id is made here, not the inbound one');
+  assert.equal(c.sent['X-OpenStack-Request-ID'], own, 'the own id is returned, as oslo.middleware returns its own');
+  assert.equal(inside.requestId, own, 'the scope holds the own id for the rest of the request');
+  assert.equal(inside.globalId, INBOUND, "the id sent upstream is the caller's global request id");
+  assert.equal(lines[0]?.request_id, own, 'log lines carry the own id as request_id');
+  assert.equal(lines[0]?.global_request_id, INBOUND, "and the caller's as global_request_id");
 });
 
 test('anything else is replaced by a fresh id', async () => {
-  const { middleware } = setup();
+  const { scope, middleware } = setup();
   for (const inbound of ['', 'bogus', `${INBOUND}\r\nX-Evil: 1`]) {
     const c = context({ inbound });
-    await middleware(c.ctx, () => Promise.resolve());
+    let globalId: string | undefined;
+    await middleware(c.ctx, async () => {
+      globalId = scope.globalId;
+    });
     const id = c.ctx.state.requestId;
     assert.ok(isValidRequestId(id) && id !== inbound, `${JSON.stringify(inbound)}: a fresh req-<uuid>`);
     assert.equal(c.sent['X-OpenStack-Request-ID'], id, 'the fresh id is returned');
+    assert.equal(globalId, id, `${JSON.stringify(inbound)}: not sent upstream; the fresh id is`);
   }
 });
 

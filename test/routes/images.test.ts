@@ -29,6 +29,7 @@ describe('image names', () => {
     const res = await names('demo');
     assert.equal(res.status, 200, "the demo user's names");
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', 'as JSON');
+    assert.equal(res.headers.get('cache-control'), 'no-store', "one caller's names: no shared cache may keep them");
     const body = res.body as (string | null)[];
     assert.equal(body.length, 2510, '2510 names: all 2500 generated images and the 10 seeded ones, across three pages');
     assert.deepEqual(
@@ -153,11 +154,15 @@ describe('image names', () => {
 });
 
 describe('request ids', () => {
-  test('a well-formed id is kept, sent to Keystone and Glance, and returned', async () => {
+  test("a well-formed id is the caller's global id: sent to Keystone and Glance, logged, never taken as ours", async () => {
     const id = 'req-0f1e2d3c-4b5a-4968-8776-655443322110';
     const fresh = await tokenFor(mocks.keystoneUrl, 'wile');
     const res = await getJson(`${service.url}/`, { 'X-Auth-Token': fresh, 'X-OpenStack-Request-ID': id });
-    assert.equal(res.headers.get('x-openstack-request-id'), id, "the caller's request id is returned");
+    const own = res.headers.get('x-openstack-request-id');
+    assert.ok(
+      own !== id && /^req-[0-9a-f-]{36}$/.test(own ?? ''),
+      "our own fresh request id is returned, not the caller's",
+    );
     assert.ok(
       ((await (await fetch(`${mocks.glance.url}/__mock/stats`)).json()) as any).request_ids.includes(id),
       'and sent to Glance',
@@ -166,8 +171,9 @@ describe('request ids', () => {
       ((await (await fetch(`${mocks.keystone.url}/__mock/stats`)).json()) as any).request_ids.includes(id),
       'and to Keystone',
     );
-    const line = service.lines.find((l) => l.msg === 'request completed' && l.request_id === id);
-    assert.ok(line, 'no access-log line with the request id');
+    const line = service.lines.find((l) => l.msg === 'request completed' && l.request_id === own);
+    assert.ok(line, 'an access-log line with our request id');
+    assert.equal(line.global_request_id, id, "it carries the caller's id as global_request_id");
     assert.equal(line.route, '/', 'the access-log line names the route');
   });
 
