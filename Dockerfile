@@ -11,11 +11,13 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json tsconfig.mocks.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
+# The mocks' tsconfig is copied here only, so a fork without the mocks deletes this stage and `mocks` alone.
 FROM build AS build-mocks
+COPY tsconfig.mocks.json ./
 RUN npm run build:mocks
 
 FROM ${NODE_IMAGE} AS production-dependencies

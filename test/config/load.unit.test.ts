@@ -39,7 +39,7 @@ test('defaults', () => {
     true,
     'service tokens need a service role by default, as upstream',
   );
-  assert.equal(c.image.page_size, 1000, 'Glance pages of 1000 by default');
+  assert.equal(c.communication.connections_per_origin, 128, '128 pooled connections per origin by default');
   assert.ok(Object.isFrozen(c.keystone_authtoken), 'the loaded configuration is frozen');
 });
 
@@ -58,21 +58,25 @@ test('defaultConfig: the schema defaults, whatever the environment', () => {
 test('precedence: defaults < config/<NODE_ENV>.json < CONFIG_FILES < environment < overrides', () => {
   const envFile = tmpJson({
     server: { port: 1001, host: '0.0.0.0' },
-    image: { page_size: 10 },
+    communication: { connections_per_origin: 10 },
     log: { level: 'warn' },
   });
   fs.writeFileSync(
     path.join(envFile.dir, 'staging.json'),
-    JSON.stringify({ server: { port: 1001, host: '0.0.0.0' }, image: { page_size: 10 }, log: { level: 'warn' } }),
+    JSON.stringify({
+      server: { port: 1001, host: '0.0.0.0' },
+      communication: { connections_per_origin: 10 },
+      log: { level: 'warn' },
+    }),
   );
-  const extra = tmpJson({ server: { port: 1002 }, image: { page_size: 20 } }).file('extra.json');
+  const extra = tmpJson({ server: { port: 1002 }, communication: { connections_per_origin: 20 } }).file('extra.json');
   const c = loadConfig({
     env: { ...secret, NODE_ENV: 'staging', CONFIG_FILES: extra, OS_SERVER__PORT: '1003' },
     configDir: envFile.dir,
     overrides: { log: { level: 'debug' } },
   });
   assert.equal(c.server.host, '0.0.0.0', 'config/staging.json sets the host (nothing later does)');
-  assert.equal(c.image.page_size, 20, 'CONFIG_FILES beat config/<NODE_ENV>.json');
+  assert.equal(c.communication.connections_per_origin, 20, 'CONFIG_FILES beat config/<NODE_ENV>.json');
   assert.equal(c.server.port, 1003, 'the environment beats both files');
   assert.equal(c.log.level, 'debug', 'overrides come last');
 });
@@ -123,7 +127,7 @@ test('overrides beat the environment for every kind of value, and leave the othe
       OS_KEYSTONE_AUTHTOKEN__INTERFACE: 'admin',
       OS_SERVER__TRUSTED_PROXIES: '10.0.0.1',
       OS_COMMUNICATION__TIMEOUT: '7',
-      OS_IMAGE__PAGE_SIZE: '50',
+      OS_COMMUNICATION__CONNECTIONS_PER_ORIGIN: '50',
     },
     configDir: '/nonexistent',
     overrides: {
@@ -135,7 +139,11 @@ test('overrides beat the environment for every kind of value, and leave the othe
   assert.equal(c.keystone_authtoken.interface, 'public', 'an override beats the environment for an enum');
   assert.deepEqual(c.server.trusted_proxies, ['10.0.0.2', '10.0.0.3'], 'an override beats the environment for a list');
   assert.equal(c.communication.timeout, 3, 'an override beats the environment for a number');
-  assert.equal(c.image.page_size, 50, "an option without an override keeps the environment's value");
+  assert.equal(
+    c.communication.connections_per_origin,
+    50,
+    "an option without an override keeps the environment's value",
+  );
   assert.equal(c.keystone_authtoken.password, 'pw', 'the password from the environment stays');
 });
 
@@ -328,9 +336,9 @@ test('booleans in files: JSON true/false or the same words; a number is refused'
 
 test('numbers are written plainly in the environment, or refused naming the key and the variable', () => {
   const cases: [string, string][] = [
-    ['OS_IMAGE__PAGE_SIZE', '0x10'],
-    ['OS_IMAGE__PAGE_SIZE', '1e3'],
-    ['OS_IMAGE__PAGE_SIZE', ''],
+    ['OS_COMMUNICATION__CONNECTIONS_PER_ORIGIN', '0x10'],
+    ['OS_COMMUNICATION__CONNECTIONS_PER_ORIGIN', '1e3'],
+    ['OS_COMMUNICATION__CONNECTIONS_PER_ORIGIN', ''],
     ['OS_SERVER__PORT', '80abc'],
     ['OS_COMMUNICATION__TIMEOUT', '1e3'],
     ['OS_COMMUNICATION__TIMEOUT', ' 30'],

@@ -2,6 +2,7 @@
 // options typed as their literal values (checked by the compiler), and every numeric option's range.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { adapterGroup } from '../../src/config/adapter-group.js';
 import { NUMBER_FORMATS } from '../../src/config/formats.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import {
@@ -11,9 +12,12 @@ import {
   withEnvNames,
   type Config,
   type ConfigOption,
+  type ConfigValues,
   type GroupedSchema,
 } from '../../src/config/schema.js';
 
+// A client's group (adapterGroup, as [image] is written) keeps its enum too, whichever groups the schema has.
+type AdapterGroupConfig = ConfigValues<{ group: ReturnType<typeof adapterGroup> }>['group'];
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 // A type error here means an enum option lost its literal type (or a plain option gained one).
 const typed: [
@@ -21,7 +25,7 @@ const typed: [
   Equal<Config['keystone_authtoken']['interface'], 'public' | 'internal' | 'admin'>,
   Equal<Config['keystone_authtoken']['auth_type'], 'password'>,
   Equal<Config['log']['level'], 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>,
-  Equal<Config['image']['interface'], 'public' | 'internal' | 'admin' | 'publicURL' | 'internalURL' | 'adminURL'>,
+  Equal<AdapterGroupConfig['interface'], 'public' | 'internal' | 'admin' | 'publicURL' | 'internalURL' | 'adminURL'>,
   Equal<Config['server']['port'], number>,
   Equal<Config['server']['trusted_proxies'], string[]>,
   Equal<Config['keystone_authtoken']['password'], string>,

@@ -37,7 +37,13 @@ test('the production build: the service, no mocks, no seeds, no demo', () => {
 
 test('the mocks build: the mocks, their seeds, and of the rest only common/ and config/', () => {
   const files = build('tsconfig.mocks.json');
-  for (const f of ['mocks/keystone/main.js', 'mocks/glance/main.js', 'mocks/keystone/seed.json', 'mocks/glance/seed.json'])
+  // Every mock (a folder of src/mocks/ with a main.ts), whichever a fork keeps or adds: its entry point and its seed.
+  const mocks = fs
+    .readdirSync(path.join(ROOT, 'src/mocks'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(ROOT, 'src/mocks', d.name, 'main.ts')))
+    .map((d) => d.name);
+  assert.ok(mocks.includes('keystone'), `the mock Keystone is among the mocks: ${mocks.join(' ')}`);
+  for (const f of mocks.flatMap((m) => [`mocks/${m}/main.js`, `mocks/${m}/seed.json`]))
     assert.ok(files.includes(f), `${f} is built: ${files.join(' ')}`);
   const layers = new Set(files.map((f) => f.split('/')[0]));
   assert.deepEqual([...layers].sort(), ['common', 'config', 'mocks'], 'the mocks import only common/ and config/');

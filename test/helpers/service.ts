@@ -13,7 +13,7 @@ import type { Readiness } from '../../src/readiness.js';
 import { openApiDocument, type DocumentPart } from '../../src/routes/openapi-document.js';
 import { createServices, optionsFromConfig, type Services, type ServicesOptions } from '../../src/services.js';
 import { captureLogger } from './logs.js';
-import { USERS } from './mocks.js';
+import { SERVICE_NAME } from './names.js';
 import { listen } from './net.js';
 import { watchResponses } from './openapi.js';
 
@@ -27,8 +27,10 @@ export function serviceConfig(keystoneUrl: string, overrides: Record<string, Rec
       server: { port: 0, ...overrides.server },
       keystone_authtoken: {
         auth_url: keystoneUrl,
-        username: USERS.service.username,
-        password: USERS.service.password,
+        // The mock Keystone's user for this service (USERS.service), written here so that this helper does not
+        // import the mocks: tests against servers of their own keep it when a fork removes them.
+        username: SERVICE_NAME,
+        password: `${SERVICE_NAME}-pw`,
         ...overrides.keystone_authtoken,
       },
       communication: { retry_delay: 0.01, ...overrides.communication },

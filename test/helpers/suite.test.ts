@@ -71,7 +71,8 @@ test('without a real OpenStack every contract suite is counted as skipped, with 
     .filter((f) => f.endsWith('.suite.ts'))
     .map((f) => fs.readFileSync(path.join(ROOT, 'test/contract', f), 'utf8'));
   const suites = sources.join('\n').split('describeOrSkip(').length - 1;
-  assert.ok(suites >= 6, `the contract suites use describeOrSkip (found ${suites})`);
+  // At least one (a fork that removes Glance keeps Keystone's); the count below must then match it exactly.
+  assert.ok(suites >= 1, `the contract suites use describeOrSkip (found ${suites})`);
 
   const run = await runTests('test/contract/real-openstack.test.ts');
   assert.equal(run.code, 0, `skipping is not failing:\n${run.out}`);
