@@ -62,11 +62,15 @@ export class PasswordPlugin implements AuthPlugin {
   private readonly expiryMarginMs: number;
   private readonly now: () => number;
   private readonly refusalHold: { initialMs: number; maxMs: number };
+  // A true private field, not TypeScript's `private`: `{ ...plugin }`, Object.entries and an inspect without
+  // the custom hook never see the password.
+  readonly #credentials: PasswordCredentials;
 
   constructor(
-    private readonly credentials: PasswordCredentials,
+    credentials: PasswordCredentials,
     private readonly options: PasswordPluginOptions = {},
   ) {
+    this.#credentials = credentials;
     this.expiryMarginMs = options.expiryMarginMs ?? 30_000;
     this.now = options.now ?? Date.now;
     this.refusalHold = options.refusalHold ?? { initialMs: 2000, maxMs: 60_000 };
@@ -116,7 +120,7 @@ export class PasswordPlugin implements AuthPlugin {
     const access = await this.getAccess(session);
     // keystoneauth answers identity lookups from auth_url when the catalog has no identity endpoint.
     if (filter.serviceType === 'identity' && !access.catalog.entries.some((e) => e.type === 'identity')) {
-      return this.credentials.authUrl;
+      return this.#credentials.authUrl;
     }
     return access.catalog.urlFor(filter);
   }
@@ -128,7 +132,7 @@ export class PasswordPlugin implements AuthPlugin {
 
   /** What a log line or JSON.stringify shows: whose identity, never the password, the token as {SHA256}<hex>. */
   toJSON(): Record<string, unknown> {
-    const { authUrl, username, projectName } = this.credentials;
+    const { authUrl, username, projectName } = this.#credentials;
     return { authUrl, username, projectName, access: this.access?.toJSON() };
   }
 
@@ -137,7 +141,7 @@ export class PasswordPlugin implements AuthPlugin {
   }
 
   private async authenticate(session: PluginSession): Promise<AccessInfo> {
-    const c = this.credentials;
+    const c = this.#credentials;
     // Not through an Adapter: this plugin is what an identity Adapter would authenticate with. Named the same.
     const { service, displayName, version } = IDENTITY_SERVICE;
     const response = await session.request(versionedUrl(c.authUrl, version, 'auth/tokens'), {

@@ -70,6 +70,19 @@ test('JSON.stringify and util.inspect show whose identity, never the password, t
   }
 });
 
+test('the password is in no own property: a spread, Object.entries or an inspect without the hook never see it', () => {
+  const plugin = passwordPlugin(mocks.keystoneUrl, 'service');
+  for (const [how, text] of [
+    ['spread', JSON.stringify({ ...plugin })],
+    ['Object.entries', inspect(Object.entries(plugin), { depth: Infinity })],
+    [
+      'util.inspect without customInspect',
+      inspect(plugin, { depth: Infinity, showHidden: true, customInspect: false }),
+    ],
+  ] as const)
+    assert.ok(!text.includes(USERS.service.password), `${how}: no password in ${text}`);
+});
+
 test('re-authenticates shortly before expiry', async () => {
   let now = Date.now();
   const plugin = passwordPlugin(mocks.keystoneUrl, 'service', { now: () => now, expiryMarginMs: 30_000 });
