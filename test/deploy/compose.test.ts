@@ -41,15 +41,16 @@ const envExample = new Map(
     }),
 );
 
-// "${VAR:-default}:container", and nothing else: no fixed host port, no host address, no range.
-const PUBLISHED = /^\$\{([A-Z][A-Z0-9_]*):-(\d+)\}:(\d+)$/;
+// "${PUBLISH_ADDRESS:-127.0.0.1}:${VAR:-default}:container", and nothing else: loopback unless the operator
+// says otherwise, no fixed host port, no range.
+const PUBLISHED = /^\$\{PUBLISH_ADDRESS:-127\.0\.0\.1\}:\$\{([A-Z][A-Z0-9_]*):-(\d+)\}:(\d+)$/;
 
 /** Every published port: the service, the variable, its default and the container port. */
 function publishedPorts() {
   return Object.entries(services).flatMap(([name, service]) =>
     (service.ports ?? []).map((entry) => {
       const match = PUBLISHED.exec(entry);
-      assert.ok(match, `${name}: the published port ${JSON.stringify(entry)} is "\${VAR:-default}:port"`);
+      assert.ok(match, `${name}: the published port ${JSON.stringify(entry)} is "\${PUBLISH_ADDRESS:-127.0.0.1}:\${VAR:-default}:port"`);
       const [, variable = '', fallback = '', target = ''] = match;
       return { name, variable, fallback, target: Number(target) };
     }),
