@@ -7,6 +7,7 @@ import { isValidRequestId } from '../../src/common/request-scope.js';
 import { startService, type RunningService } from '../../src/server.js';
 import { captureLogger } from '../helpers/logs.js';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
+import { parseRawResponse, rawExchange } from '../helpers/raw-http.js';
 import { serviceConfig } from '../helpers/service.js';
 
 let mocks: Mocks;
@@ -26,18 +27,7 @@ after(async () => {
   await mocks.close();
 });
 
-/** Send `data` on a fresh connection (the last chunk `gap` unsent: a client that stalls) and read until close. */
-function exchange(data: string): Promise<string> {
-  const { port } = new URL(service.url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.write(data);
-  });
-}
+const exchange = (data: string) => rawExchange(service.url, data, 'latin1');
 
 interface Parsed {
   status: number;
@@ -48,12 +38,8 @@ interface Parsed {
 /** The last response on the connection (a pipelined good one may come before). */
 function lastResponse(raw: string): Parsed {
   const at = raw.lastIndexOf('HTTP/1.1 ');
-  const [head = '', body = ''] = raw.slice(at).split('\r\n\r\n');
-  const [statusLine = '', ...headerLines] = head.split('\r\n');
-  const headers = Object.fromEntries(
-    headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-  );
-  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as Parsed['body'] };
+  const { status, headers, body } = parseRawResponse(raw.slice(at));
+  return { status, headers, body: JSON.parse(body) as Parsed['body'] };
 }
 
 /** The answer is the service's JSON error with a fresh request id, and the log has one line for it. */

@@ -3,11 +3,11 @@
 // no log line (attack round 2); now the app answers it as every other error, before any token is validated.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { isValidRequestId } from '../../src/common/request-scope.js';
 import { startService, type RunningService } from '../../src/server.js';
 import { captureLogger } from '../helpers/logs.js';
 import { startMocks, type Mocks } from '../helpers/mocks.js';
+import { parseRawResponse, rawExchange } from '../helpers/raw-http.js';
 import { serviceConfig } from '../helpers/service.js';
 
 let mocks: Mocks;
@@ -25,27 +25,8 @@ after(async () => {
   await mocks.close();
 });
 
-/** Send `data` on a fresh connection and read until the server closes it. */
-function exchange(data: string): Promise<string> {
-  const { port } = new URL(service.url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.write(data);
-  });
-}
-
-function parse(raw: string): { status: number; headers: Record<string, string>; body: string } {
-  const [head = '', body = ''] = raw.split('\r\n\r\n');
-  const [statusLine = '', ...headerLines] = head.split('\r\n');
-  const headers = Object.fromEntries(
-    headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-  );
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
-}
+const exchange = (data: string) => rawExchange(service.url, data);
+const parse = parseRawResponse;
 
 test('HTTP/1.1 without Host: a JSON 400 with a request id, an access line, no validation, then the connection closes', async () => {
   const raw = await exchange('GET / HTTP/1.1\r\nX-Auth-Token: not-validated-for-a-hostless-request\r\n\r\n');
