@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import { mockErrors, type RenderError } from '../control.js';
 import { applicationCredentialsRouter } from './routes/application-credentials.js';
 import { authScopesRouter } from './routes/auth-scopes.js';
-import { authTokensRouter } from './routes/auth-tokens.js';
+import { authTokensRouter } from './routes/tokens.js';
 import { useControl } from './routes/control.js';
 import { render, type MockKeystoneOptions } from './routes/shared.js';
 import { versionsRouter } from './routes/versions.js';
