@@ -28,6 +28,8 @@ export const SORT_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
 ]);
 export const MAX_TEXT = 255;
+/** How much of an unknown parameter's name a 400 repeats. */
+export const MAX_NAME_SHOWN = 64;
 export const MAX_TAGS = 20;
 
 /** Validate the query string into Glance filters; a bad value, or any other parameter, is a 400 naming it. */
@@ -44,7 +46,8 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
   };
   for (const name of new Set(search.keys())) {
     if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort', 'os_hidden'].includes(name))
-      throw bad(name, 'not a supported filter');
+      // A caller's name of any length: echoed shortened, so the answer stays small whatever it sent.
+      throw bad(name.length > MAX_NAME_SHOWN ? `${name.slice(0, MAX_NAME_SHOWN)}…` : name, 'not a supported filter');
   }
   const filters: { -readonly [K in keyof ImageFilters]: ImageFilters[K] } = {};
   const visibility = single('visibility');

@@ -2,10 +2,22 @@
 // parseImageQuery (filters and page apart). The route end to end: images.test.ts and paging.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_TAGS, MAX_TEXT, parseImageFilters, parseImageQuery } from '../../src/routes/image-query.js';
+import {
+  MAX_NAME_SHOWN,
+  MAX_TAGS,
+  MAX_TEXT,
+  parseImageFilters,
+  parseImageQuery,
+} from '../../src/routes/image-query.js';
 import { assertBadQuery as assertBad, IMAGE_ID as ID, LIMITS, search } from '../helpers/query.js';
 
 describe('parseImageFilters', () => {
+  test('an unknown parameter of any length is named shortened, to MAX_NAME_SHOWN characters and an ellipsis', () => {
+    const name = 'x'.repeat(10_000);
+    const shown = `${'x'.repeat(MAX_NAME_SHOWN)}…`;
+    assertBad(() => parseImageFilters(search(`${name}=1`)), shown, 'a 10,000-character name');
+    assertBad(() => parseImageFilters(search('colour=red')), 'colour', 'a short name, as it is');
+  });
   test('accepts the documented filters', () => {
     assert.deepEqual(
       parseImageFilters(search('visibility=all&status=active&tag=a&tag=b&sort=name:asc,created_at&name=n&owner=o')),
