@@ -21,6 +21,9 @@ export interface RequestScopeOptions {
   cutOff?: () => boolean;
 }
 
+/** How much of the request target an access line holds: Node lets a caller send up to 16 KiB of it. */
+export const MAX_LOGGED_URL = 2048;
+
 export interface RequestIdState {
   requestId: string;
 }
@@ -58,7 +61,8 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
     const store = new Store(requestId, isValidRequestId(inbound) ? inbound : undefined, root);
     if (!quiet.has(ctx.path)) {
       const started = performance.now();
-      const { method, url } = ctx;
+      const { method } = ctx;
+      const url = ctx.url.length > MAX_LOGGED_URL ? `${ctx.url.slice(0, MAX_LOGGED_URL)}…` : ctx.url;
       const res = ctx.res;
       // 'close' follows 'finish', and also comes alone when the connection ends first. Not writableFinished: it
       // also says true for an answer written to a connection our own shutdown had already cut off.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ParameterizedContext } from 'koa';
 import { isValidRequestId, RequestScope } from '../../src/common/request-scope.js';
-import { requestScope, type RequestIdState } from '../../src/middleware/request-scope.js';
+import { MAX_LOGGED_URL, requestScope, type RequestIdState } from '../../src/middleware/request-scope.js';
 import { captureLogger } from '../helpers/logs.js';
 
 const INBOUND = 'req-1a2b3c4d-5e6f-4a0b-8c1d-000000000001';
@@ -101,6 +101,17 @@ test('one access line when the response closes: status, route, request id; 499 a
   );
   assert.deepEqual(lines[0]?.req, { method: 'GET', url: '/images?limit=1' }, 'the method and URL asked');
   assert.equal(typeof lines[0]?.duration_ms, 'number', 'and how long it took');
+});
+
+test('the access line holds at most MAX_LOGGED_URL characters of the URL, then an ellipsis', async () => {
+  const { middleware, lines } = setup();
+  const c = context();
+  (c.ctx as { url: string }).url = `/images?${'q'.repeat(10_000)}`;
+  await middleware(c.ctx, () => Promise.resolve());
+  c.close(200);
+  const url = (lines[0]?.req as { url: string } | undefined)?.url ?? '';
+  assert.equal(url.length, MAX_LOGGED_URL + 1, 'the first MAX_LOGGED_URL characters and one ellipsis');
+  assert.ok(url.startsWith('/images?q') && url.endsWith('…'), `shortened at its end: ${url.slice(0, 20)}…`);
 });
 
 test('quiet paths get no access line, and still a request id', async () => {
