@@ -7,6 +7,7 @@
 // access line is disabled, which measured as several percent of the hot path (docs/benchmarks.md, what the profile changed).
 import type { Middleware } from 'koa';
 import type { Logger } from '../common/logger.js';
+import { shorten } from '../common/shorten.js';
 import { isValidRequestId, newRequestId, type RequestScope, type ScopedRequest } from '../common/request-scope.js';
 
 export interface RequestScopeOptions {
@@ -62,7 +63,7 @@ export function requestScope(options: RequestScopeOptions): Middleware<RequestId
     if (!quiet.has(ctx.path)) {
       const started = performance.now();
       const { method } = ctx;
-      const url = ctx.url.length > MAX_LOGGED_URL ? `${ctx.url.slice(0, MAX_LOGGED_URL)}…` : ctx.url;
+      const url = shorten(ctx.url, MAX_LOGGED_URL);
       const res = ctx.res;
       // 'close' follows 'finish', and also comes alone when the connection ends first. Not writableFinished: it
       // also says true for an answer written to a connection our own shutdown had already cut off.

@@ -1,6 +1,7 @@
 // The query of GET / and GET /images, checked before anything is sent to Glance: the filters a caller may set
 // (each bounded in length and count, enums checked) and the page (paging.ts). Anything else is a 400 naming it.
 import { ApiError } from '../common/api-error.js';
+import { shorten } from '../common/shorten.js';
 import type { ImageFilters, PageRequest } from '../glance/images.js';
 import { PAGING_PARAMETERS, parsePage, type PageLimits } from './paging.js';
 
@@ -47,7 +48,7 @@ export function parseImageFilters(search: URLSearchParams): ImageFilters {
   for (const name of new Set(search.keys())) {
     if (!['visibility', 'status', 'name', 'owner', 'tag', 'sort', 'os_hidden'].includes(name))
       // A caller's name of any length: echoed shortened, so the answer stays small whatever it sent.
-      throw bad(name.length > MAX_NAME_SHOWN ? `${name.slice(0, MAX_NAME_SHOWN)}…` : name, 'not a supported filter');
+      throw bad(shorten(name, MAX_NAME_SHOWN), 'not a supported filter');
   }
   const filters: { -readonly [K in keyof ImageFilters]: ImageFilters[K] } = {};
   const visibility = single('visibility');
